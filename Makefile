@@ -1,0 +1,37 @@
+# Every target creates what it needs: a virtualenv in .venv with the package and its test extras.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-fast lint bench quality clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m linkdesk.demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -m 'slow or not slow'
+	$(BIN)/mypy
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/speed.py
+
+quality: $(STAMP)
+	$(BIN)/python bench/quality.py --check
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -1,0 +1,3 @@
+"""linkdesk: a link desk for newsroom web desks."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,59 @@
+"""Configuration: the packaged ``defaults.toml`` merged with the user's TOML file.
+
+Lookup order for the user file: the explicit path, ``$LINKDESK_CONFIG``, ``./linkdesk.toml``.
+Per-call overrides (CLI flags, API parameters) are merged last by the caller.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from importlib import resources
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = ["load_config", "merge", "defaults"]
+
+
+def defaults() -> dict[str, Any]:
+    text = resources.files("linkdesk").joinpath("data/defaults.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def merge(base: dict[str, Any], override: dict[str, Any], where: str = "config") -> dict[str, Any]:
+    """Deep-merge ``override`` into a copy of ``base``; unknown keys are an error, so typos are caught."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if key not in out:
+            raise ConfigError(f"{where}: unknown setting {key!r} (known: {', '.join(sorted(out))})")
+        if isinstance(out[key], dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: {key!r} must be a table")
+            out[key] = merge(out[key], value, f"{where}.{key}")
+        else:
+            expected = type(out[key])
+            if expected is float and isinstance(value, int):
+                value = float(value)
+            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                raise ConfigError(f"{where}.{key}: expected {expected.__name__}, got {type(value).__name__}")
+            out[key] = value
+    return out
+
+
+def load_config(path: str | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    cfg = defaults()
+    path = path or os.environ.get("LINKDESK_CONFIG") or ("linkdesk.toml" if os.path.exists("linkdesk.toml") else None)
+    if path:
+        try:
+            with open(path, "rb") as fh:
+                user = tomllib.load(fh)
+        except FileNotFoundError as exc:
+            raise ConfigError(f"{path}: config file not found") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+        cfg = merge(cfg, user, path)
+    if overrides:
+        cfg = merge(cfg, overrides, "options")
+    return cfg

@@ -1,0 +1,211 @@
+"""The :class:`LinkIndex`: what the suggester knows about the archive, built in one pass."""
+
+from __future__ import annotations
+
+import logging
+import math
+import pickle
+import zlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from ..errors import IndexMissingError
+from ..store.base import Store
+from ..text.normalize import content_terms, url_key
+from .phrases import PhraseMatcher, case_fold_same_length, phrase_key, usable_phrase
+from .vectors import TextVectors
+
+__all__ = ["LinkIndex", "GoldLink", "build_index", "save_index", "load_index", "day_number", "INDEX_BLOB"]
+
+log = logging.getLogger(__name__)
+INDEX_BLOB = "link_index.v1"
+
+
+def day_number(published: str | None) -> float:
+    """Days since 1970-01-01 for an ISO date/datetime; NaN when unknown."""
+    if not published:
+        return math.nan
+    try:
+        return float(date.fromisoformat(published[:10]).toordinal() - 719163)
+    except ValueError:
+        return math.nan
+
+
+def _slug_terms(url: str) -> tuple[str, ...]:
+    path = url_key(url).split("/", 1)[-1]
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    words = last.replace("-", " ").replace("_", " ")
+    return tuple(dict.fromkeys(t for t in content_terms(words) if not t.isdigit()))
+
+
+@dataclass
+class GoldLink:
+    """An internal link already in the archive, in plain-text offsets of its source article."""
+
+    start: int
+    end: int
+    target: int
+    anchor: str
+
+
+@dataclass
+class LinkIndex:
+    ids: list[int]
+    urls: list[str]
+    titles: list[str]
+    sections: list[str | None]
+    pub_day: np.ndarray
+    inbound: np.ndarray
+    variants: list[list[tuple[str, ...]]]
+    variant_weight: list[list[float]]
+    title_postings: dict[str, list[int]]
+    title_idf: dict[str, float]
+    anchors: dict[str, Counter[int]]
+    phrase_docs: dict[str, int]
+    vectors: TextVectors
+    url_index: dict[str, int]
+    site_hosts: list[str]
+    n_links: int
+    matcher: PhraseMatcher = field(init=False, repr=False)
+    # Only while building and training: per-article phrase occurrences, texts and gold links.
+    article_phrases: list[set[str]] | None = None
+    texts: list[str] | None = None
+    gold: dict[int, list[GoldLink]] | None = None
+
+    def __post_init__(self) -> None:
+        self.matcher = PhraseMatcher(self.anchors.keys())
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def idf(self, term: str) -> float:
+        return self.title_idf.get(term, self._max_idf)
+
+    @property
+    def _max_idf(self) -> float:
+        return math.log(self.size + 1) + 1.0
+
+    def variant_total(self, a: int, v: int) -> float:
+        return self.variant_weight[a][v]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        for transient in ("matcher", "article_phrases", "texts", "gold"):
+            state.pop(transient, None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.article_phrases = self.texts = self.gold = None
+        self.matcher = PhraseMatcher(self.anchors.keys())
+
+    def lookup_url(self, url: str) -> int | None:
+        return self.url_index.get(url_key(url))
+
+
+def build_index(store: Store, keep_training_data: bool = True) -> LinkIndex:
+    """Read the whole archive once and build every structure the suggester needs."""
+    ids: list[int] = []
+    urls: list[str] = []
+    titles: list[str] = []
+    sections: list[str | None] = []
+    days: list[float] = []
+    texts: list[str] = []
+    variants: list[list[tuple[str, ...]]] = []
+    url_index: dict[str, int] = {}
+    for art in store.iter_articles():
+        idx = len(ids)
+        ids.append(art.id)
+        urls.append(art.url)
+        titles.append(art.title)
+        sections.append(art.section)
+        days.append(day_number(art.published))
+        texts.append(art.text)
+        title_terms = tuple(dict.fromkeys(content_terms(art.title)))
+        own = [title_terms] if title_terms else []
+        slug = _slug_terms(art.url)
+        if slug and set(slug) != set(title_terms):
+            own.append(slug)
+        variants.append(own)
+        url_index[url_key(art.url)] = idx
+        host = url_key(art.url).split("/", 1)[0]
+        for alias in art.aliases:
+            url_index.setdefault(url_key(alias if "://" in alias else f"{host}/{alias.lstrip('/')}"), idx)
+    n = len(ids)
+    id_to_idx = {i: k for k, i in enumerate(ids)}
+    log.info("indexing %d articles", n)
+
+    # How discriminating each term is among titles (and slugs), which is what title matching compares.
+    df: Counter[str] = Counter()
+    for own in variants:
+        df.update({t for v in own for t in v})
+    title_idf = {t: math.log((n + 1) / (c + 0.5)) + 1.0 for t, c in df.items()}
+    postings: dict[str, list[int]] = defaultdict(list)
+    for idx, own in enumerate(variants):
+        for t in {t for v in own for t in v}:
+            postings[t].append(idx)
+    max_idf = math.log(n + 1) + 1.0
+    variant_weight = [[sum(title_idf.get(t, max_idf) for t in v) for v in own] for own in variants]
+
+    # Internal links resolved to archive articles are both the training signal and the anchor dictionary.
+    gold: dict[int, list[GoldLink]] = defaultdict(list)
+    inbound_sources: dict[int, set[int]] = defaultdict(set)
+    anchor_table: dict[str, Counter[int]] = defaultdict(Counter)
+    n_links = 0
+    for link in store.iter_links(internal_only=True):
+        if link.target_id is None or link.target_id == link.source_id:
+            continue
+        src, tgt = id_to_idx.get(link.source_id), id_to_idx.get(link.target_id)
+        if src is None or tgt is None:
+            continue
+        n_links += 1
+        gold[src].append(GoldLink(link.text_start, link.text_end, tgt, link.anchor))
+        inbound_sources[tgt].add(src)
+        if usable_phrase(link.anchor):
+            anchor_table[phrase_key(link.anchor)][tgt] += 1
+    inbound = np.zeros(n, dtype=np.int32)
+    for tgt, sources in inbound_sources.items():
+        inbound[tgt] = len(sources)
+
+    # How many articles contain each anchor phrase at all: the denominator of link probability.
+    matcher = PhraseMatcher(anchor_table.keys())
+    article_phrases = [set(matcher.occurrences(case_fold_same_length(t)).keys()) for t in texts]
+    for idx, links in gold.items():  # an anchor counts as an occurrence even where the text differs
+        article_phrases[idx].update(phrase_key(g.anchor) for g in links if usable_phrase(g.anchor))
+    phrase_docs: Counter[str] = Counter()
+    for found in article_phrases:
+        phrase_docs.update(found)
+
+    vectors = TextVectors.fit([f"{titles[i]}. {titles[i]}. {texts[i]}" for i in range(n)])
+    index = LinkIndex(
+        ids=ids, urls=urls, titles=titles, sections=sections, pub_day=np.array(days, dtype=np.float64),
+        inbound=inbound, variants=variants, variant_weight=variant_weight, title_postings=dict(postings),
+        title_idf=title_idf, anchors=dict(anchor_table), phrase_docs=dict(phrase_docs), vectors=vectors,
+        url_index=url_index, site_hosts=store.site_hosts(), n_links=n_links,
+    )
+    if keep_training_data:
+        index.article_phrases = article_phrases
+        index.texts = texts
+        index.gold = dict(gold)
+    return index
+
+
+def save_index(store: Store, index: LinkIndex, ranker: Any) -> None:
+    """Store the index and its trained ranker with the archive (one blob, compressed)."""
+    blob = zlib.compress(pickle.dumps({"index": index, "ranker": ranker}, protocol=pickle.HIGHEST_PROTOCOL), 3)
+    store.save_blob(INDEX_BLOB, blob)
+
+
+def load_index(store: Store) -> tuple[LinkIndex, Any]:
+    # The blob is written only by save_index into the newsroom's own archive, which is trusted like code.
+    blob = store.load_blob(INDEX_BLOB)
+    if blob is None:
+        raise IndexMissingError(f"{store.path}: no index yet; run `linkdesk index` after ingesting")
+    data = pickle.loads(zlib.decompress(blob))
+    return data["index"], data["ranker"]
+

@@ -1,0 +1,78 @@
+"""TF-IDF text vectors for context similarity: hashed features (no vocabulary to keep),
+each article truncated to its strongest terms so 100k articles fit in little memory."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from ..text.normalize import STOPWORDS
+
+__all__ = ["TextVectors"]
+
+_N_FEATURES = 2**20
+_KEEP_TERMS = 96
+_TOKEN = r"(?u)\b\w\w+\b"
+# the stop list as the hasher's own tokenizer splits it ("don't" → "don"), so both agree
+_STOP = sorted({w for s in STOPWORDS for w in re.findall(_TOKEN, s)})
+
+
+def _hasher() -> HashingVectorizer:
+    return HashingVectorizer(
+        n_features=_N_FEATURES, alternate_sign=False, norm=None, stop_words=_STOP,
+        token_pattern=_TOKEN, dtype=np.float32,
+    )
+
+
+def _top_terms(m: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
+    m = m.tocsr()
+    for i in range(m.shape[0]):
+        a, b = m.indptr[i], m.indptr[i + 1]
+        if b - a > keep:
+            row = m.data[a:b]
+            cut = np.partition(row, b - a - keep)[b - a - keep]
+            row[row < cut] = 0
+    m.eliminate_zeros()
+    return m
+
+
+def _l2(m: sparse.csr_matrix) -> sparse.csr_matrix:
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.diags(1.0 / norms).dot(m).tocsr().astype(np.float32)
+
+
+class TextVectors:
+    def __init__(self, idf: np.ndarray, matrix: sparse.csr_matrix) -> None:
+        self.idf = idf
+        self.matrix = matrix
+
+    @classmethod
+    def fit(cls, texts: Sequence[str]) -> TextVectors:
+        counts = _hasher().transform(texts).tocsr()
+        n = max(1, counts.shape[0])
+        df = np.bincount(counts.indices, minlength=_N_FEATURES).astype(np.float32)
+        idf = (np.log((n + 1) / (df + 1)) + 1.0).astype(np.float32)
+        return cls(idf, _l2(_top_terms(cls._weigh(counts, idf), _KEEP_TERMS)))
+
+    @staticmethod
+    def _weigh(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+        counts = counts.tocsr().astype(np.float32)
+        counts.data = 1.0 + np.log(counts.data)  # sublinear tf
+        counts.data *= idf[counts.indices]
+        return counts
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        return _l2(self._weigh(_hasher().transform(texts), self.idf))
+
+    def similarity(self, queries: sparse.csr_matrix, rows: Sequence[int], targets: Sequence[int]) -> np.ndarray:
+        """Cosine of query row ``rows[k]`` with article ``targets[k]``, for every k."""
+        if not len(rows):
+            return np.zeros(0, dtype=np.float32)
+        q = queries[np.asarray(rows)]
+        t = self.matrix[np.asarray(targets)]
+        return np.asarray(q.multiply(t).sum(axis=1)).ravel()

@@ -1,0 +1,166 @@
+"""Ingestion: every source kind becomes the same Article records, written by URL.
+
+``ingest()`` reads each source with the module for its kind, validates and prepares every
+record, and writes them in batches, each batch one transaction. A bad record is reported
+with where it came from and never stops the rest; a crash leaves whole batches only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..config import load_config
+from ..errors import BadRecordError, FetchError, InputError
+from ..model import Article, IngestReport, Rejection
+from ..store.base import PreparedArticle, Store
+from . import crawl, feeds, html_pages, jsonl, static_site, wxr
+from .records import prepare
+
+__all__ = ["ingest", "detect_kind", "KINDS"]
+
+log = logging.getLogger(__name__)
+
+KINDS = ("jsonl", "wxr", "feed", "static_site", "html_pages", "sitemap", "urls", "url")
+
+
+def _head(path: Path, n: int = 4096) -> bytes:
+    with open(path, "rb") as fh:
+        data = fh.read(n)
+    if data[:2] == b"\x1f\x8b":
+        import gzip
+
+        with gzip.open(path, "rb") as gz:
+            try:
+                data = gz.read(n)
+            except (OSError, EOFError):
+                pass
+    return data
+
+
+def detect_kind(source: str) -> str:
+    """Which reader a source needs, from its form and its first bytes."""
+    if source.startswith(("http://", "https://")):
+        return "url"
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"{source}: no such file or directory")
+    if path.is_dir():
+        if static_site.looks_like_static_site(path):
+            return "static_site"
+        if any(p.suffix.lower() in (".html", ".htm") for p in path.rglob("*")):
+            return "html_pages"
+        raise InputError(f"{source}: folder has no Markdown or HTML files")
+    head = _head(path)
+    name = path.name.lower()
+    if b"\x00" in head:
+        raise InputError(f"{source}: binary file, not an archive export")
+    if name.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".json", ".json.gz")) or head.lstrip()[:1] == b"{":
+        return "jsonl"
+    if wxr.looks_like_wxr(head):
+        return "wxr"
+    if crawl.looks_like_sitemap(head):
+        return "sitemap"
+    if feeds.looks_like_feed(head):
+        return "feed"
+    if name.endswith((".html", ".htm")):
+        return "html_pages"
+    if name.endswith(".txt") and head.lstrip().startswith(b"http"):
+        return "urls"
+    raise InputError(f"{source}: cannot tell what kind of export this is; pass --kind ({', '.join(KINDS)})")
+
+
+def _read_url(url: str, fetcher: crawl.Fetcher, report: IngestReport) -> Iterator[Article | Rejection]:
+    page = fetcher.get(url)
+    head = page.content[:4096]
+    if crawl.looks_like_sitemap(head):
+        yield from crawl.read_sitemap(url, fetcher, report)
+    elif feeds.looks_like_feed(head) or "xml" in page.content_type:
+        yield from feeds.read_bytes(page.content, url, report)
+    else:
+        yield from crawl.fetch_pages(iter([url]), fetcher)
+
+
+def _reader(source: str, kind: str, cfg: dict[str, Any], report: IngestReport,
+            fetcher_box: list[crawl.Fetcher]) -> Iterator[Article | Rejection]:
+    def fetcher() -> crawl.Fetcher:
+        if not fetcher_box:
+            fetcher_box.append(crawl.Fetcher.from_config(cfg))
+        return fetcher_box[0]
+
+    if kind == "jsonl":
+        return jsonl.read(source, report)
+    if kind == "wxr":
+        return wxr.read(source, report)
+    if kind == "feed":
+        if source.startswith(("http://", "https://")):
+            return feeds.read_bytes(fetcher().get(source).content, source, report)
+        return feeds.read(source, report)
+    if kind == "static_site":
+        return static_site.read(source, report, cfg["site"]["base_url"], cfg["site"]["permalink"])
+    if kind == "html_pages":
+        return html_pages.read(source, report)
+    if kind == "sitemap":
+        return crawl.read_sitemap(source, fetcher(), report)
+    if kind == "urls":
+        return crawl.read_url_list(source, fetcher(), report)
+    if kind == "url":
+        return _read_url(source, fetcher(), report)
+    raise InputError(f"unknown source kind {kind!r} (known: {', '.join(KINDS)})")
+
+
+def ingest(store: Store, sources: Sequence[str], *, kind: str | None = None,
+           site_hosts: Sequence[str] | None = None, config: dict[str, Any] | None = None,
+           progress: Callable[[int], None] | None = None) -> IngestReport:
+    """Read every source into the store. Returns what was added, updated, skipped and rejected."""
+    cfg = config or load_config()
+    report = IngestReport()
+    max_body = int(cfg["ingest"]["max_body_bytes"])
+    batch_size = int(cfg["ingest"]["batch_size"])
+    batch: list[PreparedArticle] = []
+    fetcher_box: list[crawl.Fetcher] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        for status in store.write_batch(batch):
+            setattr(report, status, getattr(report, status) + 1)
+        batch.clear()
+
+    try:
+        for source in sources:
+            try:
+                source_kind = kind or detect_kind(source)
+                items = _reader(source, source_kind, cfg, report, fetcher_box)
+                for n, item in enumerate(items, 1):
+                    if isinstance(item, Rejection):
+                        report.rejected.append(item)
+                        log.warning("rejected %s", item)
+                    else:
+                        try:
+                            batch.append(prepare(item, max_body, _where(source, item, n), origin=source))
+                        except BadRecordError as exc:
+                            report.rejected.append(Rejection(exc.where, exc.reason))
+                        if len(batch) >= batch_size:
+                            flush()
+                    if progress:
+                        progress(1)
+            except (InputError, FetchError) as exc:
+                report.rejected.append(Rejection(source, str(exc).removeprefix(f"{source}: ")))
+            except OSError as exc:
+                report.rejected.append(Rejection(source, f"cannot read: {exc.strerror or exc}"))
+        flush()
+    finally:
+        for f in fetcher_box:
+            f.close()
+    hosts = list(site_hosts or cfg["site"]["hosts"] or [])
+    if hosts:
+        store.set_site_hosts(hosts)
+    store.resolve_links()
+    return report
+
+
+def _where(source: str, article: Article, n: int) -> str:
+    return f"{source} record {n} ({article.url[:120]})"

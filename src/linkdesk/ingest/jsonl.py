@@ -1,0 +1,49 @@
+"""Standard archive JSONL (DESIGN.md record), plain or gzipped, one record a line."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from typing import IO
+
+from ..errors import BadRecordError, InputError
+from ..model import Article, IngestReport, Rejection
+from .records import article_from_record
+
+__all__ = ["read"]
+
+
+def _open(path: str) -> IO[bytes]:
+    with open(path, "rb") as probe:
+        magic = probe.read(2)
+    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+
+
+def read(path: str, report: IngestReport) -> Iterator[Article | Rejection]:
+    try:
+        fh = _open(path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open: {exc.strerror or exc}") from exc
+    with fh:
+        try:
+            for lineno, raw in enumerate(fh, 1):
+                where = f"{path}:{lineno}"
+                if not raw.strip():
+                    continue
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    yield Rejection(where, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})")
+                    continue
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield Rejection(where, f"malformed JSON: {exc.msg} at column {exc.colno}")
+                    continue
+                try:
+                    yield article_from_record(rec, where)
+                except BadRecordError as exc:
+                    yield Rejection(exc.where, exc.reason)
+        except (OSError, EOFError) as exc:  # a truncated gzip stream
+            yield Rejection(path, f"file ends early or is corrupt: {exc}")

@@ -1,0 +1,119 @@
+"""Validating records and preparing them for the store; shared by every source kind."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date, datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from ..errors import BadRecordError
+from ..model import Article
+from ..store.base import PreparedArticle
+from ..text.parse import parse
+
+__all__ = ["article_from_record", "normalize_date", "prepare", "FORMATS"]
+
+FORMATS = ("markdown", "html", "text")
+_SKIP_SCHEMES = ("mailto:", "javascript:", "tel:", "data:", "ftp:", "sms:")
+
+
+def normalize_date(value: Any, field: str = "published") -> str | None:
+    """ISO date or datetime from the forms archives use; None for empty; ValueError otherwise."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        raise ValueError(f"{field} must be a date string, got {type(value).__name__}")
+    s = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", s):
+        return date.fromisoformat(s).isoformat()
+    try:
+        dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
+        return dt.isoformat(timespec="seconds")
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(s).isoformat(timespec="seconds")
+    except (TypeError, ValueError, IndexError):
+        pass
+    raise ValueError(f"{field} {value!r} is not a date (expected YYYY-MM-DD or an ISO datetime)")
+
+
+def _str_list(value: Any, field: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    # real exports carry nulls in these lists (an author deleted from the CMS); they mean "nothing"
+    if not isinstance(value, list) or not all(isinstance(v, str) or v is None for v in value):
+        raise ValueError(f"{field} must be a list of strings")
+    return [v.strip() for v in value if v and v.strip()]
+
+
+def article_from_record(rec: Any, where: str) -> Article:
+    """A standard archive record (DESIGN.md) as an Article, or BadRecordError naming the field."""
+    if not isinstance(rec, dict):
+        raise BadRecordError(where, f"expected a JSON object, got {type(rec).__name__}")
+    url = rec.get("url")
+    if not isinstance(url, str) or not url.strip():
+        raise BadRecordError(where, "missing required field 'url'")
+    url = url.strip()
+    if not urlsplit(url).netloc:
+        raise BadRecordError(where, f"field 'url' is not an absolute URL: {url[:200]!r}")
+    title = rec.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise BadRecordError(where, "missing required field 'title'")
+    body = rec.get("body", "")
+    if body is None:
+        body = ""
+    if not isinstance(body, str):
+        raise BadRecordError(where, f"field 'body' must be a string, got {type(body).__name__}")
+    fmt = rec.get("format") or "markdown"
+    if fmt not in FORMATS:
+        raise BadRecordError(where, f"field 'format' must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    try:
+        published = normalize_date(rec.get("published"))
+        tags = _str_list(rec.get("tags"), "tags")
+        authors = _str_list(rec.get("authors"), "authors")
+        aliases = _str_list(rec.get("aliases"), "aliases")
+    except ValueError as exc:
+        raise BadRecordError(where, f"field {exc}") from exc
+    section = rec.get("section")
+    if section is not None and not isinstance(section, str):
+        raise BadRecordError(where, "field 'section' must be a string")
+    ext_id = rec.get("id")
+    return Article(
+        url=url, title=title.strip(), body=body, format=fmt, published=published, section=section or None,
+        tags=tags, authors=authors, id=str(ext_id) if ext_id is not None else None, aliases=aliases,
+    )
+
+
+def prepare(article: Article, max_body_bytes: int, where: str, origin: str = "") -> PreparedArticle:
+    """Parse the body, make its links absolute, and hash the content that decides "unchanged"."""
+    size = len(article.body.encode("utf-8", "surrogatepass"))
+    if size > max_body_bytes:
+        raise BadRecordError(
+            where, f"body is {size:,} bytes, over the {max_body_bytes:,}-byte limit (ingest.max_body_bytes)"
+        )
+    doc = parse(article.body, article.format)
+    links = []
+    for link in doc.links:
+        href = link.href.strip()
+        if not href or href.startswith("#") or href.lower().startswith(_SKIP_SCHEMES):
+            continue
+        link.href = urljoin(article.url, href)
+        links.append(link)
+    record = article.to_record()
+    content_hash = hashlib.sha256(json.dumps(record, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
+    return PreparedArticle(article, doc.text, links, content_hash, origin)
+
+
+def utc_today() -> str:
+    return datetime.now(timezone.utc).date().isoformat()

@@ -1,0 +1,212 @@
+"""The dataclasses every pipeline stage passes along.
+
+Offsets: ``Document.text`` is the plain text of a draft; everything that leaves linkdesk
+(suggestions, placeholders, findings) carries offsets into the *source* string as given,
+computed through :meth:`Document.source_span`.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "Article",
+    "OutLink",
+    "Zone",
+    "Document",
+    "Mention",
+    "Suggestion",
+    "Placeholder",
+    "Finding",
+    "Rejection",
+    "IngestReport",
+]
+
+Format = Literal["markdown", "html", "text"]
+ZoneKind = Literal[
+    "heading", "paragraph", "quote", "list", "code", "link", "byline", "placeholder", "html", "table"
+]
+
+
+@dataclass
+class Article:
+    """One archive record, as in the DESIGN.md contract. ``url`` is its identity."""
+
+    url: str
+    title: str
+    body: str = ""
+    format: Format = "markdown"
+    published: str | None = None
+    section: str | None = None
+    tags: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    id: str | None = None
+    aliases: list[str] = field(default_factory=list)
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class OutLink:
+    """A link found in a body: anchor text, where it is (source and plain-text offsets), where it goes."""
+
+    anchor: str
+    href: str
+    src_start: int
+    src_end: int
+    text_start: int
+    text_end: int
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A region of the plain text with a structural role. ``start``/``end`` are plain-text offsets."""
+
+    kind: ZoneKind
+    start: int
+    end: int
+
+
+@dataclass
+class Document:
+    """A parsed draft or article body.
+
+    ``src_start[i]``/``src_end[i]`` give the source span that produced plain-text char ``i``
+    (an entity like ``&#8217;`` yields one char spanning the whole entity). Characters
+    linkdesk adds between blocks map to an empty span at the end of the previous block.
+    """
+
+    source: str
+    format: Format
+    text: str
+    src_start: array
+    src_end: array
+    zones: list[Zone]
+    links: list[OutLink]
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a plain-text span ``[start, end)`` to the source span that produced it."""
+        if end <= start:
+            pos = self.src_start[start] if start < len(self.text) else len(self.source)
+            return pos, pos
+        return self.src_start[start], self.src_end[end - 1]
+
+    def zones_at(self, start: int, end: int) -> list[Zone]:
+        return [z for z in self.zones if z.start < end and start < z.end]
+
+
+@dataclass
+class Mention:
+    """A candidate anchor phrase in a draft's plain text."""
+
+    start: int
+    end: int
+    text: str
+    sentence_start: int
+    sentence_end: int
+    origin: str  # "anchor", "title", "alias", "entity"
+
+
+@dataclass
+class Suggestion:
+    """A proposed link. ``start``/``end`` are offsets into the draft source as given."""
+
+    kind: Literal["internal", "external"]
+    anchor: str
+    start: int
+    end: int
+    target_url: str
+    target_title: str
+    score: float
+    reasons: list[str] = field(default_factory=list)
+    outlet: str | None = None
+    outlet_label: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.kind == "internal":
+            data.pop("outlet")
+            data.pop("outlet_label")
+        return data
+
+
+@dataclass
+class Placeholder:
+    """A leftover editorial note found in a draft. ``start``/``end`` span the note in the source."""
+
+    start: int
+    end: int
+    text: str
+    kind: Literal["internal", "external", "other"]
+    anchor: str | None = None
+    description: str | None = None
+    outlets: list[str] = field(default_factory=list)
+    resolved: Suggestion | None = None
+    gap: dict[str, Any] | None = None
+    pattern: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "kind": self.kind,
+            "anchor": self.anchor,
+            "resolved": self.resolved.to_json() if self.resolved else None,
+            "gap": self.gap,
+        }
+
+
+@dataclass
+class Finding:
+    """A lint finding: a rule, its severity and where in the source it applies."""
+
+    rule: str
+    severity: Literal["error", "warning", "info"]
+    message: str
+    start: int | None = None
+    end: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Rejection:
+    """An input record that could not be used, and why. ``where`` is "file:line" or similar."""
+
+    where: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    rejected: list[Rejection] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + n
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "rejected": [str(r) for r in self.rejected],
+            "warnings": self.warnings,
+        }

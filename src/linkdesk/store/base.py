@@ -1,0 +1,97 @@
+"""The Store protocol: everything the rest of linkdesk asks of an archive.
+
+The SQLite store implements it; a server-backed store implements the same methods, so
+callers never know which one they hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from ..model import Article, OutLink
+
+__all__ = ["Store", "PreparedArticle", "StoredArticle", "StoredLink"]
+
+
+@dataclass
+class PreparedArticle:
+    """An article ready to write: the record, its extracted text and its out-links
+    (hrefs already absolute), and the hash that decides whether anything changed."""
+
+    article: Article
+    text: str
+    links: list[OutLink]
+    content_hash: str
+    origin: str = ""
+
+
+@dataclass
+class StoredArticle:
+    id: int
+    url: str
+    title: str
+    published: str | None
+    section: str | None
+    tags: list[str]
+    authors: list[str]
+    format: str
+    body: str
+    text: str
+    aliases: list[str] = field(default_factory=list)
+    ext_id: str | None = None
+
+
+@dataclass
+class StoredLink:
+    source_id: int
+    anchor: str
+    href: str
+    text_start: int
+    text_end: int
+    internal: bool
+    target_id: int | None
+
+
+@runtime_checkable
+class Store(Protocol):
+    path: str
+
+    def close(self) -> None: ...
+
+    def write_batch(self, items: Sequence[PreparedArticle]) -> list[str]:
+        """Write articles in one transaction; returns "added"/"updated"/"unchanged" per item."""
+        ...
+
+    def resolve_links(self) -> None:
+        """Decide which links are internal and which archive article each one points to."""
+        ...
+
+    def site_hosts(self) -> list[str]: ...
+
+    def set_site_hosts(self, hosts: Sequence[str]) -> None: ...
+
+    def count_articles(self) -> int: ...
+
+    def get_article(self, url: str) -> StoredArticle | None: ...
+
+    def get_articles(self, ids: Sequence[int]) -> list[StoredArticle]: ...
+
+    def iter_articles(self, with_body: bool = False) -> Iterator[StoredArticle]: ...
+
+    def iter_links(self, internal_only: bool = False) -> Iterator[StoredLink]: ...
+
+    def article_links(self, article_id: int) -> list[dict[str, Any]]: ...
+
+    def inbound_count(self, article_id: int) -> int: ...
+
+    def search(self, query: str, limit: int = 20) -> list[tuple[int, float]]:
+        """Full-text search over title and text; (article id, bm25 score, lower is better)."""
+        ...
+
+    def stats(self) -> dict[str, Any]: ...
+
+    def save_blob(self, name: str, data: bytes) -> None: ...
+
+    def load_blob(self, name: str) -> bytes | None: ...

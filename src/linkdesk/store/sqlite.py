@@ -1,0 +1,383 @@
+"""The default store: one SQLite file in WAL mode, with FTS5 over title and text."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import StoreError
+from ..text.normalize import url_host, url_key
+from .base import PreparedArticle, StoredArticle, StoredLink
+
+__all__ = ["SQLiteStore", "SCHEMA_VERSION"]
+
+log = logging.getLogger(__name__)
+
+# Each entry migrates the schema from version i to i + 1. Never edit a released entry;
+# append a new one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE articles (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        url_key TEXT NOT NULL UNIQUE,
+        ext_id TEXT,
+        title TEXT NOT NULL,
+        published TEXT,
+        section TEXT,
+        tags TEXT NOT NULL DEFAULT '[]',
+        authors TEXT NOT NULL DEFAULT '[]',
+        aliases TEXT NOT NULL DEFAULT '[]',
+        format TEXT NOT NULL,
+        body TEXT NOT NULL,
+        text TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        origin TEXT,
+        ingested_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX articles_published ON articles(published);
+    CREATE TABLE url_keys (
+        key TEXT PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL
+    );
+    CREATE INDEX url_keys_article ON url_keys(article_id);
+    CREATE TABLE links (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        anchor TEXT NOT NULL,
+        href TEXT NOT NULL,
+        target_key TEXT NOT NULL,
+        target_host TEXT NOT NULL,
+        src_start INTEGER NOT NULL,
+        src_end INTEGER NOT NULL,
+        text_start INTEGER NOT NULL,
+        text_end INTEGER NOT NULL,
+        internal INTEGER NOT NULL DEFAULT 0,
+        target_id INTEGER
+    );
+    CREATE INDEX links_source ON links(source_id);
+    CREATE INDEX links_target ON links(target_id);
+    CREATE INDEX links_key ON links(target_key);
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, text, content='articles', content_rowid='id', tokenize='porter unicode61'
+    );
+    CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+    END;
+    CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+    END;
+    CREATE TRIGGER articles_au AFTER UPDATE OF title, text ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+        INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+    END;
+    CREATE TABLE blobs (name TEXT PRIMARY KEY, created TEXT NOT NULL, data BLOB NOT NULL);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class SQLiteStore:
+    def __init__(self, path: str, create: bool = True) -> None:
+        self.path = path
+        if not create and path != ":memory:" and not os.path.exists(path):
+            raise StoreError(f"{path}: no such archive (run `linkdesk ingest` first)")
+        try:
+            self.conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.conn.execute("PRAGMA busy_timeout=30000")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: cannot open as a linkdesk archive: {exc}") from exc
+
+    # ------------------------------------------------------------------ schema
+
+    def _migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: schema version {version} is newer than this linkdesk ({SCHEMA_VERSION}); upgrade"
+            )
+        for i in range(version, SCHEMA_VERSION):
+            log.info("migrating %s to schema version %d", self.path, i + 1)
+            with self.transaction():
+                for statement in _split_sql(MIGRATIONS[i]):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {i + 1}")
+
+    def transaction(self) -> _Transaction:
+        return _Transaction(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # ------------------------------------------------------------------ writes
+
+    def write_batch(self, items: Sequence[PreparedArticle]) -> list[str]:
+        out: list[str] = []
+        now = _now()
+        with self.transaction():
+            for item in items:
+                out.append(self._write_one(item, now))
+        return out
+
+    def _write_one(self, item: PreparedArticle, now: str) -> str:
+        a = item.article
+        key = url_key(a.url)
+        row = self.conn.execute("SELECT id, content_hash FROM articles WHERE url_key = ?", (key,)).fetchone()
+        if row and row["content_hash"] == item.content_hash:
+            return "unchanged"
+        values = (
+            a.url, key, a.id, a.title, a.published, a.section, json.dumps(a.tags), json.dumps(a.authors),
+            json.dumps(a.aliases), a.format, a.body, item.text, item.content_hash, item.origin,
+        )
+        if row:
+            article_id = row["id"]
+            self.conn.execute(
+                """UPDATE articles SET url=?, url_key=?, ext_id=?, title=?, published=?, section=?, tags=?,
+                   authors=?, aliases=?, format=?, body=?, text=?, content_hash=?, origin=?, updated_at=?
+                   WHERE id=?""",
+                (*values, now, article_id),
+            )
+            self.conn.execute("DELETE FROM links WHERE source_id = ?", (article_id,))
+            self.conn.execute("DELETE FROM url_keys WHERE article_id = ?", (article_id,))
+            status = "updated"
+        else:
+            cur = self.conn.execute(
+                """INSERT INTO articles (url, url_key, ext_id, title, published, section, tags, authors,
+                   aliases, format, body, text, content_hash, origin, ingested_at, updated_at)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                (*values, now, now),
+            )
+            article_id = cur.lastrowid
+            status = "added"
+        keys = [(key, article_id, "url")]
+        host = urlsplit(a.url).netloc
+        for alias in a.aliases:
+            alias_url = alias if "://" in alias else f"//{host}/{alias.lstrip('/')}"
+            keys.append((url_key(alias_url), article_id, "alias"))
+        # an alias never takes over another article's own URL
+        self.conn.executemany("INSERT OR IGNORE INTO url_keys (key, article_id, kind) VALUES (?,?,?)", keys)
+        self.conn.executemany(
+            """INSERT INTO links (source_id, anchor, href, target_key, target_host, src_start, src_end,
+               text_start, text_end) VALUES (?,?,?,?,?,?,?,?,?)""",
+            [
+                (article_id, link.anchor, link.href, url_key(link.href), url_host(link.href),
+                 link.src_start, link.src_end, link.text_start, link.text_end)
+                for link in item.links
+            ],
+        )
+        return status
+
+    def site_hosts(self) -> list[str]:
+        row = self.conn.execute("SELECT value FROM meta WHERE key='site_hosts'").fetchone()
+        if row:
+            return list(json.loads(row[0]))
+        return self._inferred_hosts()
+
+    def _inferred_hosts(self) -> list[str]:
+        counts: Counter[str] = Counter()
+        for (url,) in self.conn.execute("SELECT url FROM articles"):
+            counts[url_host(url)] += 1
+        total = sum(counts.values())
+        # a stray page from another host should not make that host "ours"
+        return sorted(h for h, n in counts.items() if h and n >= max(1, 0.01 * total))
+
+    def set_site_hosts(self, hosts: Sequence[str]) -> None:
+        cleaned = sorted({h.lower().removeprefix("www.") for h in hosts if h})
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('site_hosts', ?) "
+                "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                (json.dumps(cleaned),),
+            )
+
+    def resolve_links(self) -> None:
+        hosts = self.site_hosts()
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE links SET target_id = (SELECT article_id FROM url_keys WHERE key = links.target_key)"
+            )
+            marks = ",".join("?" * len(hosts)) or "NULL"
+            self.conn.execute(
+                f"UPDATE links SET internal = (target_id IS NOT NULL OR target_host IN ({marks}))", hosts
+            )
+
+    # ------------------------------------------------------------------ reads
+
+    def count_articles(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def _article(self, row: sqlite3.Row, with_body: bool = True) -> StoredArticle:
+        return StoredArticle(
+            id=row["id"], url=row["url"], title=row["title"], published=row["published"],
+            section=row["section"], tags=json.loads(row["tags"]), authors=json.loads(row["authors"]),
+            format=row["format"], body=row["body"] if with_body else "", text=row["text"],
+            aliases=json.loads(row["aliases"]), ext_id=row["ext_id"],
+        )
+
+    def get_article(self, url: str) -> StoredArticle | None:
+        row = self.conn.execute(
+            "SELECT a.* FROM url_keys k JOIN articles a ON a.id = k.article_id WHERE k.key = ?", (url_key(url),)
+        ).fetchone()
+        return self._article(row) if row else None
+
+    def get_articles(self, ids: Sequence[int]) -> list[StoredArticle]:
+        out = []
+        for i in range(0, len(ids), 500):
+            chunk = list(ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(f"SELECT * FROM articles WHERE id IN ({marks})", chunk).fetchall()
+            out.extend(self._article(r) for r in rows)
+        return out
+
+    def iter_articles(self, with_body: bool = False) -> Iterator[StoredArticle]:
+        cols = "*" if with_body else "id, url, title, published, section, tags, authors, aliases, format, " \
+               "text, ext_id"
+        for row in self.conn.execute(f"SELECT {cols} FROM articles ORDER BY id"):
+            if not with_body:
+                yield StoredArticle(
+                    id=row["id"], url=row["url"], title=row["title"], published=row["published"],
+                    section=row["section"], tags=json.loads(row["tags"]), authors=json.loads(row["authors"]),
+                    format=row["format"], body="", text=row["text"], aliases=json.loads(row["aliases"]),
+                    ext_id=row["ext_id"],
+                )
+            else:
+                yield self._article(row)
+
+    def iter_links(self, internal_only: bool = False) -> Iterator[StoredLink]:
+        where = "WHERE internal = 1" if internal_only else ""
+        for row in self.conn.execute(
+            f"SELECT source_id, anchor, href, text_start, text_end, internal, target_id FROM links {where} "
+            "ORDER BY source_id, text_start"
+        ):
+            yield StoredLink(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6])
+
+    def article_links(self, article_id: int) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            """SELECT l.anchor, l.href, l.internal, t.url AS target_url, t.title AS target_title
+               FROM links l LEFT JOIN articles t ON t.id = l.target_id WHERE l.source_id = ? ORDER BY l.src_start""",
+            (article_id,),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def inbound_count(self, article_id: int) -> int:
+        return int(
+            self.conn.execute(
+                "SELECT count(DISTINCT source_id) FROM links WHERE target_id = ? AND source_id != ?",
+                (article_id, article_id),
+            ).fetchone()[0]
+        )
+
+    def search(self, query: str, limit: int = 20) -> list[tuple[int, float]]:
+        if not query.strip():
+            return []
+        rows = self.conn.execute(
+            "SELECT rowid, bm25(articles_fts, 5.0, 1.0) FROM articles_fts WHERE articles_fts MATCH ? "
+            "ORDER BY bm25(articles_fts, 5.0, 1.0) LIMIT ?",
+            (query, limit),
+        ).fetchall()
+        return [(int(r[0]), float(r[1])) for r in rows]
+
+    def stats(self) -> dict[str, Any]:
+        c = self.conn
+        by_section = {
+            (r[0] or "(none)"): r[1]
+            for r in c.execute("SELECT section, count(*) FROM articles GROUP BY section ORDER BY count(*) DESC")
+        }
+        by_year = {
+            (r[0] or "(undated)"): r[1]
+            for r in c.execute("SELECT substr(published, 1, 4), count(*) FROM articles GROUP BY 1 ORDER BY 1")
+        }
+        total, internal, resolved = c.execute(
+            "SELECT count(*), coalesce(sum(internal), 0), coalesce(sum(internal AND target_id IS NOT NULL), 0) "
+            "FROM links"
+        ).fetchone()
+        top = [
+            {"url": r[0], "title": r[1], "inbound": r[2]}
+            for r in c.execute(
+                """SELECT a.url, a.title, count(DISTINCT l.source_id) AS n FROM links l
+                   JOIN articles a ON a.id = l.target_id WHERE l.source_id != l.target_id
+                   GROUP BY l.target_id ORDER BY n DESC, a.url LIMIT 10"""
+            )
+        ]
+        orphans = c.execute(
+            "SELECT count(*) FROM articles a WHERE NOT EXISTS "
+            "(SELECT 1 FROM links l WHERE l.target_id = a.id AND l.source_id != a.id)"
+        ).fetchone()[0]
+        return {
+            "articles": self.count_articles(),
+            "by_section": by_section,
+            "by_year": by_year,
+            "links": {
+                "total": total,
+                "internal": internal,
+                "external": total - internal,
+                "internal_resolved": resolved,
+                "internal_resolved_share": round(resolved / internal, 4) if internal else None,
+            },
+            "most_linked": top,
+            "orphans": orphans,
+            "site_hosts": self.site_hosts(),
+        }
+
+    # ------------------------------------------------------------------ blobs
+
+    def save_blob(self, name: str, data: bytes) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO blobs (name, created, data) VALUES (?,?,?) "
+                "ON CONFLICT(name) DO UPDATE SET created=excluded.created, data=excluded.data",
+                (name, _now(), data),
+            )
+
+    def load_blob(self, name: str) -> bytes | None:
+        row = self.conn.execute("SELECT data FROM blobs WHERE name = ?", (name,)).fetchone()
+        return bytes(row[0]) if row else None
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception, so a batch lands whole or not at all."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute("ROLLBACK")
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements; trigger bodies contain ';' so split on complete statements."""
+    out, buf = [], ""
+    for line in script.strip().splitlines():
+        buf += line + "\n"
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out

@@ -1,0 +1,1 @@
+"""The suggestion pipeline: spot → candidates → features → rank → policy (see pipeline.py)."""

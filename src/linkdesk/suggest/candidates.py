@@ -1,0 +1,159 @@
+"""Candidates: (mention, article) pairs a draft could link, from two sources.
+
+* the anchor dictionary: phrases the desk already linked, to the articles they linked to;
+* title matching: windows of a sentence that cover most of an article's title (or URL slug)
+  by IDF weight, which finds articles nobody has linked yet, the day after they are published.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..index.linkindex import LinkIndex
+from .spot import Analysis, phrase_hits
+
+__all__ = ["Candidate", "AnchorView", "generate"]
+
+MIN_COVERAGE = 0.34
+PER_SENTENCE = 8
+PER_PHRASE = 4
+
+
+@dataclass
+class AnchorView:
+    """Link statistics as of some moment: anchor phrase → target counts, and in how many
+    articles each phrase occurs. Training uses views of the past; suggesting uses the whole archive."""
+
+    anchors: dict[str, Counter[int]]
+    phrase_docs: dict[str, int]
+    # per target: in how many articles it was a candidate, and in how many the editor linked it
+    offered: dict[int, int] = field(default_factory=dict)
+    linked: dict[int, int] = field(default_factory=dict)
+    # per target: how many articles link to it
+    inbound: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass
+class Candidate:
+    start: int
+    end: int
+    target: int
+    sent: int
+    tok_a: int
+    tok_b: int
+    phrase: str | None = None
+    from_anchor: bool = False
+    from_title: bool = False
+    coverage: float = 0.0
+    sent_coverage: float = 0.0
+    matched: int = 0
+    matched_idf: float = 0.0
+    variant: int = 0
+
+
+def _postings_cap(n: int) -> int:
+    # Terms in very many titles ("update", "guide") cannot find an article on their own.
+    return max(30, min(1000, int(0.03 * n)))
+
+
+def generate(an: Analysis, index: LinkIndex, view: AnchorView, visible: np.ndarray | None,
+             exclude: set[int]) -> list[Candidate]:
+    found: dict[tuple[int, int, int], Candidate] = {}
+
+    def allowed(t: int) -> bool:
+        return t not in exclude and (visible is None or bool(visible[t]))
+
+    for start, end, key in phrase_hits(an, index.matcher):
+        targets = view.anchors.get(key)
+        if not targets:
+            continue
+        a, b = an.token_range(start, end)
+        if a >= b:
+            continue
+        for target, _count in targets.most_common(PER_PHRASE):
+            if not allowed(target):
+                continue
+            c = found.setdefault((start, end, target), Candidate(start, end, target, an.sent_of[a], a, b))
+            c.from_anchor = True
+            c.phrase = key
+
+    cap = _postings_cap(index.size)
+    for si, (ta, tb) in enumerate(an.sent_tokens):
+        positions: dict[str, list[int]] = {}
+        for k in range(ta, tb):
+            if an.content[k]:
+                positions.setdefault(an.terms[k], []).append(k)
+        if not positions:
+            continue
+        gathered: set[int] = set()
+        for t in positions:
+            plist = index.title_postings.get(t)
+            if plist and len(plist) <= cap:
+                gathered.update(plist)
+        scored: list[tuple[float, Candidate]] = []
+        for art in gathered:
+            if not allowed(art):
+                continue
+            best: Candidate | None = None
+            for vi, variant in enumerate(index.variants[art]):
+                total = index.variant_total(art, vi)
+                matched = [t for t in variant if t in positions]
+                if not matched or total <= 0:
+                    continue
+                sent_cov = sum(index.idf(t) for t in matched) / total
+                if sent_cov < MIN_COVERAGE or (len(variant) >= 3 and len(matched) < 2):
+                    continue
+                window = _window(matched, positions, index, len(variant))
+                if window is None:
+                    continue
+                a, b, used = window
+                cov = sum(index.idf(t) for t in used) / total
+                if cov < MIN_COVERAGE:
+                    continue
+                if best is None or cov > best.coverage:
+                    best = Candidate(an.starts[a], an.ends[b - 1], art, si, a, b, from_title=True, coverage=cov,
+                                     sent_coverage=sent_cov, matched=len(used),
+                                     matched_idf=sum(index.idf(t) for t in used), variant=vi)
+            if best is not None:
+                scored.append((best.coverage * best.matched_idf, best))
+        scored.sort(key=lambda x: (-x[0], x[1].target))
+        for _, cand in scored[:PER_SENTENCE]:
+            key3 = (cand.start, cand.end, cand.target)
+            if key3 in found:
+                existing = found[key3]
+                existing.from_title = True
+                existing.coverage, existing.sent_coverage = cand.coverage, cand.sent_coverage
+                existing.matched, existing.matched_idf, existing.variant = cand.matched, cand.matched_idf, cand.variant
+            else:
+                found[key3] = cand
+    return sorted(found.values(), key=lambda c: (c.start, c.end, c.target))
+
+
+def _window(matched: list[str], positions: dict[str, list[int]], index: LinkIndex, title_len: int
+            ) -> tuple[int, int, list[str]] | None:
+    """The tightest run of tokens holding the most title weight: pivot on the rarest matched
+    term, then take each other term's nearest occurrence within reach."""
+    reach = title_len + 4
+    pivot_term = max(matched, key=index.idf)
+    best: tuple[float, int, int, int, list[str]] | None = None
+    for p in positions[pivot_term]:
+        lo = hi = p
+        used = [pivot_term]
+        weight = index.idf(pivot_term)
+        for t in matched:
+            if t == pivot_term:
+                continue
+            q = min(positions[t], key=lambda x: abs(x - p))
+            if abs(q - p) <= reach:
+                lo, hi = min(lo, q), max(hi, q)
+                used.append(t)
+                weight += index.idf(t)
+        key = (weight, -(hi - lo), -p)
+        if best is None or key > (best[0], -(best[2] - best[1]), -best[3]):
+            best = (weight, lo, hi, p, used)
+    if best is None:
+        return None
+    return best[1], best[2] + 1, best[4]

@@ -1,0 +1,134 @@
+"""Features per candidate pair; the same code serves training and suggesting."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..index.linkindex import LinkIndex
+from .candidates import AnchorView, Candidate
+from .spot import Analysis
+
+__all__ = ["FEATURES", "featurize", "reasons_for"]
+
+FEATURES = [
+    "link_prob", "commonness", "anchor_count", "phrase_docs", "from_anchor", "from_title",
+    "coverage", "span_precision", "exact_title", "title_len", "span_tokens", "matched", "matched_idf",
+    "sent_coverage", "doc_coverage", "doc_sim", "sent_sim", "inbound", "age_days", "undated",
+    "same_section", "rank_in_sentence", "cands_in_sentence", "targets_for_span", "position", "capitalized",
+    "span_sim", "target_offered", "target_link_rate",
+]
+F = {name: i for i, name in enumerate(FEATURES)}
+
+
+def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: AnchorView,
+              draft_day: float, draft_section: str | None) -> np.ndarray:
+    X = np.zeros((len(cands), len(FEATURES)), dtype=np.float32)
+    if not cands:
+        return X
+    spans = sorted({(c.start, c.end) for c in cands})
+    span_row = {span: 1 + len(an.sentences) + k for k, span in enumerate(spans)}
+    queries = index.vectors.transform([an.text] + [an.text[s:e] for s, e in an.sentences]
+                                      + [an.text[s:e] for s, e in spans])
+    targets = [c.target for c in cands]
+    doc_sim = index.vectors.similarity(queries, [0] * len(cands), targets)
+    sent_sim = index.vectors.similarity(queries, [c.sent + 1 for c in cands], targets)
+    span_sim = index.vectors.similarity(queries, [span_row[(c.start, c.end)] for c in cands], targets)
+    draft_terms = {t for t, ok in zip(an.terms, an.content) if ok}
+    by_sentence: dict[int, list[int]] = {}
+    by_span: dict[tuple[int, int], set[int]] = {}
+    for i, c in enumerate(cands):
+        by_sentence.setdefault(c.sent, []).append(i)
+        by_span.setdefault((c.start, c.end), set()).add(c.target)
+    rank = np.zeros(len(cands))
+    for members in by_sentence.values():
+        order = sorted(members, key=lambda i: -(cands[i].coverage + 0.5 * sent_sim[i]))
+        for r, i in enumerate(order):
+            rank[i] = r
+    n_text = max(1, len(an.text))
+    for i, c in enumerate(cands):
+        row = X[i]
+        if c.phrase is not None:
+            counts = view.anchors.get(c.phrase)
+            total = sum(counts.values()) if counts else 0
+            docs = view.phrase_docs.get(c.phrase, 0)
+            row[F["link_prob"]] = min(1.0, total / docs) if docs else 0.0
+            row[F["commonness"]] = counts[c.target] / total if counts and total else 0.0
+            row[F["anchor_count"]] = math.log1p(counts[c.target]) if counts else 0.0
+            row[F["phrase_docs"]] = math.log1p(docs)
+        row[F["from_anchor"]] = c.from_anchor
+        row[F["from_title"]] = c.from_title
+        variants = index.variants[c.target]
+        # dict.fromkeys, not set: sums must not depend on string hash order, or training is not repeatable
+        span_terms = list(dict.fromkeys(an.terms[k] for k in range(c.tok_a, c.tok_b) if an.content[k]))
+        best_cov, best_prec, exact, title_len = 0.0, 0.0, 0.0, 0
+        for vi, v in enumerate(variants):
+            total_w = index.variant_total(c.target, vi)
+            vset = set(v)
+            inside = sum(index.idf(t) for t in span_terms if t in vset)
+            span_w = sum(index.idf(t) for t in span_terms)
+            cov = inside / total_w if total_w else 0.0
+            if cov >= best_cov:
+                best_cov, title_len = cov, len(v)
+                best_prec = inside / span_w if span_w else 0.0
+            if set(span_terms) == vset:
+                exact = 1.0
+        row[F["coverage"]] = best_cov
+        row[F["span_precision"]] = best_prec
+        row[F["exact_title"]] = exact
+        row[F["title_len"]] = title_len
+        row[F["span_tokens"]] = c.tok_b - c.tok_a
+        row[F["matched"]] = c.matched
+        row[F["matched_idf"]] = c.matched_idf
+        row[F["sent_coverage"]] = c.sent_coverage
+        if variants:
+            v0 = variants[0]
+            row[F["doc_coverage"]] = sum(1 for t in v0 if t in draft_terms) / len(v0)
+        row[F["doc_sim"]] = doc_sim[i]
+        row[F["sent_sim"]] = sent_sim[i]
+        row[F["inbound"]] = math.log1p(view.inbound.get(c.target, 0))
+        tday = index.pub_day[c.target]
+        if math.isnan(tday) or math.isnan(draft_day):
+            row[F["undated"]] = 1.0
+            row[F["age_days"]] = -1.0
+        else:
+            row[F["age_days"]] = math.log1p(max(0.0, draft_day - tday))
+        # many drafts come without a section: missing, not "different", so the model can tell
+        row[F["same_section"]] = (float(index.sections[c.target] == draft_section) if draft_section
+                                  else math.nan)
+        row[F["rank_in_sentence"]] = rank[i]
+        row[F["cands_in_sentence"]] = len(by_sentence[c.sent])
+        row[F["targets_for_span"]] = len(by_span[(c.start, c.end)])
+        row[F["position"]] = c.start / n_text
+        words = an.text[c.start:c.end].split()
+        row[F["capitalized"]] = sum(1 for w in words if w[:1].isupper()) / max(1, len(words))
+        row[F["span_sim"]] = span_sim[i]
+        offered = view.offered.get(c.target, 0)
+        row[F["target_offered"]] = math.log1p(offered)
+        row[F["target_link_rate"]] = (view.linked.get(c.target, 0) + 0.1) / (offered + 1.0)
+    return X
+
+
+def reasons_for(row: np.ndarray, c: Candidate, index: LinkIndex) -> list[str]:
+    """Plain-language reasons an editor can check, from the features that drove the score."""
+    out = []
+    if c.from_anchor:
+        out.append(f"the desk has linked this phrase before (link probability {row[F['link_prob']]:.2f}, "
+                   f"{row[F['commonness']]:.0%} of the time to this article)")
+    if row[F["exact_title"]]:
+        out.append("names the article's title")
+    elif row[F["coverage"]] >= 0.5:
+        out.append(f"covers {row[F['coverage']]:.0%} of the article's title by weight")
+    if row[F["sent_sim"]] >= 0.15:
+        out.append(f"sentence is about the same thing (similarity {row[F['sent_sim']]:.2f})")
+    if row[F["doc_sim"]] >= 0.15:
+        out.append(f"draft is on the same subject (similarity {row[F['doc_sim']]:.2f})")
+    inbound = int(index.inbound[c.target])
+    if inbound >= 5:
+        out.append(f"a well-linked article ({inbound} inbound links)")
+    if row[F["same_section"]] == 1.0:
+        out.append("same section")
+    if not out:
+        out.append("matches the article's title words")
+    return out

@@ -1,0 +1,94 @@
+"""Editorial policy: which scored candidates become suggestions.
+
+All rules come from the ``[policy]`` config table and can be overridden per call.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ..errors import ConfigError
+from ..model import Document
+
+__all__ = ["Policy", "select"]
+
+
+@dataclass
+class Policy:
+    first_mention_only: bool = True
+    one_link_per_target: bool = True
+    max_links_per_100_words: float = 3.0
+    max_links: int = 0
+    forbidden_zones: tuple[str, ...] = ("heading", "quote", "code", "byline", "link", "placeholder")
+    min_gap_chars: int = 2
+    respect_existing_links: bool = True
+
+    @classmethod
+    def from_config(cls, cfg: dict[str, Any], **overrides: Any) -> Policy:
+        values = dict(cfg.get("policy", {}))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ConfigError(f"policy: unknown setting(s) {', '.join(sorted(unknown))}")
+        if "forbidden_zones" in values:
+            values["forbidden_zones"] = tuple(values["forbidden_zones"])
+        return cls(**values)
+
+
+@dataclass
+class Scored:
+    """What the policy needs of a candidate: plain-text span, target key, score."""
+
+    start: int
+    end: int
+    target: str
+    anchor: str
+    score: float
+
+
+def select(doc: Document, items: list[Scored], policy: Policy, threshold: float,
+           existing_targets: set[str] | None = None, extra_blocked: list[tuple[int, int]] | None = None
+           ) -> list[int]:
+    """Indices of ``items`` to suggest, in document order."""
+    blocked = [(z.start, z.end) for z in doc.zones if z.kind in policy.forbidden_zones]
+    blocked += extra_blocked or []
+    existing = existing_targets if policy.respect_existing_links else set()
+    link_spans = [(z.start, z.end) for z in doc.zones if z.kind == "link"]
+
+    def clear_of(spans: list[tuple[int, int]], s: int, e: int, gap: int) -> bool:
+        return all(e + gap <= a or b + gap <= s for a, b in spans)
+
+    eligible = [i for i, it in enumerate(items)
+                if it.score >= threshold and it.end > it.start and clear_of(blocked, it.start, it.end, 0)
+                and it.target not in existing]
+    if policy.first_mention_only:
+        # a phrase linked once is not linked again further down; the best-scoring phrase per target wins
+        first: dict[tuple[str, str], int] = {}
+        for i in sorted(eligible, key=lambda i: items[i].start):
+            first.setdefault((items[i].target, items[i].anchor.casefold()), i)
+        keep = set(first.values())
+        eligible = [i for i in eligible if i in keep]
+    words = len(doc.text.split())
+    cap = math.inf
+    if policy.max_links_per_100_words > 0:
+        cap = max(1, math.floor(policy.max_links_per_100_words * words / 100 + 0.5))
+    if policy.max_links > 0:
+        cap = min(cap, policy.max_links)
+    chosen: list[int] = []
+    taken: list[tuple[int, int]] = list(link_spans)
+    targets: set[str] = set()
+    for i in sorted(eligible, key=lambda i: (-items[i].score, items[i].start)):
+        if len(chosen) >= cap:
+            break
+        it = items[i]
+        if policy.one_link_per_target and it.target in targets:
+            continue
+        if not clear_of(taken, it.start, it.end, policy.min_gap_chars):
+            continue
+        chosen.append(i)
+        taken.append((it.start, it.end))
+        targets.add(it.target)
+    return sorted(chosen, key=lambda i: items[i].start)

@@ -1,0 +1,200 @@
+"""The ranker: a gradient-boosted model trained on the archive's own links.
+
+Training replays the archive in publication order. For each article that links to older
+coverage, it generates candidates exactly as for a draft, but only among articles an editor
+could have seen then, with link statistics as they stood then; the links the editor made
+are the positives, every other candidate a negative.
+
+The default threshold is chosen on the archive itself: the model is fitted on the older
+80% of those articles, and on the newest 20% the threshold that gives the best F1 while
+keeping precision at or above ``TARGET_PRECISION`` is kept (the best F1, if none reaches it).
+With too few links to learn from, a fixed unsupervised scorer takes over and says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..index.linkindex import LinkIndex
+from ..index.phrases import phrase_key, usable_phrase
+from .candidates import AnchorView, Candidate, generate
+from .features import F, FEATURES, featurize
+from .spot import analyze
+
+__all__ = ["Ranker", "train", "training_rows", "TARGET_PRECISION"]
+
+log = logging.getLogger(__name__)
+
+TARGET_PRECISION = 0.6
+FALLBACK_THRESHOLD = 0.5
+
+
+@dataclass
+class Ranker:
+    kind: str  # "trained" or "fallback"
+    model: Any = None
+    threshold: float = FALLBACK_THRESHOLD
+    target_offered: dict[int, int] = field(default_factory=dict)
+    target_linked: dict[int, int] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def score(self, X: np.ndarray) -> np.ndarray:
+        if not len(X):
+            return np.zeros(0)
+        if self.kind == "trained" and self.model is not None:
+            return np.asarray(self.model.predict_proba(X)[:, 1])
+        return _fallback(X)
+
+    def view(self, index: LinkIndex) -> AnchorView:
+        inbound = {int(t): int(n) for t, n in enumerate(index.inbound) if n}
+        return AnchorView(index.anchors, index.phrase_docs, self.target_offered, self.target_linked, inbound)
+
+
+def _fallback(X: np.ndarray) -> np.ndarray:
+    """Hand-set logistic score for archives with too few links to learn from: a candidate
+    must name most of its target's title with little else, on a related sentence."""
+    z = (-6.0
+         + 5.0 * X[:, F["coverage"]] * X[:, F["span_precision"]]
+         + 1.5 * X[:, F["exact_title"]]
+         + 3.0 * X[:, F["link_prob"]] * X[:, F["commonness"]]
+         + 4.0 * X[:, F["sent_sim"]]
+         + 3.0 * X[:, F["doc_sim"]]
+         + 0.4 * np.minimum(X[:, F["matched"]], 4)
+         - 0.3 * X[:, F["rank_in_sentence"]])
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+@dataclass
+class _Example:
+    """One replayed article: its candidates' features and labels, and how many links it had."""
+
+    X: np.ndarray
+    y: np.ndarray
+    cands: list[Candidate]
+    gold_links: int
+
+
+def training_rows(index: LinkIndex, max_articles: int = 4000) -> tuple[list[_Example], AnchorView]:
+    """Replay the archive in time order and label the candidates of every linked article."""
+    assert index.texts is not None and index.gold is not None and index.article_phrases is not None
+    order = sorted(range(index.size), key=lambda i: (not math.isnan(index.pub_day[i]),
+                                                     0.0 if math.isnan(index.pub_day[i]) else index.pub_day[i], i))
+    undated = np.isnan(index.pub_day)
+    positions = np.arange(index.size)
+    linked = [i for i in order if index.gold.get(i)]
+    chosen = set(linked[-max_articles:])
+    view = AnchorView({}, {}, {}, {}, {})
+    examples: list[_Example] = []
+    for i in order:
+        day = index.pub_day[i]
+        if i in chosen and not math.isnan(day):
+            visible = undated | (index.pub_day < day) | ((index.pub_day == day) & (positions < i))
+            gold = [g for g in index.gold[i] if visible[g.target]]
+            if gold:
+                an = analyze(index.texts[i])
+                cands = generate(an, index, view, visible, {i})
+                if cands:
+                    # half the articles are shown without their section, as many drafts arrive
+                    section = index.sections[i] if i % 2 == 0 else None
+                    X = featurize(an, cands, index, view, day, section)
+                    y = np.array([any(g.target == c.target and c.start < g.end and g.start < c.end for g in gold)
+                                  for c in cands], dtype=np.int8)
+                    examples.append(_Example(X, y, cands, len(gold)))
+                    for t in {c.target for c in cands}:
+                        view.offered[t] = view.offered.get(t, 0) + 1
+                    for t in {c.target for c, hit in zip(cands, y) if hit}:
+                        view.linked[t] = view.linked.get(t, 0) + 1
+        # only now does this article's linking become part of the past
+        for t in {g.target for g in index.gold.get(i, [])}:
+            view.inbound[t] = view.inbound.get(t, 0) + 1
+        for g in index.gold.get(i, []):
+            if usable_phrase(g.anchor):
+                view.anchors.setdefault(phrase_key(g.anchor), Counter())[g.target] += 1
+        for key in index.article_phrases[i]:
+            view.phrase_docs[key] = view.phrase_docs.get(key, 0) + 1
+    return examples, view
+
+
+def _model() -> Any:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, max_leaf_nodes=31,
+                                          min_samples_leaf=20, l2_regularization=1.0, random_state=0)
+
+
+def _stack(examples: list[_Example]) -> tuple[np.ndarray, np.ndarray]:
+    return np.vstack([e.X for e in examples]), np.concatenate([e.y for e in examples])
+
+
+def simulate(examples: list[_Example], scores: list[np.ndarray], threshold: float) -> tuple[int, int, int]:
+    """(true positives, predicted, gold) when each article keeps its best candidate per target
+    above ``threshold`` and no two picks overlap, as the editorial policy would."""
+    tp = predicted = gold = 0
+    for ex, sc in zip(examples, scores):
+        gold += ex.gold_links
+        order = np.argsort(-sc, kind="stable")
+        taken: list[tuple[int, int]] = []
+        targets: set[int] = set()
+        for k in order:
+            if sc[k] < threshold:
+                break
+            c = ex.cands[k]
+            if c.target in targets or any(c.start < b and a < c.end for a, b in taken):
+                continue
+            targets.add(c.target)
+            taken.append((c.start, c.end))
+            predicted += 1
+            tp += int(ex.y[k])
+    return tp, predicted, gold
+
+
+def choose_threshold(examples: list[_Example], scores: list[np.ndarray]) -> tuple[float, dict[str, float]]:
+    best: tuple[float, float, dict[str, float]] | None = None
+    fallback: tuple[float, float, dict[str, float]] | None = None
+    for t in np.round(np.arange(0.05, 0.96, 0.025), 3):
+        tp, npred, ngold = simulate(examples, scores, float(t))
+        p = tp / npred if npred else 0.0
+        r = tp / ngold if ngold else 0.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        stats = {"threshold": float(t), "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4)}
+        if fallback is None or f1 > fallback[1]:
+            fallback = (float(t), f1, stats)
+        if p >= TARGET_PRECISION and (best is None or f1 > best[1]):
+            best = (float(t), f1, stats)
+    chosen = best or fallback
+    assert chosen is not None
+    return chosen[0], chosen[2]
+
+
+def train(index: LinkIndex, min_links: int = 300, max_articles: int = 4000) -> Ranker:
+    if index.n_links < min_links:
+        log.warning("only %d internal links in the archive (fewer than %d): using the unsupervised scorer",
+                    index.n_links, min_links)
+        return Ranker("fallback", info={"reason": f"{index.n_links} internal links, fewer than {min_links}",
+                                        "links": index.n_links})
+    examples, view = training_rows(index, max_articles)
+    X, y = _stack(examples) if examples else (np.zeros((0, len(FEATURES))), np.zeros(0))
+    info: dict[str, Any] = {"links": index.n_links, "articles": len(examples), "candidates": int(len(y)),
+                            "positives": int(y.sum())}
+    if y.sum() < 30 or len(examples) < 20:
+        log.warning("too few usable training examples (%d positives): using the unsupervised scorer", y.sum())
+        return Ranker("fallback", target_offered=view.offered, target_linked=view.linked,
+                      info={**info, "reason": "too few positive examples"})
+    split = int(len(examples) * 0.8)
+    older, newer = examples[:split], examples[split:]
+    Xo, yo = _stack(older)
+    threshold, held_out = FALLBACK_THRESHOLD, {}
+    if 0 < yo.sum() < len(yo):
+        probe = _model().fit(Xo, yo)
+        threshold, held_out = choose_threshold(newer, [probe.predict_proba(e.X)[:, 1] for e in newer])
+    model = _model().fit(X, y)
+    info["held_out"] = held_out
+    log.info("trained ranker on %d candidates (%d positives) from %d articles; threshold %.3f",
+             len(y), int(y.sum()), len(examples), threshold)
+    return Ranker("trained", model, threshold, view.offered, view.linked, info)

@@ -1,0 +1,74 @@
+"""Spotting: a draft's plain text as words and sentences, and the archive phrases it contains."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from ..index.phrases import PhraseMatcher, case_fold_same_length
+from ..text.normalize import STOPWORDS, WORD_RE, term
+
+__all__ = ["Analysis", "analyze", "phrase_hits"]
+
+# A sentence ends at . ! ? (plus closing quotes/brackets) before whitespace and a capital,
+# digit or opening quote; a paragraph or line break always ends one.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n+")
+
+
+@dataclass
+class Analysis:
+    text: str
+    folded: str
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    content: list[bool] = field(default_factory=list)
+    sent_of: list[int] = field(default_factory=list)
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    sent_tokens: list[tuple[int, int]] = field(default_factory=list)
+
+    def token_range(self, start: int, end: int) -> tuple[int, int]:
+        """Tokens ``[a, b)`` inside the char span ``[start, end)``."""
+        return bisect_right(self.ends, start), bisect_right(self.starts, end - 1)
+
+    def sentence_at(self, pos: int) -> int:
+        i = bisect_right([s for s, _ in self.sentences], pos) - 1
+        return max(0, i)
+
+
+def analyze(text: str) -> Analysis:
+    an = Analysis(text, case_fold_same_length(text))
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        if m.start() > start:
+            an.sentences.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        an.sentences.append((start, len(text)))
+    sent_starts = [s for s, _ in an.sentences]
+    for m in WORD_RE.finditer(text):
+        t = term(m.group())
+        an.starts.append(m.start())
+        an.ends.append(m.end())
+        an.terms.append(t)
+        an.content.append(t not in STOPWORDS and len(t) > 1 and not t.isdigit())
+        an.sent_of.append(max(0, bisect_right(sent_starts, m.start()) - 1))
+    bounds: list[tuple[int, int]] = []
+    k = 0
+    for si in range(len(an.sentences)):
+        a = k
+        while k < len(an.terms) and an.sent_of[k] == si:
+            k += 1
+        bounds.append((a, k))
+    an.sent_tokens = bounds
+    return an
+
+
+def phrase_hits(an: Analysis, matcher: PhraseMatcher) -> list[tuple[int, int, str]]:
+    """Archive anchor phrases found in the draft, whole words only, within one sentence."""
+    out = []
+    for start, end, key in matcher.find(an.folded):
+        if an.sentence_at(start) == an.sentence_at(end - 1):
+            out.append((start, end, key))
+    return out

@@ -1,0 +1,1 @@
+"""Text handling: parsing drafts into offset-exact documents, and token normalization."""

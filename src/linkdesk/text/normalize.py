@@ -1,0 +1,74 @@
+"""Tokens, normalized terms and URL identity, shared by indexing and suggestion.
+
+Indexing and matching must normalize the same way, so every stage goes through here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+__all__ = ["WORD_RE", "tokens", "term", "terms", "content_terms", "STOPWORDS", "url_key", "url_host"]
+
+# Words keep inner apostrophes and hyphens joined by letters ("don't", "open-source")
+# together with digits and dots inside numbers ("1.87").
+WORD_RE = re.compile(r"\w+(?:[’'\-.]\w+)*", re.UNICODE)
+
+STOPWORDS = frozenset(
+    """
+a about above after again against all also am an and any are aren't as at be because been before
+being below between both but by can could did do does doing don't down during each even ever every
+few for from further get gets got had has have having he her here hers herself him himself his how
+i if in into is isn't it it's its itself just let's like made make many may me might more most much
+must my myself new no nor not now of off on once one only or other our ours ourselves out over own
+per please really said same says see she should since so some such than that that's the their
+theirs them themselves then there these they this those through to too under until up upon us use
+used using very via was we well were what when where which while who whom whose why will with
+within without would yes yet you your yours yourself yourselves read learn more here click post
+posts blog article today week year years month day time way part
+""".split()
+)
+
+
+def tokens(text: str) -> Iterator[tuple[int, int, str]]:
+    """Yield ``(start, end, surface)`` for every word in ``text``."""
+    for m in WORD_RE.finditer(text):
+        yield m.start(), m.end(), m.group()
+
+
+def term(word: str) -> str:
+    """Normalize one word: case-folded, possessive dropped, light plural stemming."""
+    w = word.casefold().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    w = w.rstrip("'.")
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+def terms(text: str) -> list[str]:
+    return [term(w) for _, _, w in tokens(text)]
+
+
+def content_terms(text: str) -> list[str]:
+    """Terms that carry meaning: no stopwords, no one-letter tokens."""
+    return [t for t in terms(text) if t not in STOPWORDS and len(t) > 1]
+
+
+def url_key(url: str) -> str:
+    """The identity of a URL for matching: no scheme, no ``www.``, no query or fragment,
+    no trailing slash, lower case. Two spellings of one page map to one key."""
+    u = (url or "").strip().lower()
+    u = re.sub(r"^[a-z][a-z0-9+.\-]*://", "", u)
+    u = re.sub(r"^www\.", "", u)
+    u = u.split("#", 1)[0].split("?", 1)[0]
+    return u.rstrip("/")
+
+
+def url_host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host

@@ -1,0 +1,555 @@
+"""Markdown, HTML and plain text into an offset-exact :class:`~linkdesk.model.Document`.
+
+The plain text is built piece by piece, and each piece records the source span it came
+from, so any plain-text span maps back to the exact source substring. Markdown goes
+through markdown-it-py (CommonMark) for structure; its tokens carry line maps but not
+character offsets, so each inline piece is located in the source by a forward-only
+cursor. HTML goes through the standard library's tokenizer, which reports positions.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from html import unescape
+from html.parser import HTMLParser
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from ..errors import DraftError
+from ..model import Document, Format, OutLink, Zone, ZoneKind
+
+__all__ = ["parse", "parse_markdown", "parse_html", "parse_text", "detect_format"]
+
+_BYLINE_RE = re.compile(r"^\W{0,3}(by|written by|reporting by|words by)\s+\w", re.IGNORECASE)
+_FRONT_MATTER_RE = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n.*?\r?\n\1[ \t]*(\r?\n|\Z)", re.DOTALL)
+_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+
+
+class _Builder:
+    """Accumulates plain text and, per char, the source span that produced it."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.starts = array("q")
+        self.ends = array("q")
+        self.length = 0
+        self.zones: list[Zone] = []
+        self.links: list[OutLink] = []
+
+    def verbatim(self, s: str, pos: int) -> None:
+        if not s:
+            return
+        self.parts.append(s)
+        self.starts.extend(range(pos, pos + len(s)))
+        self.ends.extend(range(pos + 1, pos + len(s) + 1))
+        self.length += len(s)
+
+    def mapped(self, s: str, start: int, end: int) -> None:
+        """Chars that stand for a source span as a whole (an entity, an escape, a line break)."""
+        self.parts.append(s)
+        self.starts.extend([start] * len(s))
+        self.ends.extend([end] * len(s))
+        self.length += len(s)
+
+    def separator(self, s: str) -> None:
+        """Chars linkdesk adds between blocks; they map to an empty span where the last piece ended."""
+        if not self.length:
+            return
+        pos = self.ends[-1]
+        self.mapped(s, pos, pos)
+
+    def block_break(self) -> None:
+        tail = self.tail(2)
+        if self.length and tail != "\n\n":
+            self.separator("\n" if tail.endswith("\n") else "\n\n")
+
+    def tail(self, n: int) -> str:
+        out = ""
+        for part in reversed(self.parts):
+            out = part + out
+            if len(out) >= n:
+                break
+        return out[-n:]
+
+    def last_char(self) -> str:
+        return self.tail(1)
+
+    def zone(self, kind: ZoneKind, start: int) -> None:
+        """Record a zone from ``start`` to here; build() trims its surrounding whitespace."""
+        if self.length > start:
+            self.zones.append(Zone(kind, start, self.length))
+
+    def build(self, source: str, fmt: Format) -> Document:
+        text = "".join(self.parts)
+        zones = []
+        for z in self.zones:
+            start, end = z.start, z.end
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if end > start:
+                zones.append(Zone(z.kind, start, end))
+        zones.sort(key=lambda z: (z.start, -z.end))
+        doc = Document(source, fmt, text, self.starts, self.ends, zones, self.links)
+        _mark_byline(doc)
+        return doc
+
+
+def _mark_byline(doc: Document) -> None:
+    """A short first-paragraph "By Jane Doe" line is a byline, never linked."""
+    for z in doc.zones[:4]:
+        if z.kind == "paragraph" and z.end - z.start < 120 and _BYLINE_RE.match(doc.text[z.start : z.end]):
+            doc.zones.append(Zone("byline", z.start, z.end))
+            return
+
+
+# ---------------------------------------------------------------------------- HTML
+
+
+_HTML_BLOCKS: dict[str, ZoneKind | None] = {
+    "p": "paragraph", "div": None, "section": None, "article": None, "main": None,
+    "header": None, "footer": None, "nav": None, "aside": None, "figure": None,
+    "figcaption": "paragraph", "h1": "heading", "h2": "heading", "h3": "heading",
+    "h4": "heading", "h5": "heading", "h6": "heading", "li": "list", "ul": None, "ol": None,
+    "dl": None, "dt": "list", "dd": "list", "blockquote": "quote", "pre": "code",
+    "table": None, "tr": None, "td": "table", "th": "table", "caption": "paragraph",
+    "address": "byline", "hr": None, "body": None, "html": None,
+}
+_HTML_SKIP = {"script", "style", "noscript", "template", "head", "title", "svg", "iframe", "object"}
+_HTML_VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area", "col", "embed"}
+_CHARREF_RE = re.compile(r"&(#[xX][0-9a-fA-F]+|#[0-9]+|[A-Za-z][A-Za-z0-9]*);?")
+_WS_RE = re.compile(r"\s+")
+
+
+class _HTMLExtractor(HTMLParser):
+    def __init__(self, source: str, base: int, builder: _Builder) -> None:
+        super().__init__(convert_charrefs=False)
+        self.source = source
+        self.base = base
+        self.b = builder
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
+        self.stack: list[tuple[str, int]] = []
+        self.skip_depth = 0
+        self.pre_depth = 0
+        self.link: tuple[int, int, str] | None = None  # (plain start, source start, href)
+
+    def _pos(self) -> int:
+        line, col = self.getpos()
+        return self.base + self.line_starts[line - 1] + col
+
+    def _tag_end(self, start: int) -> int:
+        text = self.get_starttag_text()
+        return start + (len(text) if text else 0)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HTML_SKIP:
+            self.skip_depth += 1
+            return
+        if self.skip_depth:
+            return
+        if tag == "br":
+            pos = self._pos()
+            self.b.mapped("\n", pos, self._tag_end(pos))
+            return
+        if tag in _HTML_BLOCKS:
+            self.b.block_break()
+        if tag == "pre":
+            self.pre_depth += 1
+        if tag == "a":
+            href = dict(attrs).get("href") or ""
+            self.link = (self.b.length, self._pos(), href)
+        if tag not in _HTML_VOID:
+            self.stack.append((tag, self.b.length))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br" and not self.skip_depth:
+            pos = self._pos()
+            self.b.mapped("\n", pos, self._tag_end(pos))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HTML_SKIP:
+            self.skip_depth = max(0, self.skip_depth - 1)
+            return
+        if self.skip_depth:
+            return
+        if tag == "a" and self.link is not None:
+            plain_start, src_start, href = self.link
+            end_pos = self._pos() + len(f"</{tag}>")
+            m = re.compile(r"</a\s*>", re.IGNORECASE).match(self.source, self._pos() - self.base)
+            if m:
+                end_pos = self.base + m.end()
+            anchor = "".join(self.b.parts)[plain_start:] if self.b.length - plain_start < 2000 else ""
+            self.b.links.append(OutLink(anchor.strip(), href, src_start, end_pos, plain_start, self.b.length))
+            self.b.zones.append(Zone("link", plain_start, self.b.length))
+            self.link = None
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                for open_tag, start in self.stack[i:][::-1]:
+                    self._close(open_tag, start)
+                del self.stack[i:]
+                break
+        if tag in _HTML_BLOCKS:
+            self.b.block_break()
+
+    def _close(self, tag: str, start: int) -> None:
+        if tag == "pre":
+            self.pre_depth = max(0, self.pre_depth - 1)
+        kind = _HTML_BLOCKS.get(tag)
+        if tag == "code":
+            kind = "code"
+        if kind:
+            self.b.zone(kind, start)
+
+    def handle_data(self, data: str) -> None:
+        if self.skip_depth or not data:
+            return
+        pos = self._pos()
+        if self.pre_depth:
+            self.b.verbatim(data, pos)
+            return
+        cursor = 0
+        for m in _WS_RE.finditer(data):
+            self.b.verbatim(data[cursor : m.start()], pos + cursor)
+            last = self.b.last_char()
+            if self.b.length and last and not last.isspace():
+                self.b.mapped(" ", pos + m.start(), pos + m.end())
+            cursor = m.end()
+        self.b.verbatim(data[cursor:], pos + cursor)
+
+    def _ref(self) -> None:
+        if self.skip_depth:
+            return
+        pos = self._pos()
+        m = _CHARREF_RE.match(self.source, pos - self.base)
+        if not m:
+            return
+        decoded = unescape(m.group())
+        if decoded.isspace() or decoded == "\xa0":
+            decoded = " "
+        self.b.mapped(decoded, pos, self.base + m.end())
+
+    def handle_entityref(self, name: str) -> None:
+        self._ref()
+
+    def handle_charref(self, name: str) -> None:
+        self._ref()
+
+    def finish(self) -> None:
+        self.close()
+        for tag, start in self.stack[::-1]:
+            self._close(tag, start)
+        self.stack.clear()
+
+
+def _extract_html(source: str, base: int, builder: _Builder) -> None:
+    parser = _HTMLExtractor(source, base, builder)
+    parser.feed(source)
+    parser.finish()
+
+
+def parse_html(source: str) -> Document:
+    b = _Builder()
+    _extract_html(source, 0, b)
+    return b.build(source, "html")
+
+
+# ------------------------------------------------------------------------ Markdown
+
+
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+    # text_join would fold entities and escapes into plain text and lose their source form
+    md.disable("text_join")
+    return md
+
+
+_MD = _markdown()
+
+
+def _skip_link_tail(src: str, pos: int) -> int:
+    """Given ``pos`` just after a link's text, return the position after its destination part:
+    ``](url "title")``, ``][ref]``, ``][]`` or ``]``."""
+    if not src.startswith("]", pos):
+        return pos
+    pos += 1
+    if src.startswith("(", pos):
+        depth, i, quote = 0, pos, ""
+        while i < len(src):
+            ch = src[i]
+            if ch == "\\":
+                i += 2
+                continue
+            if quote:
+                if ch == quote:
+                    quote = ""
+            elif ch == "<" and depth == 1 and src[i - 1] == "(":
+                close = src.find(">", i)
+                i = close if close != -1 else i
+            elif ch in "\"'" and depth == 1 and src[i - 1] in " \t\n":
+                quote = ch
+            elif ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+                if depth == 0:
+                    return i + 1
+            i += 1
+        return pos
+    if src.startswith("[", pos):
+        close = src.find("]", pos)
+        return close + 1 if close != -1 else pos
+    return pos
+
+
+def _skip_brackets(src: str, pos: int) -> int:
+    """From an opening ``[`` at ``pos``, return the index of its matching ``]``."""
+    depth, i = 0, pos
+    while i < len(src):
+        ch = src[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return len(src)
+
+
+_A_OPEN_RE = re.compile(r"<a\s[^>]*?href\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.IGNORECASE | re.DOTALL)
+
+
+class _MarkdownWalker:
+    def __init__(self, source: str) -> None:
+        self.src = source
+        self.b = _Builder()
+        self.line_starts = [0] + [m.end() for m in _LINE_BREAK_RE.finditer(source)]
+        self.cursor = 0
+        self.link_stack: list[tuple[int, int, str]] = []
+
+    def line_pos(self, line: int) -> int:
+        return self.line_starts[line] if line < len(self.line_starts) else len(self.src)
+
+    def walk(self, tokens: list[Token]) -> Document:
+        open_zones: list[tuple[str, int]] = []
+        heading = quote = lst = table = 0
+        for tok in tokens:
+            t = tok.type
+            if t == "heading_open":
+                heading += 1
+                self.b.block_break()
+                open_zones.append(("heading", self.b.length))
+            elif t == "heading_close":
+                heading -= 1
+                self._close_zone(open_zones)
+            elif t == "blockquote_open":
+                quote += 1
+                self.b.block_break()
+                open_zones.append(("quote", self.b.length))
+            elif t == "blockquote_close":
+                quote -= 1
+                self._close_zone(open_zones)
+            elif t in ("bullet_list_open", "ordered_list_open"):
+                lst += 1
+                self.b.block_break()
+                open_zones.append(("list", self.b.length))
+            elif t in ("bullet_list_close", "ordered_list_close"):
+                lst -= 1
+                self._close_zone(open_zones)
+            elif t == "table_open":
+                table += 1
+                self.b.block_break()
+                open_zones.append(("table", self.b.length))
+            elif t == "table_close":
+                table -= 1
+                self._close_zone(open_zones)
+            elif t in ("th_open", "td_open"):
+                self.b.separator(" ")
+            elif t == "tr_close":
+                self.b.separator("\n")
+            elif t == "paragraph_open":
+                self.b.block_break()
+                if not (heading or lst or table):
+                    open_zones.append(("paragraph", self.b.length))
+            elif t == "paragraph_close":
+                if not (heading or lst or table):
+                    self._close_zone(open_zones)
+            elif t == "inline":
+                if tok.map:
+                    self.cursor = max(self.cursor, self.line_pos(tok.map[0]))
+                limit = self.line_pos(tok.map[1]) if tok.map else len(self.src)
+                self._inline(tok.children or [], limit)
+            elif t in ("fence", "code_block") and tok.map:
+                self.b.block_break()
+                first = tok.map[0] + (1 if t == "fence" else 0)
+                last = tok.map[1] - (1 if t == "fence" and self._fence_closed(tok) else 0)
+                a, z = self.line_pos(first), self.line_pos(last)
+                start = self.b.length
+                self.b.verbatim(self.src[a:z].rstrip("\r\n"), a)
+                self.b.zone("code", start)
+                self.cursor = max(self.cursor, self.line_pos(tok.map[1]))
+            elif t == "html_block" and tok.map:
+                self.b.block_break()
+                a, z = self.line_pos(tok.map[0]), self.line_pos(tok.map[1])
+                start = self.b.length
+                _extract_html(self.src[a:z], a, self.b)
+                self.b.zone("html", start)
+                self.cursor = max(self.cursor, z)
+        return self.b.build(self.src, "markdown")
+
+    def _fence_closed(self, tok: Token) -> bool:
+        assert tok.map
+        last_line = self.src[self.line_pos(tok.map[1] - 1) : self.line_pos(tok.map[1])].strip()
+        return bool(last_line) and last_line.startswith(tok.markup[:3]) and tok.map[1] - tok.map[0] > 1
+
+    def _close_zone(self, open_zones: list[tuple[str, int]]) -> None:
+        if open_zones:
+            kind, start = open_zones.pop()
+            self.b.zone(kind, start)  # type: ignore[arg-type]
+
+    def _find(self, needle: str, limit: int) -> int:
+        idx = self.src.find(needle, self.cursor, max(limit, self.cursor))
+        if idx == -1:
+            idx = self.src.find(needle, self.cursor)
+        return idx
+
+    def _inline(self, children: list[Token], limit: int) -> None:
+        src = self.src
+        for child in children:
+            t = child.type
+            if t == "text":
+                idx = self._find(child.content, limit)
+                if idx != -1:
+                    self.b.verbatim(child.content, idx)
+                    self.cursor = idx + len(child.content)
+            elif t == "text_special":
+                idx = self._find(child.markup, limit)
+                if idx != -1:
+                    self.b.mapped(child.content, idx, idx + len(child.markup))
+                    self.cursor = idx + len(child.markup)
+            elif t in ("softbreak", "hardbreak"):
+                m = _LINE_BREAK_RE.search(src, self.cursor)
+                if m:
+                    self.b.mapped(" " if t == "softbreak" else "\n", m.start(), m.end())
+                    self.cursor = m.end()
+            elif t == "code_inline":
+                idx = self._find(child.content, limit)
+                if idx != -1:
+                    start = self.b.length
+                    self.b.verbatim(child.content, idx)
+                    self.b.zone("code", start)
+                    self.cursor = idx + len(child.content) + len(child.markup)
+            elif t == "link_open":
+                opener = "<" if child.markup == "autolink" else "["
+                idx = self._find(opener, limit)
+                src_start = idx if idx != -1 else self.cursor
+                if idx != -1:
+                    self.cursor = idx + 1
+                self.link_stack.append((self.b.length, src_start, str(child.attrs.get("href", ""))))
+            elif t == "link_close":
+                if child.markup == "autolink":
+                    if src.startswith(">", self.cursor):
+                        self.cursor += 1
+                else:
+                    self.cursor = _skip_link_tail(src, self.cursor)
+                if self.link_stack:
+                    self._end_link(*self.link_stack.pop())
+            elif t == "image":
+                idx = self._find("![", limit)
+                if idx != -1:
+                    self.cursor = _skip_link_tail(src, _skip_brackets(src, idx + 1))
+            elif t == "html_inline":
+                idx = self._find(child.content, limit)
+                if idx == -1:
+                    continue
+                self.cursor = idx + len(child.content)
+                opening = _A_OPEN_RE.match(child.content)
+                if opening:
+                    href = unescape(opening.group(1).strip("\"'"))
+                    self.link_stack.append((self.b.length, idx, href))
+                elif re.match(r"</a\s*>", child.content, re.IGNORECASE) and self.link_stack:
+                    self._end_link(*self.link_stack.pop())
+                elif re.match(r"<br\s*/?>", child.content, re.IGNORECASE):
+                    self.b.mapped("\n", idx, self.cursor)
+
+    def _end_link(self, plain_start: int, src_start: int, href: str) -> None:
+        anchor = "".join(self.b.parts)[plain_start:] if self.b.length - plain_start < 2000 else ""
+        self.b.links.append(OutLink(anchor.strip(), href, src_start, self.cursor, plain_start, self.b.length))
+        if self.b.length > plain_start:
+            self.b.zones.append(Zone("link", plain_start, self.b.length))
+
+
+def _mask_front_matter(source: str) -> str:
+    """Blank out YAML/TOML front matter, keeping every offset where it was."""
+    m = _FRONT_MATTER_RE.match(source)
+    if not m:
+        return source
+    blank = re.sub(r"[^\r\n]", " ", m.group())
+    return blank + source[m.end() :]
+
+
+def parse_markdown(source: str) -> Document:
+    masked = _mask_front_matter(source)
+    walker = _MarkdownWalker(masked)
+    doc = walker.walk(_MD.parse(masked))
+    doc.source = source
+    return doc
+
+
+# ---------------------------------------------------------------------- plain text
+
+_PARA_RE = re.compile(r"(?:\r\n|\r|\n)[ \t]*(?:\r\n|\r|\n)\s*")
+
+
+def parse_text(source: str) -> Document:
+    n = len(source)
+    zones: list[Zone] = []
+    start = 0
+    for m in _PARA_RE.finditer(source):
+        zones.append(Zone("paragraph", start, m.start()))
+        start = m.end()
+    zones.append(Zone("paragraph", start, n))
+    zones = [z for z in zones if source[z.start : z.end].strip()]
+    doc = Document(source, "text", source, array("q", range(n)), array("q", range(1, n + 1)), zones, [])
+    _mark_byline(doc)
+    return doc
+
+
+# ---------------------------------------------------------------------------------
+
+
+def detect_format(source: str, filename: str | None = None) -> Format:
+    """Guess a draft's format from its file name, else from its content."""
+    if filename:
+        low = filename.lower()
+        if low.endswith((".md", ".markdown", ".mdx")):
+            return "markdown"
+        if low.endswith((".html", ".htm")):
+            return "html"
+        if low.endswith(".txt"):
+            return "text"
+    head = source[:2000].lstrip().lower()
+    if head.startswith(("<!doctype", "<html", "<p", "<div", "<article", "<h1", "<h2", "<section")):
+        return "html"
+    return "markdown"
+
+
+def parse(source: Any, fmt: str | None = None, filename: str | None = None) -> Document:
+    """Parse a draft. ``fmt`` is "markdown", "html" or "text"; guessed when None."""
+    if not isinstance(source, str):
+        raise DraftError(f"{filename or 'draft'}: the body must be text, got {type(source).__name__}")
+    fmt = fmt or detect_format(source, filename)
+    if fmt == "markdown":
+        return parse_markdown(source)
+    if fmt == "html":
+        return parse_html(source)
+    if fmt == "text":
+        return parse_text(source)
+    raise DraftError(f"{filename or 'draft'}: unknown format {fmt!r} (expected markdown, html or text)")
