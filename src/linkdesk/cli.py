@@ -10,15 +10,20 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from . import __version__
 from .archive import describe_article
 from .config import load_config
-from .errors import LinkdeskError
+from .drafts import read_drafts
+from .errors import DraftError, LinkdeskError
+from .evaluate import backtest_dir, backtest_store
 from .ingest import KINDS, ingest
+from .model import Rejection
+from .render import apply_suggestions, terminal_report
 from .store import default_db_path, open_store
+from .suggest.pipeline import Draft, Suggester, index_archive
 
 log = logging.getLogger("linkdesk")
 
@@ -44,9 +49,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         bar = tqdm(unit=" records", file=sys.stderr, disable=None, leave=False)
     try:
         report = ingest(store, args.sources, kind=args.kind, site_hosts=args.site_host, config=cfg,
-                        progress=bar.update if bar else None)
+                        progress=bar.update if bar is not None else None)
     finally:
-        if bar:
+        if bar is not None:
             bar.close()
         store.close()
     if args.json:
@@ -112,6 +117,112 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_index(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    store = open_store(args.db, create=False)
+    try:
+        info = index_archive(store, cfg)
+    finally:
+        store.close()
+    if args.json:
+        _print_json(info)
+        return EXIT_OK
+    print(f"indexed {info['articles']} articles, {info['internal_links']} internal links, "
+          f"{info['anchor_phrases']} anchor phrases")
+    if info["ranker"] == "trained":
+        held = info["training"].get("held_out") or {}
+        print(f"ranker trained on {info['training']['candidates']} candidates from {info['training']['articles']} "
+              f"linked articles; default threshold {info['threshold']:.3f}"
+              + (f" (held-out newest articles: precision {held['precision']:.2f}, recall {held['recall']:.2f})"
+                 if held else ""))
+    else:
+        print(f"ranker: unsupervised fallback ({info['training'].get('reason')})")
+    secs = info["seconds"]
+    print(f"took {secs['index']:.1f}s to index, {secs['train']:.1f}s to train")
+    return EXIT_OK
+
+
+def _drafts(paths: Sequence[str]) -> Iterator[Draft | Rejection]:
+    for path in paths:
+        try:
+            yield from read_drafts(path)
+        except LinkdeskError as exc:
+            yield Rejection(path, str(exc).removeprefix(f"{path}: "))
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    store = open_store(args.db, create=False)
+    try:
+        suggester = Suggester(store, cfg)
+    finally:
+        store.close()
+    rejected = 0
+    color = sys.stdout.isatty()
+    for item in _drafts(args.drafts):
+        if isinstance(item, Rejection):
+            rejected += 1
+            print(f"rejected: {item}", file=sys.stderr)
+            continue
+        result = suggester.run(item, args.threshold, args.max_links)
+        if args.json:
+            _print_json(result.to_json())
+            continue
+        print(f"== {item.id}: {len(result.suggestions)} suggestion(s)")
+        print(terminal_report(item.doc.source, result.suggestions, color=color))
+        for finding in result.findings:
+            print(f"  {finding.severity}: {finding.message}")
+    return EXIT_REJECTED if rejected else EXIT_OK
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    store = open_store(args.db, create=False)
+    try:
+        suggester = Suggester(store, cfg)
+    finally:
+        store.close()
+    drafts = list(read_drafts(args.draft))
+    if len(drafts) != 1 or isinstance(drafts[0], Rejection):
+        raise DraftError(f"{args.draft}: apply takes one Markdown, HTML or text draft")
+    draft = drafts[0]
+    result = suggester.run(draft, args.threshold, args.max_links)
+    out = apply_suggestions(draft.doc.source, draft.doc.format, result.suggestions)
+    with open(args.out, "w", encoding="utf-8", newline="") as fh:
+        fh.write(out)
+    print(f"wrote {args.out}: {len(result.suggestions)} link(s) inserted")
+    return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    if args.backtest:
+        report = backtest_dir(args.backtest, cfg, args.threshold)
+    else:
+        store = open_store(args.db, create=False)
+        try:
+            report = backtest_store(store, cfg, args.threshold)
+        finally:
+            store.close()
+    paths = report.write(args.out)
+    if args.json:
+        _print_json(report.to_json())
+        return EXIT_OK
+    print(f"backtest {report.source}: {report.drafts} drafts, threshold {report.threshold:.3f}")
+    for scope in ("linked", "all"):
+        for view in ("span", "target"):
+            m = report.metrics[scope][view]
+            print(f"  {scope:6s} {view:6s} P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f} "
+                  f"(tp={m['tp']} predicted={m['predicted']} gold={m['gold']})")
+    print("  threshold   span P / R / F1        target P / R / F1   (linked drafts)")
+    for row in report.sweep:
+        sp, tg = row["span"], row["target"]
+        print(f"  {row['threshold']:9.2f}   {sp['precision']:.3f} / {sp['recall']:.3f} / {sp['f1']:.3f}"
+              f"   {tg['precision']:.3f} / {tg['recall']:.3f} / {tg['f1']:.3f}")
+    print(f"wrote {paths['report']}, {paths['plot']}, {paths['predictions']}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="linkdesk", description="Link desk for newsroom web desks.")
     parser.add_argument("--version", action="version", version=f"linkdesk {__version__}")
@@ -144,6 +255,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("url")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("index", help="build the link index and train the ranker on the archive's links")
+    common(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("suggest", help="suggest links for drafts")
+    common(p)
+    p.add_argument("drafts", nargs="+", metavar="DRAFT", help="Markdown, HTML or text file, or JSONL of records")
+    p.add_argument("--json", action="store_true", help="one JSON line per draft")
+    p.add_argument("--threshold", type=float, help="minimum score (default: the archive's trained threshold)")
+    p.add_argument("--max-links", type=int, help="at most this many links per draft")
+    p.set_defaults(func=cmd_suggest)
+
+    p = sub.add_parser("apply", help="write the draft with the suggested links inserted")
+    common(p)
+    p.add_argument("draft", metavar="DRAFT")
+    p.add_argument("--out", required=True, help="output file")
+    p.add_argument("--threshold", type=float)
+    p.add_argument("--max-links", type=int)
+    p.set_defaults(func=cmd_apply)
+
+    p = sub.add_parser("eval", help="backtest: precision/recall of suggestions against real links")
+    common(p)
+    p.add_argument("backtest", nargs="?", metavar="BACKTEST_DIR",
+                   help="directory with archive/drafts/gold JSONL; without it, a temporal split of --db")
+    p.add_argument("--threshold", type=float)
+    p.add_argument("--out", default="linkdesk-eval", help="directory for eval.json, pr.png, predictions.jsonl")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
     return parser
 
 

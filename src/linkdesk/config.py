@@ -34,6 +34,9 @@ def merge(base: dict[str, Any], override: dict[str, Any], where: str = "config")
             out[key] = merge(out[key], value, f"{where}.{key}")
         else:
             expected = type(out[key])
+            if key == "threshold" and (value == "auto" or isinstance(value, (int, float))):
+                out[key] = value if value == "auto" else float(value)
+                continue
             if expected is float and isinstance(value, int):
                 value = float(value)
             if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):

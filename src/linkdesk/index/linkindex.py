@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from urllib.parse import urljoin
 
 import numpy as np
 
@@ -133,9 +134,8 @@ def build_index(store: Store, keep_training_data: bool = True) -> LinkIndex:
             own.append(slug)
         variants.append(own)
         url_index[url_key(art.url)] = idx
-        host = url_key(art.url).split("/", 1)[0]
         for alias in art.aliases:
-            url_index.setdefault(url_key(alias if "://" in alias else f"{host}/{alias.lstrip('/')}"), idx)
+            url_index.setdefault(url_key(urljoin(art.url, alias)), idx)
     n = len(ids)
     id_to_idx = {i: k for k, i in enumerate(ids)}
     log.info("indexing %d articles", n)

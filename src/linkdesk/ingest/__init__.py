@@ -67,7 +67,8 @@ def detect_kind(source: str) -> str:
         return "feed"
     if name.endswith((".html", ".htm")):
         return "html_pages"
-    if name.endswith(".txt") and head.lstrip().startswith(b"http"):
+    first = next((ln.strip() for ln in head.splitlines() if ln.strip() and not ln.startswith(b"#")), b"")
+    if first.startswith((b"http://", b"https://")):
         return "urls"
     raise InputError(f"{source}: cannot tell what kind of export this is; pass --kind ({', '.join(KINDS)})")
 

@@ -73,6 +73,8 @@ def _as_list(value: Any) -> list[str]:
 def read(folder: str, report: IngestReport, base_url: str = "", permalink: str = "/:year/:month/:day/:slug/"
          ) -> Iterator[Article | Rejection]:
     root = Path(folder)
+    if (root / "content").is_dir():  # a Hugo site: sections are the folders under content/
+        root = root / "content"
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in _MD_SUFFIXES)
     if files and not base_url:
         raise InputError(f"{folder}: give --base-url (or site.base_url in the config) so article URLs can be built")

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin
 
 from ..errors import StoreError
 from ..text.normalize import url_host, url_key
@@ -169,10 +169,8 @@ class SQLiteStore:
             article_id = cur.lastrowid
             status = "added"
         keys = [(key, article_id, "url")]
-        host = urlsplit(a.url).netloc
         for alias in a.aliases:
-            alias_url = alias if "://" in alias else f"//{host}/{alias.lstrip('/')}"
-            keys.append((url_key(alias_url), article_id, "alias"))
+            keys.append((url_key(urljoin(a.url, alias)), article_id, "alias"))
         # an alias never takes over another article's own URL
         self.conn.executemany("INSERT OR IGNORE INTO url_keys (key, article_id, kind) VALUES (?,?,?)", keys)
         self.conn.executemany(

@@ -1,22 +1,31 @@
-"""The suggestion pipeline, top to bottom: parse → spot → candidates → features → rank → policy."""
+"""The suggestion pipeline, top to bottom: parse → spot → candidates → features → rank → policy.
+
+:func:`index_archive` builds the index and trains the ranker once per archive;
+:class:`Suggester` then runs drafts through the stages with what it loaded.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..index.linkindex import LinkIndex, day_number
+import numpy as np
+
+from ..config import load_config
+from ..index.linkindex import LinkIndex, build_index, day_number, load_index, save_index
 from ..model import Document, Finding, Placeholder, Suggestion
+from ..store.base import Store
 from ..text.normalize import url_key
-from .candidates import generate
+from .candidates import Candidate, generate
 from .features import featurize, reasons_for
 from .policy import Policy, Scored, select
-from .ranker import Ranker
+from .ranker import Ranker, train
 from .spot import analyze
 
-__all__ = ["Draft", "DraftResult", "suggest_internal"]
+__all__ = ["Draft", "DraftResult", "Ranked", "Suggester", "index_archive", "rank_draft", "choose"]
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +58,39 @@ class DraftResult:
         }
 
 
-def suggest_internal(draft: Draft, index: LinkIndex, ranker: Ranker, policy: Policy, threshold: float | None,
-                     blocked: list[tuple[int, int]] | None = None) -> list[Suggestion]:
-    """Internal link suggestions for one draft, in document order, offsets into the source."""
+@dataclass
+class Ranked:
+    """Every scored candidate of one draft, before the editorial policy picks."""
+
+    draft: Draft
+    cands: list[Candidate]
+    X: np.ndarray
+    scores: np.ndarray
+    items: list[Scored]
+
+
+def index_archive(store: Store, config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the link index from the archive, train the ranker on its links, store both."""
+    cfg = config or load_config()
+    t0 = time.perf_counter()
+    index = build_index(store)
+    t1 = time.perf_counter()
+    ranker = train(index, min_links=int(cfg["suggest"]["min_training_links"]))
+    t2 = time.perf_counter()
+    save_index(store, index, ranker)
+    return {
+        "articles": index.size,
+        "internal_links": index.n_links,
+        "anchor_phrases": len(index.anchors),
+        "ranker": ranker.kind,
+        "threshold": ranker.threshold,
+        "training": ranker.info,
+        "seconds": {"index": round(t1 - t0, 2), "train": round(t2 - t1, 2),
+                    "save": round(time.perf_counter() - t2, 2)},
+    }
+
+
+def rank_draft(draft: Draft, index: LinkIndex, ranker: Ranker) -> Ranked:
     doc = draft.doc
     an = analyze(doc.text)
     exclude: set[int] = set()
@@ -61,24 +100,65 @@ def suggest_internal(draft: Draft, index: LinkIndex, ranker: Ranker, policy: Pol
             exclude.add(own)
     view = ranker.view(index)
     cands = generate(an, index, view, None, exclude)
-    if not cands:
-        return []
     day = day_number(draft.published) if draft.published else float(date.today().toordinal() - 719163)
     X = featurize(an, cands, index, view, day, draft.section)
     scores = ranker.score(X)
-    existing = {url_key(link.href) for link in doc.links}
     items = [Scored(c.start, c.end, url_key(index.urls[c.target]), doc.text[c.start:c.end], float(s))
              for c, s in zip(cands, scores)]
-    picked = select(doc, items, policy, ranker.threshold if threshold is None else threshold, existing, blocked)
+    return Ranked(draft, cands, X, scores, items)
+
+
+def choose(ranked: Ranked, index: LinkIndex, policy: Policy, threshold: float,
+           blocked: list[tuple[int, int]] | None = None) -> list[Suggestion]:
+    """The editorial policy's picks as suggestions, in document order, offsets into the source."""
+    doc = ranked.draft.doc
+    existing = {url_key(link.href) for link in doc.links}
     out = []
-    for i in picked:
-        c = cands[i]
+    for i in select(doc, ranked.items, policy, threshold, existing, blocked):
+        c = ranked.cands[i]
         start, end = doc.source_span(c.start, c.end)
         out.append(Suggestion(
             kind="internal", anchor=doc.text[c.start:c.end], start=start, end=end,
             target_url=index.urls[c.target], target_title=index.titles[c.target],
-            score=round(float(scores[i]), 4), reasons=reasons_for(X[i], c, index),
+            score=round(float(ranked.scores[i]), 4), reasons=reasons_for(ranked.X[i], c, index),
         ))
     return out
 
 
+class Suggester:
+    """Loaded once (index, ranker, config), then called per draft."""
+
+    def __init__(self, store: Store, config: dict[str, Any] | None = None) -> None:
+        self.config = config or load_config()
+        self.index, self.ranker = load_index(store)
+
+    def threshold(self, override: float | None = None) -> float:
+        if override is not None:
+            return override
+        configured = self.config["suggest"]["threshold"]
+        return self.ranker.threshold if configured == "auto" else float(configured)
+
+    def notices(self) -> list[Finding]:
+        out = []
+        if self.ranker.kind == "fallback":
+            out.append(Finding("fallback-scorer", "info",
+                               f"the archive has too few links to learn from ({self.ranker.info.get('reason')}); "
+                               "suggestions come from the unsupervised scorer"))
+        if self.index.size == 0:
+            out.append(Finding("empty-archive", "warning", "the archive is empty: no internal links can be suggested"))
+        return out
+
+    def internal(self, draft: Draft, threshold: float | None = None, max_links: int | None = None,
+                 blocked: list[tuple[int, int]] | None = None) -> list[Suggestion]:
+        policy = Policy.from_config(self.config, max_links=max_links)
+        return choose(rank_draft(draft, self.index, self.ranker), self.index, policy, self.threshold(threshold),
+                      blocked)
+
+    def run(self, draft: Draft, threshold: float | None = None, max_links: int | None = None) -> DraftResult:
+        result = DraftResult(draft.id)
+        if not draft.doc.text.strip():
+            result.findings.append(Finding("empty-draft", "warning", "the draft has no text"))
+            return result
+        result.suggestions = self.internal(draft, threshold, max_links)
+        result.findings.extend(self.notices())
+        return result

@@ -1,0 +1,227 @@
+"""Backtests: hold out the newest articles, strip their internal links, ask for them back.
+
+Metrics are micro-averaged precision/recall/F1 in two views, exactly as the shared
+reference scorer computes them: *target* (the set of articles a draft links to) and
+*span* (a suggestion counts when its target matches a gold link whose anchor overlaps it),
+each over drafts with at least one gold link (``linked``) and over all drafts (``all``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import load_config
+from .errors import InputError
+from .ingest import ingest
+from .ingest.records import prepare
+from .model import Article
+from .store import open_store
+from .store.base import Store
+from .suggest.pipeline import Draft, Suggester, choose, index_archive, rank_draft
+from .suggest.policy import Policy
+from .text.normalize import url_key
+from .text.parse import parse
+
+__all__ = ["score_predictions", "backtest_dir", "backtest_store", "EvalReport", "THRESHOLDS"]
+
+log = logging.getLogger(__name__)
+THRESHOLDS = [round(0.05 * k, 2) for k in range(1, 20)]
+
+
+def _prf(tp: int, npred: int, ngold: int) -> dict[str, float | int]:
+    p = tp / npred if npred else 0.0
+    r = tp / ngold if ngold else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "tp": tp, "predicted": npred,
+            "gold": ngold}
+
+
+def score_predictions(gold: dict[str, list[dict[str, Any]]], pred: dict[str, list[dict[str, Any]]]
+                      ) -> dict[str, dict[str, dict[str, float | int]]]:
+    """Precision/recall/F1 per scope (linked, all) and view (target, span)."""
+    out: dict[str, dict[str, dict[str, float | int]]] = {}
+    for scope in ("linked", "all"):
+        t_tp = t_np = t_ng = s_tp = s_np = s_ng = 0
+        for did, glinks in gold.items():
+            if scope == "linked" and not glinks:
+                continue
+            sugg = pred.get(did, [])
+            gset = {url_key(g["target_url"]) for g in glinks}
+            pset = {url_key(s.get("target_url") or s.get("url") or "") for s in sugg}
+            t_tp += len(gset & pset)
+            t_np += len(pset)
+            t_ng += len(gset)
+            used: set[int] = set()
+            for s in sugg:
+                st, en = s.get("start"), s.get("end")
+                if st is None or en is None:
+                    continue
+                tu = url_key(s.get("target_url") or s.get("url") or "")
+                s_np += 1
+                for i, g in enumerate(glinks):
+                    if i not in used and url_key(g["target_url"]) == tu and st < g["end"] and g["start"] < en:
+                        used.add(i)
+                        s_tp += 1
+                        break
+            s_ng += len(glinks)
+        out[scope] = {"target": _prf(t_tp, t_np, t_ng), "span": _prf(s_tp, s_np, s_ng)}
+    return out
+
+
+@dataclass
+class EvalReport:
+    source: str
+    threshold: float
+    metrics: dict[str, Any]
+    sweep: list[dict[str, Any]]
+    training: dict[str, Any]
+    drafts: int
+    predictions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "threshold": self.threshold, "drafts": self.drafts, "metrics": self.metrics,
+                "sweep": self.sweep, "training": self.training}
+
+    def write(self, out_dir: str) -> dict[str, str]:
+        """Write the JSON report, the predictions (JSONL) and a precision-recall plot (PNG)."""
+        os.makedirs(out_dir, exist_ok=True)
+        paths = {"report": os.path.join(out_dir, "eval.json"), "plot": os.path.join(out_dir, "pr.png"),
+                 "predictions": os.path.join(out_dir, "predictions.jsonl")}
+        with open(paths["report"], "w", encoding="utf-8") as fh:
+            json.dump(self.to_json(), fh, indent=2)
+        with open(paths["predictions"], "w", encoding="utf-8") as fh:
+            for did, sugg in self.predictions.items():
+                fh.write(json.dumps({"id": did, "suggestions": sugg}, ensure_ascii=False) + "\n")
+        _plot(self, paths["plot"])
+        return paths
+
+
+def _plot(report: EvalReport, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4.5), dpi=100)
+    for view, style in (("span", "o-"), ("target", "s--")):
+        r = [row[view]["recall"] for row in report.sweep]
+        p = [row[view]["precision"] for row in report.sweep]
+        ax.plot(r, p, style, label=f"{view} view", markersize=3)
+    chosen = report.metrics["linked"]["span"]
+    ax.plot([chosen["recall"]], [chosen["precision"]], "r*", markersize=12,
+            label=f"default threshold {report.threshold:.2f}")
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.set_title(f"linkdesk backtest: {os.path.basename(report.source.rstrip('/'))} (linked drafts)")
+    ax.legend(loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _read_jsonl(path: str) -> Iterable[dict[str, Any]]:
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _find(directory: str, stem: str) -> str:
+    for name in (f"{stem}.jsonl", f"{stem}.jsonl.gz"):
+        path = os.path.join(directory, name)
+        if os.path.exists(path):
+            return path
+    raise InputError(f"{directory}: no {stem}.jsonl or {stem}.jsonl.gz")
+
+
+def _run(store: Store, source: str, drafts: list[Draft], gold: dict[str, list[dict[str, Any]]],
+         cfg: dict[str, Any], threshold: float | None) -> EvalReport:
+    info = index_archive(store, cfg)
+    suggester = Suggester(store, cfg)
+    chosen = suggester.threshold(threshold)
+    policy = Policy.from_config(cfg)
+    ranked = [rank_draft(d, suggester.index, suggester.ranker) for d in drafts]
+
+    def predictions(t: float) -> dict[str, list[dict[str, Any]]]:
+        return {str(r.draft.id): [s.to_json() for s in choose(r, suggester.index, policy, t)] for r in ranked}
+
+    preds = predictions(chosen)
+    sweep = []
+    for t in THRESHOLDS:
+        m = score_predictions(gold, predictions(t))["linked"]
+        sweep.append({"threshold": t, "target": m["target"], "span": m["span"]})
+    return EvalReport(source, chosen, score_predictions(gold, preds), sweep, info, len(drafts), preds)
+
+
+def backtest_dir(directory: str, config: dict[str, Any] | None = None, threshold: float | None = None,
+                 workdir: str | None = None) -> EvalReport:
+    """A prepared backtest (archive, drafts, gold as JSONL, gzipped or not), in a fresh archive."""
+    cfg = config or load_config()
+    archive, drafts_path, gold_path = (_find(directory, s) for s in ("archive", "drafts", "gold"))
+    gold = {str(r["id"]): r.get("links", []) for r in _read_jsonl(gold_path)}
+    drafts = []
+    for r in _read_jsonl(drafts_path):
+        doc = parse(r.get("body") or "", r.get("format") or "markdown")
+        drafts.append(Draft(doc, str(r["id"]), r.get("url"), r.get("title"), r.get("published"), r.get("section")))
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        store = open_store(os.path.join(tmp, "backtest.db"))
+        try:
+            report = ingest(store, [archive], config=cfg)
+            if report.rejected:
+                log.warning("%d archive records rejected", len(report.rejected))
+            return _run(store, directory, drafts, gold, cfg, threshold)
+        finally:
+            store.close()
+
+
+def backtest_store(store: Store, config: dict[str, Any] | None = None, threshold: float | None = None,
+                   fraction: float = 0.2, workdir: str | None = None) -> EvalReport:
+    """Temporal split of an archive: the newest ``fraction`` of dated articles become drafts
+    (plain text, internal links stripped to their anchors); suggestions come from the rest."""
+    cfg = config or load_config()
+    articles = list(store.iter_articles(with_body=True))
+    dated = sorted((a for a in articles if a.published), key=lambda a: (a.published or "", a.id))
+    if len(dated) < 10:
+        raise InputError(f"{store.path}: fewer than 10 dated articles; nothing to hold out")
+    cut = len(dated) - max(1, int(len(dated) * fraction))
+    held = dated[cut:]
+    held_ids = {a.id for a in held}
+    older_urls = {url_key(a.url) for a in articles if a.id not in held_ids}
+    links_by_source: dict[int, list[dict[str, Any]]] = {}
+    by_id = {a.id: a for a in articles}
+    for link in store.iter_links(internal_only=True):
+        if link.source_id in held_ids and link.target_id is not None and link.target_id not in held_ids:
+            target = by_id[link.target_id]
+            if url_key(target.url) in older_urls:
+                links_by_source.setdefault(link.source_id, []).append(
+                    {"start": link.text_start, "end": link.text_end, "anchor": link.anchor, "target_url": target.url})
+    drafts = [Draft(parse(a.text, "text"), str(a.id), a.url, a.title, a.published, a.section) for a in held]
+    gold = {str(a.id): links_by_source.get(a.id, []) for a in held}
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        split = open_store(os.path.join(tmp, "older.db"))
+        try:
+            batch = []
+            for a in articles:
+                if a.id in held_ids:
+                    continue
+                art = Article(url=a.url, title=a.title, body=a.body, format=a.format,  # type: ignore[arg-type]
+                              published=a.published, section=a.section, tags=a.tags, authors=a.authors,
+                              aliases=a.aliases)
+                batch.append(prepare(art, 10**9, a.url))
+            split.write_batch(batch)
+            split.set_site_hosts(store.site_hosts())
+            split.resolve_links()
+            return _run(split, store.path, drafts, gold, cfg, threshold)
+        finally:
+            split.close()

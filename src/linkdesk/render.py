@@ -1,0 +1,69 @@
+"""Applying suggestions to the draft's own markup, and readable reports of them."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+from .errors import DraftError
+from .model import Placeholder, Suggestion
+
+__all__ = ["apply_suggestions", "link_markup", "terminal_report"]
+
+
+def link_markup(fmt: str, url: str, title: str | None = None) -> tuple[str, str]:
+    """The text to put before and after an anchor to make it a link in ``fmt``."""
+    if fmt == "html":
+        return f'<a href="{html.escape(url, quote=True)}">', "</a>"
+    dest = f"<{url}>" if re.search(r"[\s()<>]", url) else url
+    return "[", f"]({dest})"
+
+
+def apply_suggestions(source: str, fmt: str, suggestions: Sequence[Suggestion],
+                      remove: Sequence[Placeholder] = ()) -> str:
+    """Insert each suggestion as a link in the draft's own markup and cut the given notes
+    (with the space they leave); nothing else in the source changes. Plain text comes out
+    as Markdown."""
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement), applied right to left
+    for s in suggestions:
+        if not 0 <= s.start < s.end <= len(source):
+            raise DraftError(f"suggestion {s.anchor!r} has offsets {s.start}-{s.end} outside the draft")
+        before, after = link_markup(fmt, s.target_url)
+        edits.append((s.end, s.end, after))
+        edits.append((s.start, s.start, before))
+    for p in remove:
+        start, end = p.start, p.end
+        # take one neighbouring space with the note, so no double space is left behind
+        if end < len(source) and source[end] == " " and (start == 0 or source[start - 1] in " \n"):
+            end += 1
+        elif start > 0 and source[start - 1] == " ":
+            start -= 1
+        edits.append((start, end, ""))
+    spans = sorted((a, b) for a, b, _ in edits if b > a)
+    for (a1, b1), (a2, b2) in zip(spans, spans[1:]):
+        if a2 < b1:
+            raise DraftError(f"edits overlap at offsets {a2}-{b1}")
+    out = source
+    for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        out = out[:start] + text + out[end:]
+    return out
+
+
+def terminal_report(source: str, suggestions: Sequence[Suggestion], color: bool = False, context: int = 60) -> str:
+    """Each suggestion in its sentence, highlighted, with target, score and reasons."""
+    if not suggestions:
+        return "  (no suggestions)"
+    lines = []
+    on, off = ("\033[1;4m", "\033[0m") if color else ("[[", "]]")
+    for n, s in enumerate(suggestions, 1):
+        a, b = max(0, s.start - context), min(len(source), s.end + context)
+        snippet = (("…" if a else "") + source[a:s.start] + on + source[s.start:s.end] + off + source[s.end:b]
+                   + ("…" if b < len(source) else ""))
+        snippet = re.sub(r"\s+", " ", snippet)
+        label = f"{s.kind}" + (f", {s.outlet}" if s.outlet else "") + (f" [{s.outlet_label}]" if s.outlet_label else "")
+        lines.append(f"{n:2d}. {snippet}")
+        lines.append(f"    → {s.target_title} <{s.target_url}>  ({label}, score {s.score:.2f})")
+        for reason in s.reasons:
+            lines.append(f"      · {reason}")
+    return "\n".join(lines)

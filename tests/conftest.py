@@ -1,0 +1,94 @@
+"""Shared fixtures: real SQLite files in tmp_path, the packaged demo data, a local HTTP server."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from linkdesk.config import load_config
+from linkdesk.demo import demo_paths
+from linkdesk.ingest import ingest
+from linkdesk.store import SQLiteStore, open_store
+from linkdesk.suggest.pipeline import index_archive
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
+
+
+@pytest.fixture
+def config() -> dict:
+    cfg = load_config()
+    cfg["crawl"]["delay_seconds"] = 0.0
+    cfg["crawl"]["respect_robots"] = True
+    return cfg
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SQLiteStore]:
+    s = open_store(str(tmp_path / "archive.db"))
+    assert isinstance(s, SQLiteStore)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo archive ingested and indexed once per session (read-only for tests)."""
+    path = str(tmp_path_factory.mktemp("demo") / "demo.db")
+    s = open_store(path)
+    archive, _ = demo_paths()
+    report = ingest(s, [archive], config=load_config())
+    assert report.ok
+    index_archive(s, load_config())
+    s.close()
+    return path
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    return FIXTURES
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
+    hits: dict[str, int] = {}
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.hits[self.path] = self.hits.get(self.path, 0) + 1
+        route = self.routes.get(self.path)
+        if route is None:
+            self.send_response(404)
+            self.end_headers()
+            return
+        status, headers, body = route
+        if callable(body):
+            status, headers, body = body(self)
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def http_server() -> Iterator[tuple[str, dict, dict]]:
+    """A real HTTP server on 127.0.0.1: (base URL, routes to fill in, hit counts)."""
+    routes: dict = {}
+    hits: dict = {}
+    handler = type("Handler", (_Handler,), {"routes": routes, "hits": hits})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", routes, hits
+    server.shutdown()
+    server.server_close()
+
+

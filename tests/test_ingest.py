@@ -1,0 +1,200 @@
+"""Each ingest kind on realistic fixtures, and bad input of every sort."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from linkdesk.cli import run
+from linkdesk.ingest import detect_kind, ingest
+
+
+def _record(i: int, **kw) -> dict:
+    rec = {"id": f"a{i}", "url": f"https://courier.example/2024/01/{i:02d}/story-{i}/", "title": f"Story {i}",
+           "published": f"2024-01-{i:02d}", "section": "news", "tags": ["t"], "authors": ["A"],
+           "format": "markdown", "body": f"Body {i} with [a link](https://courier.example/2024/01/01/story-1/)."}
+    rec.update(kw)
+    return rec
+
+
+def write_jsonl_with_bad_lines(path: Path) -> int:
+    lines = [json.dumps(_record(i)).encode() for i in range(1, 11)]
+    lines.insert(3, b'{"url": "https://courier.example/x", "title": "trunc')  # truncated JSON (line 4)
+    lines.insert(6, json.dumps({"title": "No URL", "body": "x"}).encode())  # no url (line 7)
+    lines.insert(9, b'{"url": "https://courier.example/bad", "title": "Caf\xe9"}')  # undecodable (line 10)
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return 10
+
+
+def test_cli_ingest_keeps_good_records_and_names_bad_lines(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "archive.jsonl"
+    good = write_jsonl_with_bad_lines(src)
+    db = str(tmp_path / "a.db")
+    assert run(["ingest", str(src), "--db", db, "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert f"{src}:4: malformed JSON" in err
+    assert f"{src}:7: missing required field 'url'" in err
+    assert f"{src}:10: not valid UTF-8" in err
+    assert run(["stats", "--json", "--db", db]) == 0
+    assert json.loads(capsys.readouterr().out)["articles"] == good
+
+
+def test_reingest_is_idempotent(tmp_path: Path, store, config) -> None:
+    src = tmp_path / "a.jsonl.gz"
+    with gzip.open(src, "wt") as fh:
+        for i in range(1, 6):
+            fh.write(json.dumps(_record(i)) + "\n")
+    first = ingest(store, [str(src)], config=config)
+    again = ingest(store, [str(src)], config=config)
+    assert (first.added, again.added, again.unchanged) == (5, 0, 5)
+    assert store.stats()["links"]["internal_resolved_share"] == 1.0
+
+
+@pytest.mark.parametrize("rec,message", [
+    ({"url": "https://c.example/1"}, "missing required field 'title'"),
+    ({"url": "not a url", "title": "x"}, "not an absolute URL"),
+    ({"url": "https://c.example/1", "title": "x", "published": "last tuesday"}, "published"),
+    ({"url": "https://c.example/1", "title": "x", "format": "docx"}, "format"),
+    ({"url": "https://c.example/1", "title": "x", "tags": "a", "authors": 3}, "authors"),
+    (["not", "an", "object"], "expected a JSON object"),
+])
+def test_invalid_records_are_named(tmp_path: Path, store, config, rec, message) -> None:
+    src = tmp_path / "one.jsonl"
+    src.write_text(json.dumps(_record(1)) + "\n" + json.dumps(rec) + "\n")
+    report = ingest(store, [str(src)], config=config)
+    assert report.added == 1
+    (rej,) = report.rejected
+    assert rej.where == f"{src}:2" and message in rej.reason
+
+
+def test_huge_body_rejected_rest_kept(tmp_path: Path, store, config) -> None:
+    src = tmp_path / "big.jsonl"
+    with open(src, "w") as fh:
+        fh.write(json.dumps(_record(1)) + "\n")
+        fh.write(json.dumps(_record(2, body="x" * 50_000_000)) + "\n")
+        fh.write(json.dumps(_record(3)) + "\n")
+    report = ingest(store, [str(src)], config=config)
+    assert report.added == 2
+    assert "over the 10,000,000-byte limit" in report.rejected[0].reason
+
+
+def test_binary_garbage_is_one_clear_rejection(tmp_path: Path, store, config) -> None:
+    src = tmp_path / "garbage.jsonl"
+    src.write_bytes(bytes(range(256)) * 100)
+    report = ingest(store, [str(src)], config=config)
+    assert store.count_articles() == 0
+    assert len(report.rejected) == 1 and "binary file" in report.rejected[0].reason
+
+
+def test_wordpress_export(fixtures: Path, store, config) -> None:
+    report = ingest(store, [str(fixtures / "wordpress.xml")], config=config)
+    assert (report.added, report.rejected) == (3, [])
+    assert report.skipped == {"WordPress draft posts": 1, "WordPress trash posts": 1,
+                              "WordPress attachment items": 1}
+    art = store.get_article("https://valleycourier.example/2023/03/14/water-plant-opens/")
+    assert art.section == "County" and art.tags == ["water", "infrastructure"] and art.authors == ["jlee"]
+    assert art.published.startswith("2023-03-14")
+    assert "county’s new water treatment plant" in art.text
+    links = {l["anchor"]: l for l in store.article_links(art.id)}
+    assert links["the bond vote"]["target_title"] == "Voters back water plant bond"
+    assert not links["federal report"]["internal"]
+
+
+def test_broken_wordpress_export_keeps_items_before_the_break(fixtures: Path, tmp_path: Path, store, config) -> None:
+    text = (fixtures / "wordpress.xml").read_text()
+    cut = text.index("<title>About the Courier</title>") + 40
+    broken = tmp_path / "broken.xml"
+    broken.write_text(text[:cut])
+    report = ingest(store, [str(broken)], config=config)
+    assert report.added == 2
+    (rej,) = report.rejected
+    assert rej.where.startswith(f"{broken}:") and "broken XML" in rej.reason
+
+
+def test_rss_and_atom(fixtures: Path, store, config) -> None:
+    report = ingest(store, [str(fixtures / "feed.rss"), str(fixtures / "feed.atom")], config=config)
+    assert report.added == 3
+    (rej,) = report.rejected
+    assert rej.where == f"{fixtures / 'feed.rss'} entry 3" and "no title" in rej.reason
+    art = store.get_article("https://valleycourier.example/2024/03/02/regional-title/")
+    assert art.authors == ["Ben Carter"] and art.tags == ["basketball"] and art.published.startswith("2024-03-02")
+    assert "first regional title" in art.text
+
+
+def test_truncated_feed_is_reported(tmp_path: Path, fixtures: Path, store, config) -> None:
+    text = (fixtures / "feed.rss").read_text()
+    bad = tmp_path / "trunc.rss"
+    bad.write_text(text[: text.index("<title>Snowplow")])
+    report = ingest(store, [str(bad)], config=config)
+    assert report.added == 1  # the entry before the cut
+    assert any("not well-formed" in w for w in report.warnings)
+
+
+def test_hugo_site(fixtures: Path, store, config) -> None:
+    config["site"]["base_url"] = "https://millcreek.example"
+    config["site"]["permalink"] = "/:section/:slug/"
+    report = ingest(store, [str(fixtures / "hugo")], config=config)
+    assert report.added == 3
+    assert report.skipped == {"drafts (draft: true)": 1, "section index pages": 1}
+    (rej,) = report.rejected
+    assert rej.where.endswith("broken.md") and "front matter is not valid YAML" in rej.reason
+    reopen = store.get_article("https://millcreek.example/news/bridge-reopens/")
+    assert reopen.tags == ["bridges", "mill creek", "transport"] and reopen.authors == ["Rae Kim"]
+    # a link to the old permalink (an alias) resolves to the article
+    plan = store.get_article("https://millcreek.example/features/river-walk-plan/")
+    (link,) = store.article_links(plan.id)
+    assert link["target_title"] == "Mill Creek bridge reopens after repairs"
+    assert store.get_article("https://millcreek.example/old/mill-creek-bridge-reopens/").id == reopen.id
+
+
+def test_jekyll_posts_take_date_and_slug_from_filename(fixtures: Path, store, config) -> None:
+    config["site"]["base_url"] = "https://market.example/"
+    report = ingest(store, [str(fixtures / "jekyll")], config=config)
+    assert report.added == 1
+    art = store.get_article("https://market.example/2022/09/14/farmers-market-moves/")
+    assert art.published == "2022-09-14" and art.tags == ["community"]
+
+
+def test_static_site_needs_base_url(fixtures: Path, store, config) -> None:
+    report = ingest(store, [str(fixtures / "jekyll")], config=config)
+    assert "--base-url" in report.rejected[0].reason
+
+
+def test_saved_html_pages(fixtures: Path, store, config) -> None:
+    report = ingest(store, [str(fixtures / "pages")], config=config)
+    assert report.added == 1
+    (rej,) = report.rejected
+    assert "no canonical URL" in rej.reason
+    art = store.get_article("https://valleycourier.example/2024/04/10/council-bus-vote/")
+    assert art.title == "Council votes to expand bus service"
+    assert art.section == "County" and art.tags == ["buses", "transit"]
+    assert "Home" not in art.text and "Privacy" not in art.text and "Related" not in art.text
+    assert "Service starts in June & runs" in art.text
+    assert [l["anchor"] for l in store.article_links(art.id)] == ["transit survey"]
+
+
+def test_detect_kind(fixtures: Path, tmp_path: Path) -> None:
+    assert detect_kind(str(fixtures / "wordpress.xml")) == "wxr"
+    assert detect_kind(str(fixtures / "feed.atom")) == "feed"
+    assert detect_kind(str(fixtures / "hugo")) == "static_site"
+    assert detect_kind(str(fixtures / "pages")) == "html_pages"
+    other = tmp_path / "x.csv"
+    other.write_text("a,b\n")
+    with pytest.raises(Exception, match="cannot tell"):
+        detect_kind(str(other))
+
+
+def test_show_command(fixtures: Path, tmp_path: Path, capsys) -> None:
+    db = str(tmp_path / "w.db")
+    shutil.copy(fixtures / "wordpress.xml", tmp_path / "wp.xml")
+    assert run(["ingest", str(tmp_path / "wp.xml"), "--db", db, "-q"]) == 0
+    capsys.readouterr()
+    assert run(["show", "https://valleycourier.example/2022/11/02/water-plant-vote/", "--db", db, "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["inbound"] == 1 and info["section"] == "Elections"
+    assert run(["show", "https://valleycourier.example/nope/", "--db", db]) == 2
+    assert "not in the archive" in capsys.readouterr().err

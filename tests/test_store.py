@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from linkdesk.errors import StoreError
+from linkdesk.ingest.records import prepare
+from linkdesk.model import Article
+from linkdesk.store import open_store
+from linkdesk.store.sqlite import SCHEMA_VERSION
+
+
+def _prep(url: str, title: str, body: str = "", **kw) -> object:
+    return prepare(Article(url=url, title=title, body=body, **kw), 10_000_000, url)
+
+
+def test_wal_and_schema_version(store) -> None:
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_upsert_by_url_and_unchanged(store) -> None:
+    a = _prep("https://news.example/a/", "First")
+    assert store.write_batch([a]) == ["added"]
+    assert store.write_batch([a]) == ["unchanged"]
+    b = _prep("https://www.news.example/a", "First, corrected")  # same URL spelled differently
+    assert store.write_batch([b]) == ["updated"]
+    assert store.count_articles() == 1
+    assert store.get_article("https://news.example/a/").title == "First, corrected"
+
+
+def test_links_resolve_through_aliases_and_hosts(store) -> None:
+    target = _prep("https://news.example/2024/new-home/", "Target", aliases=["/old/permalink/"])
+    source = _prep("https://news.example/2024/source/", "Source",
+                   "See [old link](/old/permalink/) and [elsewhere](https://other.example/x).")
+    store.write_batch([target, source])
+    store.resolve_links()
+    links = store.article_links(store.get_article("https://news.example/2024/source/").id)
+    by_anchor = {l["anchor"]: l for l in links}
+    assert by_anchor["old link"]["internal"] == 1
+    assert by_anchor["old link"]["target_url"] == "https://news.example/2024/new-home/"
+    assert by_anchor["elsewhere"]["internal"] == 0
+    assert store.stats()["links"]["internal_resolved_share"] == 1.0
+
+
+def test_fts_search(store) -> None:
+    store.write_batch([_prep("https://n.example/1", "Ferry fares frozen", "Fares stay at two dollars."),
+                       _prep("https://n.example/2", "Bridge repairs", "The deck needs work.")])
+    hits = store.search("ferry")
+    assert [store.get_articles([h[0]])[0].title for h in hits] == ["Ferry fares frozen"]
+
+
+def test_failed_batch_leaves_nothing(store) -> None:
+    good = _prep("https://n.example/1", "Good")
+    with pytest.raises(sqlite3.Error):
+        with store.transaction():
+            store._write_one(good, "now")
+            store.conn.execute("INSERT INTO nonexistent VALUES (1)")
+    assert store.count_articles() == 0
+
+
+def test_not_an_archive(tmp_path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot open"):
+        open_store(str(bad))
+    with pytest.raises(StoreError, match="no such archive"):
+        open_store(str(tmp_path / "missing.db"), create=False)
