@@ -57,7 +57,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
     hits: dict[str, int] = {}
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self.hits[self.path] = self.hits.get(self.path, 0) + 1
         route = self.routes.get(self.path)
         if route is None:

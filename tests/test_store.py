@@ -53,10 +53,9 @@ def test_fts_search(store) -> None:
 
 def test_failed_batch_leaves_nothing(store) -> None:
     good = _prep("https://n.example/1", "Good")
-    with pytest.raises(sqlite3.Error):
-        with store.transaction():
-            store._write_one(good, "now")
-            store.conn.execute("INSERT INTO nonexistent VALUES (1)")
+    with pytest.raises(sqlite3.Error), store.transaction():
+        store._write_one(good, "now")
+        store.conn.execute("INSERT INTO nonexistent VALUES (1)")
     assert store.count_articles() == 0
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["load_config", "merge", "defaults"]
+__all__ = ["defaults", "load_config", "merge"]
 
 
 def defaults() -> dict[str, Any]:

@@ -13,7 +13,7 @@ from .model import Rejection
 from .suggest.pipeline import Draft
 from .text.parse import detect_format, parse
 
-__all__ = ["read_drafts", "draft_from_text", "draft_from_record", "MAX_DRAFT_BYTES"]
+__all__ = ["MAX_DRAFT_BYTES", "draft_from_record", "draft_from_text", "read_drafts"]
 
 # A draft larger than this is refused: no web-desk story is 20 MB, and parsing one would stall a request.
 MAX_DRAFT_BYTES = 20_000_000

@@ -18,16 +18,16 @@ LinkdeskError
 from __future__ import annotations
 
 __all__ = [
-    "LinkdeskError",
-    "InputError",
     "BadRecordError",
-    "DraftError",
     "ConfigError",
-    "StoreError",
-    "NotFoundError",
-    "IndexMissingError",
+    "DraftError",
     "FetchError",
+    "IndexMissingError",
+    "InputError",
+    "LinkdeskError",
+    "NotFoundError",
     "OptionalDependencyError",
+    "StoreError",
 ]
 
 

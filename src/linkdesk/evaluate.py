@@ -29,7 +29,7 @@ from .suggest.policy import Policy
 from .text.normalize import url_key
 from .text.parse import parse
 
-__all__ = ["score_predictions", "backtest_dir", "backtest_store", "EvalReport", "THRESHOLDS"]
+__all__ = ["THRESHOLDS", "EvalReport", "backtest_dir", "backtest_store", "score_predictions"]
 
 log = logging.getLogger(__name__)
 THRESHOLDS = [round(0.05 * k, 2) for k in range(1, 20)]
@@ -97,8 +97,7 @@ class EvalReport:
         with open(paths["report"], "w", encoding="utf-8") as fh:
             json.dump(self.to_json(), fh, indent=2)
         with open(paths["predictions"], "w", encoding="utf-8") as fh:
-            for did, sugg in self.predictions.items():
-                fh.write(json.dumps({"id": did, "suggestions": sugg}, ensure_ascii=False) + "\n")
+            fh.writelines(json.dumps({"id": did, "suggestions": sugg}, ensure_ascii=False) + "\n" for did, sugg in self.predictions.items())
         _plot(self, paths["plot"])
         return paths
 

@@ -13,15 +13,15 @@ from typing import Any, Literal
 
 __all__ = [
     "Article",
-    "OutLink",
-    "Zone",
     "Document",
-    "Mention",
-    "Suggestion",
-    "Placeholder",
     "Finding",
-    "Rejection",
     "IngestReport",
+    "Mention",
+    "OutLink",
+    "Placeholder",
+    "Rejection",
+    "Suggestion",
+    "Zone",
 ]
 
 Format = Literal["markdown", "html", "text"]

@@ -20,7 +20,7 @@ from ..text.normalize import content_terms, url_key
 from .phrases import PhraseMatcher, case_fold_same_length, phrase_key, usable_phrase
 from .vectors import TextVectors
 
-__all__ = ["LinkIndex", "GoldLink", "build_index", "save_index", "load_index", "day_number", "INDEX_BLOB"]
+__all__ = ["INDEX_BLOB", "GoldLink", "LinkIndex", "build_index", "day_number", "load_index", "save_index"]
 
 log = logging.getLogger(__name__)
 INDEX_BLOB = "link_index.v1"

@@ -11,7 +11,7 @@ import ahocorasick
 
 from ..text.normalize import STOPWORDS, terms
 
-__all__ = ["phrase_key", "PhraseMatcher", "usable_phrase", "case_fold_same_length", "anchor_counts"]
+__all__ = ["PhraseMatcher", "anchor_counts", "case_fold_same_length", "phrase_key", "usable_phrase"]
 
 _WS = re.compile(r"\s+")
 _WORDCHAR = re.compile(r"\w")

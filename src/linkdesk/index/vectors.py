@@ -53,6 +53,8 @@ class TextVectors:
 
     @classmethod
     def fit(cls, texts: Sequence[str]) -> TextVectors:
+        if not texts:
+            return cls(np.ones(_N_FEATURES, dtype=np.float32), sparse.csr_matrix((0, _N_FEATURES), dtype=np.float32))
         counts = _hasher().transform(texts).tocsr()
         n = max(1, counts.shape[0])
         df = np.bincount(counts.indices, minlength=_N_FEATURES).astype(np.float32)

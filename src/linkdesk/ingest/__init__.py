@@ -19,7 +19,7 @@ from ..store.base import PreparedArticle, Store
 from . import crawl, feeds, html_pages, jsonl, static_site, wxr
 from .records import prepare
 
-__all__ = ["ingest", "detect_kind", "KINDS"]
+__all__ = ["KINDS", "detect_kind", "ingest"]
 
 log = logging.getLogger(__name__)
 

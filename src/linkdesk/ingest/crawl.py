@@ -23,7 +23,7 @@ from ..errors import BadRecordError, FetchError, InputError
 from ..model import Article, IngestReport, Rejection
 from .html_pages import extract_page
 
-__all__ = ["Fetcher", "Fetched", "read_sitemap", "read_url_list", "looks_like_sitemap", "fetch_pages"]
+__all__ = ["Fetched", "Fetcher", "fetch_pages", "looks_like_sitemap", "read_sitemap", "read_url_list"]
 
 log = logging.getLogger(__name__)
 

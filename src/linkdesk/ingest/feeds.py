@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
 
 from ..model import Article, IngestReport, Rejection
 
-__all__ = ["read", "read_bytes", "looks_like_feed"]
+__all__ = ["looks_like_feed", "read", "read_bytes"]
 
 
 def looks_like_feed(head: bytes) -> bool:
@@ -22,7 +22,8 @@ def _entry_date(entry: Any) -> str | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = entry.get(key)
         if value:
-            return datetime(*value[:6], tzinfo=timezone.utc).isoformat(timespec="seconds")
+            y, mo, d, h, mi, sec = value[:6]
+            return datetime(y, mo, d, h, mi, sec, tzinfo=UTC).isoformat(timespec="seconds")
     return None
 
 

@@ -13,7 +13,7 @@ from ..errors import BadRecordError
 from ..model import Article, IngestReport, Rejection
 from .records import normalize_date
 
-__all__ = ["read", "extract_page"]
+__all__ = ["extract_page", "read"]
 
 _BODY_SELECTORS = ("[itemprop=articleBody]", "article", "main", ".entry-content", ".post-content",
                    ".article-body", "#content")
@@ -60,7 +60,7 @@ def extract_page(html: str, where: str, fallback_url: str | None = None) -> Arti
     except ValueError:
         published = None
     section = _meta(tree, 'meta[property="article:section"]')
-    tags = [n.attributes.get("content", "").strip() for n in tree.css('meta[property="article:tag"]')]
+    tags = [(n.attributes.get("content") or "").strip() for n in tree.css('meta[property="article:tag"]')]
     keywords = _meta(tree, 'meta[name="keywords"]')
     if keywords:
         tags += [k.strip() for k in keywords.split(",")]

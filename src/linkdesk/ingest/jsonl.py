@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, cast
 
 from ..errors import BadRecordError, InputError
 from ..model import Article, IngestReport, Rejection
@@ -17,7 +17,7 @@ __all__ = ["read"]
 def _open(path: str) -> IO[bytes]:
     with open(path, "rb") as probe:
         magic = probe.read(2)
-    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+    return cast(IO[bytes], gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb"))
 
 
 def read(path: str, report: IngestReport) -> Iterator[Article | Rejection]:

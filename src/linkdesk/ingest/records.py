@@ -5,17 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from ..errors import BadRecordError
-from ..model import Article
+from ..model import Article, Format
 from ..store.base import PreparedArticle
 from ..text.parse import parse
 
-__all__ = ["article_from_record", "normalize_date", "prepare", "FORMATS"]
+__all__ = ["FORMATS", "article_from_record", "normalize_date", "prepare"]
 
 FORMATS = ("markdown", "html", "text")
 _SKIP_SCHEMES = ("mailto:", "javascript:", "tel:", "data:", "ftp:", "sms:")
@@ -75,7 +75,7 @@ def article_from_record(rec: Any, where: str) -> Article:
         body = ""
     if not isinstance(body, str):
         raise BadRecordError(where, f"field 'body' must be a string, got {type(body).__name__}")
-    fmt = rec.get("format") or "markdown"
+    fmt: Format = rec.get("format") or "markdown"
     if fmt not in FORMATS:
         raise BadRecordError(where, f"field 'format' must be one of {', '.join(FORMATS)}, got {fmt!r}")
     try:
@@ -116,4 +116,4 @@ def prepare(article: Article, max_body_bytes: int, where: str, origin: str = "")
 
 
 def utc_today() -> str:
-    return datetime.now(timezone.utc).date().isoformat()
+    return datetime.now(UTC).date().isoformat()

@@ -18,7 +18,7 @@ from ..errors import InputError
 from ..model import Article, IngestReport, Rejection
 from .records import normalize_date
 
-__all__ = ["read", "looks_like_static_site", "permalink_for"]
+__all__ = ["looks_like_static_site", "permalink_for", "read"]
 
 _FM_RE = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n(.*?)\r?\n\1[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _JEKYLL_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")

@@ -14,7 +14,7 @@ from ..errors import BadRecordError, InputError
 from ..model import Article, IngestReport, Rejection
 from .records import normalize_date
 
-__all__ = ["read", "looks_like_wxr"]
+__all__ = ["looks_like_wxr", "read"]
 
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 _DC_CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
@@ -65,7 +65,8 @@ def _item_to_article(item: ET.Element, where: str, report: IngestReport) -> Arti
     except ValueError:
         published = None
         report.warnings.append(f"{where}: unreadable publish date; stored without one")
-    categories, tags = [], []
+    categories: list[str] = []
+    tags: list[str] = []
     for cat in item.findall("category"):
         name = (cat.text or "").strip()
         if not name:

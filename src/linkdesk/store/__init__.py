@@ -8,8 +8,15 @@ from ..errors import StoreError
 from .base import PreparedArticle, Store, StoredArticle, StoredLink
 from .sqlite import SQLiteStore
 
-__all__ = ["open_store", "default_db_path", "Store", "SQLiteStore", "PreparedArticle", "StoredArticle",
-           "StoredLink"]
+__all__ = [
+    "PreparedArticle",
+    "SQLiteStore",
+    "Store",
+    "StoredArticle",
+    "StoredLink",
+    "default_db_path",
+    "open_store",
+]
 
 
 def default_db_path() -> str:

@@ -12,7 +12,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from ..model import Article, OutLink
 
-__all__ = ["Store", "PreparedArticle", "StoredArticle", "StoredLink"]
+__all__ = ["PreparedArticle", "Store", "StoredArticle", "StoredLink"]
 
 
 @dataclass

@@ -8,7 +8,7 @@ import os
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -16,7 +16,7 @@ from ..errors import StoreError
 from ..text.normalize import url_host, url_key
 from .base import PreparedArticle, StoredArticle, StoredLink
 
-__all__ = ["SQLiteStore", "SCHEMA_VERSION"]
+__all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class SQLiteStore:
@@ -238,7 +238,7 @@ class SQLiteStore:
         return self._article(row) if row else None
 
     def get_articles(self, ids: Sequence[int]) -> list[StoredArticle]:
-        out = []
+        out: list[StoredArticle] = []
         for i in range(0, len(ids), 500):
             chunk = list(ids[i : i + 500])
             marks = ",".join("?" * len(chunk))
@@ -370,7 +370,8 @@ class _Transaction:
 
 def _split_sql(script: str) -> list[str]:
     """Split a migration into statements; trigger bodies contain ';' so split on complete statements."""
-    out, buf = [], ""
+    out: list[str] = []
+    buf = ""
     for line in script.strip().splitlines():
         buf += line + "\n"
         if sqlite3.complete_statement(buf):

@@ -15,7 +15,7 @@ import numpy as np
 from ..index.linkindex import LinkIndex
 from .spot import Analysis, phrase_hits
 
-__all__ = ["Candidate", "AnchorView", "generate"]
+__all__ = ["AnchorView", "Candidate", "generate"]
 
 MIN_COVERAGE = 0.34
 PER_SENTENCE = 8

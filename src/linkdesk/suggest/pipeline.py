@@ -25,7 +25,7 @@ from .policy import Policy, Scored, select
 from .ranker import Ranker, train
 from .spot import analyze
 
-__all__ = ["Draft", "DraftResult", "Ranked", "Suggester", "index_archive", "rank_draft", "choose"]
+__all__ = ["Draft", "DraftResult", "Ranked", "Suggester", "choose", "index_archive", "rank_draft"]
 
 log = logging.getLogger(__name__)
 

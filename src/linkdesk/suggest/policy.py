@@ -55,7 +55,7 @@ def select(doc: Document, items: list[Scored], policy: Policy, threshold: float,
     """Indices of ``items`` to suggest, in document order."""
     blocked = [(z.start, z.end) for z in doc.zones if z.kind in policy.forbidden_zones]
     blocked += extra_blocked or []
-    existing = existing_targets if policy.respect_existing_links else set()
+    existing = (existing_targets or set()) if policy.respect_existing_links else set()
     link_spans = [(z.start, z.end) for z in doc.zones if z.kind == "link"]
 
     def clear_of(spans: list[tuple[int, int]], s: int, e: int, gap: int) -> bool:

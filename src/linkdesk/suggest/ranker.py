@@ -24,10 +24,10 @@ import numpy as np
 from ..index.linkindex import LinkIndex
 from ..index.phrases import phrase_key, usable_phrase
 from .candidates import AnchorView, Candidate, generate
-from .features import F, FEATURES, featurize
+from .features import FEATURES, F, featurize
 from .spot import analyze
 
-__all__ = ["Ranker", "train", "training_rows", "TARGET_PRECISION"]
+__all__ = ["TARGET_PRECISION", "Ranker", "train", "training_rows"]
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ def train(index: LinkIndex, min_links: int = 300, max_articles: int = 4000) -> R
                                         "links": index.n_links})
     examples, view = training_rows(index, max_articles)
     X, y = _stack(examples) if examples else (np.zeros((0, len(FEATURES))), np.zeros(0))
-    info: dict[str, Any] = {"links": index.n_links, "articles": len(examples), "candidates": int(len(y)),
+    info: dict[str, Any] = {"links": index.n_links, "articles": len(examples), "candidates": len(y),
                             "positives": int(y.sum())}
     if y.sum() < 30 or len(examples) < 20:
         log.warning("too few usable training examples (%d positives): using the unsupervised scorer", y.sum())
@@ -189,7 +189,8 @@ def train(index: LinkIndex, min_links: int = 300, max_articles: int = 4000) -> R
     split = int(len(examples) * 0.8)
     older, newer = examples[:split], examples[split:]
     Xo, yo = _stack(older)
-    threshold, held_out = FALLBACK_THRESHOLD, {}
+    threshold = FALLBACK_THRESHOLD
+    held_out: dict[str, float] = {}
     if 0 < yo.sum() < len(yo):
         probe = _model().fit(Xo, yo)
         threshold, held_out = choose_threshold(newer, [probe.predict_proba(e.X)[:, 1] for e in newer])

@@ -9,25 +9,14 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-__all__ = ["WORD_RE", "tokens", "term", "terms", "content_terms", "STOPWORDS", "url_key", "url_host"]
+__all__ = ["STOPWORDS", "WORD_RE", "content_terms", "term", "terms", "tokens", "url_host", "url_key"]
 
 # Words keep inner apostrophes and hyphens joined by letters ("don't", "open-source")
 # together with digits and dots inside numbers ("1.87").
 WORD_RE = re.compile(r"\w+(?:[’'\-.]\w+)*", re.UNICODE)
 
 STOPWORDS = frozenset(
-    """
-a about above after again against all also am an and any are aren't as at be because been before
-being below between both but by can could did do does doing don't down during each even ever every
-few for from further get gets got had has have having he her here hers herself him himself his how
-i if in into is isn't it it's its itself just let's like made make many may me might more most much
-must my myself new no nor not now of off on once one only or other our ours ourselves out over own
-per please really said same says see she should since so some such than that that's the their
-theirs them themselves then there these they this those through to too under until up upon us use
-used using very via was we well were what when where which while who whom whose why will with
-within without would yes yet you your yours yourself yourselves read learn more here click post
-posts blog article today week year years month day time way part
-""".split()
+    ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "aren't", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "don't", "down", "during", "each", "even", "ever", "every", "few", "for", "from", "further", "get", "gets", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "isn't", "it", "it's", "its", "itself", "just", "let's", "like", "made", "make", "many", "may", "me", "might", "more", "most", "much", "must", "my", "myself", "new", "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "per", "please", "really", "said", "same", "says", "see", "she", "should", "since", "so", "some", "such", "than", "that", "that's", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "upon", "us", "use", "used", "using", "very", "via", "was", "we", "well", "were", "what", "when", "where", "which", "while", "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yes", "yet", "you", "your", "yours", "yourself", "yourselves", "read", "learn", "more", "here", "click", "post", "posts", "blog", "article", "today", "week", "year", "years", "month", "day", "time", "way", "part"]
 )
 
 
@@ -40,8 +29,7 @@ def tokens(text: str) -> Iterator[tuple[int, int, str]]:
 def term(word: str) -> str:
     """Normalize one word: case-folded, possessive dropped, light plural stemming."""
     w = word.casefold().replace("’", "'")
-    if w.endswith("'s"):
-        w = w[:-2]
+    w = w.removesuffix("'s")
     w = w.rstrip("'.")
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
@@ -71,4 +59,4 @@ def url_key(url: str) -> str:
 
 def url_host(url: str) -> str:
     host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
+    return host.removeprefix("www.")

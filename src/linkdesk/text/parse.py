@@ -21,7 +21,7 @@ from markdown_it.token import Token
 from ..errors import DraftError
 from ..model import Document, Format, OutLink, Zone, ZoneKind
 
-__all__ = ["parse", "parse_markdown", "parse_html", "parse_text", "detect_format"]
+__all__ = ["detect_format", "parse", "parse_html", "parse_markdown", "parse_text"]
 
 _BYLINE_RE = re.compile(r"^\W{0,3}(by|written by|reporting by|words by)\s+\w", re.IGNORECASE)
 _FRONT_MATTER_RE = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n.*?\r?\n\1[ \t]*(\r?\n|\Z)", re.DOTALL)

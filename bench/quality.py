@@ -1,0 +1,79 @@
+"""Quality on the shared backtests: the same figures `linkdesk eval` prints.
+
+Usage: python bench/quality.py [--check]
+--check compares the figures with bench/floors.json and exits 1 when any falls below its
+floor. Floors only ever go up: raise one when a change lifts a figure for good.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from common import RESULTS, ROOT, SHARED, record
+
+from linkdesk.evaluate import backtest_dir
+
+FLOORS = ROOT / "bench" / "floors.json"
+REFERENCE = {"digitalgov": "anchor dictionary 0.395 / 0.184 / 0.252", "rust": "anchor dictionary 0.455 / 0.164 / 0.241"}
+
+
+def measure() -> dict[str, dict]:
+    results = {}
+    for name in ("digitalgov", "rust"):
+        path = SHARED / name
+        if not path.exists():
+            print(f"skip {name}: {path} not found", file=sys.stderr)
+            continue
+        t = time.perf_counter()
+        report = backtest_dir(str(path))
+        m = report.metrics["linked"]
+        results[name] = {"threshold": report.threshold, "span": m["span"], "target": m["target"],
+                         "all_span": report.metrics["all"]["span"], "seconds": round(time.perf_counter() - t, 1),
+                         "ranker": report.training["ranker"]}
+        print(f"{name}: threshold {report.threshold:.3f}  span P/R/F1 {m['span']['precision']:.3f} / "
+              f"{m['span']['recall']:.3f} / {m['span']['f1']:.3f}   target P/R/F1 {m['target']['precision']:.3f} / "
+              f"{m['target']['recall']:.3f} / {m['target']['f1']:.3f}")
+    return results
+
+
+def check(results: dict[str, dict]) -> list[str]:
+    floors = json.loads(FLOORS.read_text())
+    failures = []
+    for name, views in floors.items():
+        if name not in results:
+            failures.append(f"{name}: not measured")
+            continue
+        for view, metrics in views.items():
+            for metric, floor in metrics.items():
+                got = results[name][view][metric]
+                if got < floor:
+                    failures.append(f"{name} {view} {metric} = {got:.4f}, below the floor {floor:.4f}")
+    return failures
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+    results = measure()
+    lines = ["| backtest | ranker | threshold | span P / R / F1 (linked) | target P / R / F1 (linked) | "
+             "span P / R / F1 (all drafts) | reference (span, linked) | seconds |", "|---|---|---|---|---|---|---|---|"]
+    for name, r in results.items():
+        s, t, a = r["span"], r["target"], r["all_span"]
+        lines.append(f"| {name} | {r['ranker']} | {r['threshold']:.3f} | {s['precision']:.3f} / {s['recall']:.3f} / "
+                     f"{s['f1']:.3f} | {t['precision']:.3f} / {t['recall']:.3f} / {t['f1']:.3f} | "
+                     f"{a['precision']:.3f} / {a['recall']:.3f} / {a['f1']:.3f} | {REFERENCE[name]} | {r['seconds']} |")
+    record("Quality (bench/quality.py)", "\n".join(lines))
+    print(f"recorded in {RESULTS}")
+    if args.check:
+        failures = check(results)
+        for f in failures:
+            print(f"FLOOR: {f}", file=sys.stderr)
+        sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""linkdesk eval agrees with the shared reference scorer on the same predictions."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from linkdesk.cli import run
+from linkdesk.demo import demo_paths
+from linkdesk.evaluate import backtest_dir, score_predictions
+
+from .conftest import SHARED_BENCH
+
+
+def _reference_scorer():
+    path = SHARED_BENCH / "score.py"
+    if not path.exists():
+        pytest.skip("the shared reference scorer is not beside this checkout")
+    spec = importlib.util.spec_from_file_location("reference_score", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _demo_backtest(tmp_path: Path) -> Path:
+    """A backtest from the demo archive: the newest quarter as drafts, their internal links stripped."""
+    archive, _ = demo_paths()
+    records = [json.loads(line) for line in open(archive)]
+    records.sort(key=lambda r: r["published"])
+    cut = len(records) * 3 // 4
+    older, newer = records[:cut], records[cut:]
+    known = {r["url"] for r in older}
+    out = tmp_path / "bt"
+    out.mkdir()
+    drafts, gold = [], []
+    import re
+
+    for r in newer:
+        body, links = r["body"], []
+        while True:
+            m = re.search(r"\[([^\]]+)\]\((https://harborledger\.example/[^)]+)\)", body)
+            if not m:
+                break
+            body = body[:m.start()] + m.group(1) + body[m.end():]
+            if m.group(2) in known:
+                links.append({"start": m.start(), "end": m.start() + len(m.group(1)), "anchor": m.group(1),
+                              "target_url": m.group(2)})
+        drafts.append({**r, "body": body})
+        gold.append({"id": r["id"], "links": links})
+    for name, rows in (("archive", older), ("drafts", drafts), ("gold", gold)):
+        (out / f"{name}.jsonl").write_text("".join(json.dumps(x) + "\n" for x in rows))
+    return out
+
+
+def test_eval_figures_equal_reference_scorer(tmp_path: Path) -> None:
+    ref = _reference_scorer()
+    bt = _demo_backtest(tmp_path)
+    report = backtest_dir(str(bt), threshold=0.3)
+    gold, pred = ref.load(str(bt / "gold.jsonl"), _write_preds(tmp_path, report.predictions))
+    assert report.metrics == ref.score(gold, pred)
+    assert report.metrics["linked"]["span"]["gold"] > 0
+    paths = report.write(str(tmp_path / "out"))
+    assert Path(paths["plot"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads(Path(paths["report"]).read_text())["metrics"] == report.metrics
+
+
+def _write_preds(tmp_path: Path, preds: dict) -> str:
+    path = tmp_path / "pred.jsonl"
+    path.write_text("".join(json.dumps({"id": k, "suggestions": v}) + "\n" for k, v in preds.items()))
+    return str(path)
+
+
+@pytest.mark.parametrize("gold,pred", [
+    ({"d": [{"start": 0, "end": 5, "target_url": "https://a.example/x/"}]},
+     {"d": [{"start": 2, "end": 4, "target_url": "http://www.a.example/x"}]}),
+    ({"d": [{"start": 0, "end": 5, "target_url": "https://a.example/x"}], "e": []},
+     {"d": [{"start": 9, "end": 12, "target_url": "https://a.example/x"}], "e": [{"start": 0, "end": 1,
+                                                                                  "target_url": "https://a.example/y"}]}),
+])
+def test_score_predictions_matches_reference_on_edge_cases(gold, pred) -> None:
+    assert score_predictions(gold, pred) == _reference_scorer().score(gold, pred)
+
+
+@pytest.mark.slow
+def test_cli_eval_on_store_split(demo_db: str, tmp_path: Path, capsys) -> None:
+    assert run(["eval", "--db", demo_db, "--out", str(tmp_path / "ev")]) == 0
+    out = capsys.readouterr().out
+    assert "linked span" in out and (tmp_path / "ev" / "pr.png").exists()

@@ -1,0 +1,148 @@
+"""Suggestions on the demo archive, the editorial policy, apply, and bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from linkdesk.cli import run
+from linkdesk.config import load_config
+from linkdesk.demo import demo_paths
+from linkdesk.drafts import draft_from_text
+from linkdesk.errors import DraftError, IndexMissingError
+from linkdesk.render import apply_suggestions
+from linkdesk.store import open_store
+from linkdesk.suggest.pipeline import Suggester, index_archive
+from linkdesk.suggest.policy import Policy, Scored, select
+from linkdesk.text.parse import parse
+
+DRAFT = ("The Tidewater Bridge deck will be replaced with a federal grant, and trucks stay barred under the "
+         "weight limit. Harbor ferry ridership hit a record this spring.")
+
+
+@pytest.fixture(scope="module")
+def suggester(demo_db: str) -> Suggester:
+    store = open_store(demo_db, create=False)
+    s = Suggester(store, load_config())
+    store.close()
+    return s
+
+
+def test_demo_draft_suggestions(suggester: Suggester) -> None:
+    _, draft_path = demo_paths()
+    source = Path(draft_path).read_text()
+    result = suggester.run(draft_from_text(source, "markdown", "draft.md"))
+    assert result.suggestions
+    urls = {s.target_url for s in result.suggestions}
+    assert "https://harborledger.example/2025/06/ferry-ridership-record/" in urls
+    for s in result.suggestions:
+        assert source[s.start:s.end] == s.anchor  # offsets index the draft exactly as given
+        assert 0 < s.score <= 1 and s.reasons
+    heading_end = source.index("\n")
+    assert all(s.start > heading_end for s in result.suggestions)  # never in the heading
+
+
+def test_offsets_are_into_source_with_entities(suggester: Suggester) -> None:
+    source = "<p>Officials&#8217; note: Harbor ferry ridership hit a record, the Port said.</p>"
+    result = suggester.run(draft_from_text(source, "html", "d.html"))
+    (s,) = [x for x in result.suggestions if "ridership" in x.anchor]
+    assert source[s.start:s.end] == "Harbor ferry ridership hit a record"
+
+
+def test_never_links_the_draft_itself(suggester: Suggester) -> None:
+    url = "https://harborledger.example/2025/06/ferry-ridership-record/"
+    result = suggester.run(draft_from_text(DRAFT, "text", "d.txt", url=url))
+    assert url not in {s.target_url for s in result.suggestions}
+
+
+def test_existing_link_target_not_suggested_again(suggester: Suggester) -> None:
+    src = ("Earlier: [ridership record](https://harborledger.example/2025/06/ferry-ridership-record/). "
+           "Harbor ferry ridership hit a record this spring.")
+    result = suggester.run(draft_from_text(src, "markdown", "d.md"))
+    assert "https://harborledger.example/2025/06/ferry-ridership-record/" not in {s.target_url for s in
+                                                                                   result.suggestions}
+
+
+def _items(*spans: tuple[int, int, str, float]) -> list[Scored]:
+    return [Scored(a, b, t, f"anchor{a}", s) for a, b, t, s in spans]
+
+
+@pytest.mark.parametrize("name,items,overrides,expected", [
+    ("threshold", _items((0, 5, "a", 0.9), (10, 15, "b", 0.2)), {}, [0]),
+    ("one link per target", _items((0, 5, "a", 0.9), (10, 15, "a", 0.8)), {}, [0]),
+    ("no overlap", _items((0, 8, "a", 0.9), (4, 12, "b", 0.8)), {}, [0]),
+    ("not side by side", _items((0, 5, "a", 0.9), (6, 12, "b", 0.8)), {"min_gap_chars": 2}, [0]),
+    ("cap", _items((0, 5, "a", 0.9), (20, 25, "b", 0.8), (40, 45, "c", 0.95)), {"max_links": 2}, [0, 2]),
+    ("heading is off limits", _items((60, 65, "a", 0.9)), {}, []),
+])
+def test_policy_rules(name: str, items: list[Scored], overrides: dict, expected: list[int]) -> None:
+    doc = parse("x" * 58 + "\n\n" + "# " + "y" * 20 + "\n\n" + "z" * 30, "markdown")
+    policy = Policy.from_config(load_config(), max_links_per_100_words=0, **overrides)
+    # map test spans onto the parsed text: the heading zone sits at plain offsets 60-80
+    assert any(z.kind == "heading" and z.start == 60 for z in doc.zones)
+    assert select(doc, items, policy, 0.5) == expected
+
+
+def test_apply_only_inserts_markup(suggester: Suggester) -> None:
+    _, draft_path = demo_paths()
+    source = Path(draft_path).read_text()
+    result = suggester.run(draft_from_text(source, "markdown", "draft.md"))
+    out = apply_suggestions(source, "markdown", result.suggestions)
+    assert out != source
+    stripped = re.sub(r"\[([^\]]*)\]\(https://harborledger\.example/[^)]*\)", r"\1", out)
+    assert stripped == source
+    html_src = "<p>Harbor ferry ridership hit a record this spring.</p>"
+    res = suggester.run(draft_from_text(html_src, "html", "d.html"))
+    out_html = apply_suggestions(html_src, "html", res.suggestions)
+    assert re.sub(r'<a href="[^"]*">|</a>', "", out_html) == html_src and "<a href=" in out_html
+
+
+def test_cli_suggest_json_and_apply(demo_db: str, tmp_path: Path, capsys) -> None:
+    drafts = tmp_path / "drafts.jsonl"
+    drafts.write_text(json.dumps({"id": "d1", "body": DRAFT, "format": "text"}) + "\n"
+                      + '{"id": "broken", "body": \n'
+                      + json.dumps({"id": "d2", "body": ""}) + "\n")
+    assert run(["suggest", str(drafts), "--db", demo_db, "--json"]) == 1
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert [line["id"] for line in lines] == ["d1", "d2"]
+    assert set(lines[0]) == {"id", "suggestions", "placeholders", "findings"}
+    sugg = lines[0]["suggestions"][0]
+    assert set(sugg) == {"kind", "anchor", "start", "end", "target_url", "target_title", "score", "reasons"}
+    assert DRAFT[sugg["start"]:sugg["end"]] == sugg["anchor"]
+    assert lines[1]["findings"][0]["rule"] == "empty-draft"
+    assert f"{drafts}:2: malformed JSON" in captured.err
+    text_draft = tmp_path / "d.txt"
+    text_draft.write_text(DRAFT)
+    out = tmp_path / "out.md"
+    assert run(["apply", str(text_draft), "--out", str(out), "--db", demo_db]) == 0
+    assert "](https://harborledger.example/" in out.read_text()
+
+
+def test_bad_drafts(demo_db: str, tmp_path: Path, suggester: Suggester, capsys) -> None:
+    bad = tmp_path / "bad.md"
+    bad.write_bytes(b"Caf\xe9 au lait")
+    assert run(["suggest", str(bad), "--db", demo_db]) == 1
+    assert "not valid UTF-8 (byte 0xe9 at offset 3)" in capsys.readouterr().err
+    all_links = "[Harbor ferry ridership](https://harborledger.example/2025/06/ferry-ridership-record/)"
+    assert suggester.run(draft_from_text(all_links, "markdown", "l.md")).suggestions == []
+    big = ("Harbor ferry ridership hit a record. " + "Plain words fill the page. " * 40 + "\n\n") * 1200
+    assert len(big.encode()) > 1_000_000
+    result = suggester.run(draft_from_text(big, "text", "big.txt"))
+    assert all(big[s.start:s.end] == s.anchor for s in result.suggestions)
+    with pytest.raises(DraftError):
+        draft_from_text("x" * 20_000_001, "text", "huge.txt")
+
+
+def test_empty_archive_and_archive_without_links(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "empty.db"))
+    with pytest.raises(IndexMissingError):
+        Suggester(store)
+    info = index_archive(store, load_config())
+    assert info["ranker"] == "fallback"
+    result = Suggester(store).run(draft_from_text(DRAFT, "text", "d.txt"))
+    assert result.suggestions == [] and {f.rule for f in result.findings} >= {"empty-archive"}
+    store.close()
