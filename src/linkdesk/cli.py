@@ -150,13 +150,18 @@ def _drafts(paths: Sequence[str]) -> Iterator[Draft | Rejection]:
             yield Rejection(path, str(exc).removeprefix(f"{path}: "))
 
 
-def cmd_suggest(args: argparse.Namespace) -> int:
+def _suggester(args: argparse.Namespace) -> Suggester:
+    """The archive's index and ranker, loaded once; the store is not needed after that."""
     cfg = load_config(args.config)
     store = open_store(args.db, create=False)
     try:
-        suggester = Suggester(store, cfg)
+        return Suggester(store, cfg)
     finally:
         store.close()
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    suggester = _suggester(args)
     rejected = 0
     color = sys.stdout.isatty()
     for item in _drafts(args.drafts):
@@ -176,12 +181,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
-    cfg = load_config(args.config)
-    store = open_store(args.db, create=False)
-    try:
-        suggester = Suggester(store, cfg)
-    finally:
-        store.close()
+    suggester = _suggester(args)
     drafts = list(read_drafts(args.draft))
     if len(drafts) != 1 or isinstance(drafts[0], Rejection):
         raise DraftError(f"{args.draft}: apply takes one Markdown, HTML or text draft")
