@@ -150,7 +150,7 @@ def _run(store: Store, source: str, drafts: list[Draft], gold: dict[str, list[di
     suggester = Suggester(store, cfg)
     chosen = suggester.threshold(threshold)
     policy = Policy.from_config(cfg)
-    ranked = [rank_draft(d, suggester.index, suggester.ranker) for d in drafts]
+    ranked = [rank_draft(d, suggester.index, suggester.ranker, suggester.view) for d in drafts]
 
     def predictions(t: float) -> dict[str, list[dict[str, Any]]]:
         return {str(r.draft.id): [s.to_json() for s in choose(r, suggester.index, policy, t)] for r in ranked}

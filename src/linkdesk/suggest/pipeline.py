@@ -19,7 +19,7 @@ from ..index.linkindex import LinkIndex, build_index, day_number, load_index, sa
 from ..model import Document, Finding, Placeholder, Suggestion
 from ..store.base import Store
 from ..text.normalize import url_key
-from .candidates import Candidate, generate
+from .candidates import AnchorView, Candidate, generate
 from .features import featurize, reasons_for
 from .policy import Policy, Scored, select
 from .ranker import Ranker, train
@@ -90,7 +90,7 @@ def index_archive(store: Store, config: dict[str, Any] | None = None) -> dict[st
     }
 
 
-def rank_draft(draft: Draft, index: LinkIndex, ranker: Ranker) -> Ranked:
+def rank_draft(draft: Draft, index: LinkIndex, ranker: Ranker, view: AnchorView) -> Ranked:
     doc = draft.doc
     an = analyze(doc.text)
     exclude: set[int] = set()
@@ -98,7 +98,6 @@ def rank_draft(draft: Draft, index: LinkIndex, ranker: Ranker) -> Ranked:
         own = index.lookup_url(draft.url)
         if own is not None:
             exclude.add(own)
-    view = ranker.view(index)
     cands = generate(an, index, view, None, exclude)
     day = day_number(draft.published) if draft.published else float(date.today().toordinal() - 719163)
     X = featurize(an, cands, index, view, day, draft.section)
@@ -131,6 +130,7 @@ class Suggester:
     def __init__(self, store: Store, config: dict[str, Any] | None = None) -> None:
         self.config = config or load_config()
         self.index, self.ranker = load_index(store)
+        self.view = self.ranker.view(self.index)
 
     def threshold(self, override: float | None = None) -> float:
         if override is not None:
@@ -151,7 +151,7 @@ class Suggester:
     def internal(self, draft: Draft, threshold: float | None = None, max_links: int | None = None,
                  blocked: list[tuple[int, int]] | None = None) -> list[Suggestion]:
         policy = Policy.from_config(self.config, max_links=max_links)
-        return choose(rank_draft(draft, self.index, self.ranker), self.index, policy, self.threshold(threshold),
+        return choose(rank_draft(draft, self.index, self.ranker, self.view), self.index, policy, self.threshold(threshold),
                       blocked)
 
     def run(self, draft: Draft, threshold: float | None = None, max_links: int | None = None) -> DraftResult:

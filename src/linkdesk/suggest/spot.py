@@ -27,14 +27,14 @@ class Analysis:
     sent_of: list[int] = field(default_factory=list)
     sentences: list[tuple[int, int]] = field(default_factory=list)
     sent_tokens: list[tuple[int, int]] = field(default_factory=list)
+    sent_starts: list[int] = field(default_factory=list)
 
     def token_range(self, start: int, end: int) -> tuple[int, int]:
         """Tokens ``[a, b)`` inside the char span ``[start, end)``."""
         return bisect_right(self.ends, start), bisect_right(self.starts, end - 1)
 
     def sentence_at(self, pos: int) -> int:
-        i = bisect_right([s for s, _ in self.sentences], pos) - 1
-        return max(0, i)
+        return max(0, bisect_right(self.sent_starts, pos) - 1)
 
 
 def analyze(text: str) -> Analysis:
@@ -46,7 +46,7 @@ def analyze(text: str) -> Analysis:
         start = m.end()
     if start < len(text):
         an.sentences.append((start, len(text)))
-    sent_starts = [s for s, _ in an.sentences]
+    an.sent_starts = sent_starts = [s for s, _ in an.sentences]
     for m in WORD_RE.finditer(text):
         t = term(m.group())
         an.starts.append(m.start())
