@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -17,13 +18,16 @@ from . import __version__
 from .archive import describe_article
 from .config import load_config
 from .drafts import read_drafts
-from .errors import DraftError, LinkdeskError
+from .errors import DraftError, InputError, LinkdeskError
 from .evaluate import backtest_dir, backtest_store
 from .ingest import KINDS, ingest
-from .model import Rejection
+from .model import IngestReport, Rejection
 from .render import apply_suggestions, terminal_report
+from .sources.catalog import add_sources, list_sources
+from .sources.outlets import OutletTable
 from .store import default_db_path, open_store
-from .suggest.pipeline import Draft, Suggester, index_archive
+from .lint import SEVERITIES, worst
+from .suggest.pipeline import Draft, Suggester, index_archive, lint_draft
 
 log = logging.getLogger("linkdesk")
 
@@ -54,6 +58,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
         store.close()
+    return _report(report, args)
+
+
+def _report(report: IngestReport, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report.to_json())
     else:
@@ -187,10 +195,107 @@ def cmd_apply(args: argparse.Namespace) -> int:
         raise DraftError(f"{args.draft}: apply takes one Markdown, HTML or text draft")
     draft = drafts[0]
     result = suggester.run(draft, args.threshold, args.max_links)
-    out = apply_suggestions(draft.doc.source, draft.doc.format, result.suggestions)
+    resolved = [p for p in result.placeholders if p.resolved is not None]
+    out = apply_suggestions(draft.doc.source, draft.doc.format, result.suggestions, remove=resolved)
     with open(args.out, "w", encoding="utf-8", newline="") as fh:
         fh.write(out)
-    print(f"wrote {args.out}: {len(result.suggestions)} link(s) inserted")
+    print(f"wrote {args.out}: {len(result.suggestions)} link(s) inserted, {len(resolved)} resolved note(s) removed")
+    for note in result.placeholders:
+        if note.resolved is None:
+            gap = f"; content gap: \"{note.gap['working_title']}\"" if note.gap else ""
+            print(f"unresolved {note.kind} note left in place at {note.start}-{note.end}: {note.text[:80]!r}{gap}",
+                  file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    suggester = None
+    db = args.db or default_db_path()
+    if args.db or os.path.exists(db):
+        suggester = _suggester(args)
+    failed = rejected = 0
+    bar = SEVERITIES.index(args.fail_on)
+    for item in _drafts(args.drafts):
+        if isinstance(item, Rejection):
+            rejected += 1
+            print(f"rejected: {item}", file=sys.stderr)
+            continue
+        result = lint_draft(item, cfg, suggester)
+        level = worst(result.findings)
+        failed += level is not None and SEVERITIES.index(level) >= bar
+        if args.json:
+            _print_json({"id": result.id, "findings": [f.to_json() for f in result.findings],
+                         "placeholders": [p.to_json() for p in result.placeholders]})
+            continue
+        print(f"== {item.id}: {len(result.findings)} finding(s)")
+        for f in result.findings:
+            where = f"{_line_col(item.doc.source, f.start)} " if f.start is not None else ""
+            print(f"  {where}{f.severity}: {f.message} [{f.rule}]")
+    return EXIT_REJECTED if failed or rejected else EXIT_OK
+
+
+def _line_col(source: str, offset: int) -> str:
+    line = source.count("\n", 0, offset) + 1
+    col = offset - (source.rfind("\n", 0, offset) + 1) + 1
+    return f"{line}:{col}"
+
+
+def cmd_sources_add(args: argparse.Namespace) -> int:
+    if not args.sources and not args.from_archive:
+        raise InputError("give feeds or JSONL files to add, or --from-archive")
+    cfg = load_config(args.config, {"crawl": {"delay_seconds": args.delay}} if args.delay is not None else None)
+    store = open_store(args.db)
+    try:
+        report = add_sources(store, args.sources, cfg, include_archive=args.from_archive)
+    finally:
+        store.close()
+    return _report(report, args)
+
+
+def cmd_sources_list(args: argparse.Namespace) -> int:
+    store = open_store(args.db, create=False)
+    try:
+        items = list_sources(store, args.limit, outlet=args.outlet, since=args.since)
+    finally:
+        store.close()
+    for item in items:
+        if args.json:
+            _print_json(item)
+        else:
+            print(f"{item['published'] or '(undated)':10.10s}  {item['outlet'] or '-':24.24s}  {item['title']}\n"
+                  f"{'':12s}{item['url']}")
+    return EXIT_OK
+
+
+def cmd_sources_stats(args: argparse.Namespace) -> int:
+    store = open_store(args.db, create=False)
+    try:
+        stats = store.source_stats()
+    finally:
+        store.close()
+    if args.json:
+        _print_json(stats)
+        return EXIT_OK
+    print(f"{stats['items']} catalog items, published {stats['first_published'] or '-'} to "
+          f"{stats['last_published'] or '-'} ({stats['undated']} undated)")
+    print("  from: " + ", ".join(f"{k} {v}" for k, v in stats["by_origin"].items()))
+    for row in stats["top_domains"][:10]:
+        print(f"  {row['items']:6d}  {row['domain']}")
+    for feed in stats["feeds"]:
+        print(f"  feed {feed['url']}: polled {feed['polled_at']}, {feed['status']}")
+    return EXIT_OK
+
+
+def cmd_sources_outlet(args: argparse.Namespace) -> int:
+    table = OutletTable.from_config(load_config(args.config))
+    for domain in args.domains:
+        outlet = table.lookup(domain) if "://" in domain else table.lookup_domain(domain)
+        if args.json:
+            _print_json(outlet.to_json())
+        else:
+            print(f"{domain}: {outlet.name} · {outlet.kind or 'unrated'} · tier {outlet.tier:g}"
+                  + (f" · {outlet.label}" if outlet.label else "") + (f" ({outlet.note})" if outlet.note else ""))
     return EXIT_OK
 
 
@@ -277,6 +382,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-links", type=int)
     p.set_defaults(func=cmd_apply)
 
+    p = sub.add_parser("lint", help="pre-publish checks: leftover notes, bad links, unsourced claims")
+    common(p)
+    p.add_argument("drafts", nargs="+", metavar="DRAFT")
+    p.add_argument("--json", action="store_true", help="one JSON line per draft")
+    p.add_argument("--fail-on", choices=("error", "warning"), default="error",
+                   help="exit 1 when a finding is at least this severe (default: error)")
+    p.set_defaults(func=cmd_lint)
+
     p = sub.add_parser("eval", help="backtest: precision/recall of suggestions against real links")
     common(p)
     p.add_argument("backtest", nargs="?", metavar="BACKTEST_DIR",
@@ -285,6 +398,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="linkdesk-eval", help="directory for eval.json, pr.png, predictions.jsonl")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("sources", help="the catalog of outside coverage for external suggestions")
+    ssub = p.add_subparsers(dest="sources_command", required=True)
+    q = ssub.add_parser("add", help="add feeds (files or URLs), JSONL records, or the archive's own citations")
+    common(q)
+    q.add_argument("sources", nargs="*", metavar="SOURCE")
+    q.add_argument("--from-archive", action="store_true", help="add the external links the archive already cites")
+    q.add_argument("--delay", type=float, help="seconds between requests to one host")
+    q.add_argument("--json", action="store_true")
+    q.add_argument("-q", "--quiet", action="store_true")
+    q.set_defaults(func=cmd_sources_add)
+    q = ssub.add_parser("list", help="catalog items, newest first")
+    common(q)
+    q.add_argument("--limit", type=int, default=50)
+    q.add_argument("--outlet", help="only this outlet (name or domain)")
+    q.add_argument("--since", help="only items published on or after this date (YYYY-MM-DD)")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_sources_list)
+    q = ssub.add_parser("stats", help="catalog statistics and feed polling state")
+    common(q)
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_sources_stats)
+    q = ssub.add_parser("outlet", help="what the outlet policy says about domains or URLs")
+    common(q)
+    q.add_argument("domains", nargs="+", metavar="DOMAIN")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_sources_outlet)
     return parser
 
 

@@ -25,6 +25,9 @@ def defaults() -> dict[str, Any]:
 def merge(base: dict[str, Any], override: dict[str, Any], where: str = "config") -> dict[str, Any]:
     """Deep-merge ``override`` into a copy of ``base``; unknown keys are an error, so typos are caught."""
     out = copy.deepcopy(base)
+    if not base:
+        # an empty table in the defaults is free-form (per-domain entries, for instance)
+        return {**out, **copy.deepcopy(override)}
     for key, value in override.items():
         if key not in out:
             raise ConfigError(f"{where}: unknown setting {key!r} (known: {', '.join(sorted(out))})")

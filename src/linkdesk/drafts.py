@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 from .errors import BadRecordError, DraftError
 from .ingest.records import FORMATS, normalize_date
+from .ingest.static_site import front_matter
 from .model import Rejection
 from .suggest.pipeline import Draft
 from .text.parse import detect_format, parse
@@ -26,10 +27,34 @@ def _decode(raw: bytes, where: str) -> str:
         raise DraftError(f"{where}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})") from exc
 
 
+def _front_matter_meta(source: str, where: str) -> dict[str, str | None]:
+    """Title, date, URL and section from a Markdown draft's front matter, when it has one."""
+    try:
+        data, _ = front_matter(source, where)
+    except ValueError as exc:
+        raise DraftError(f"{where}: {exc}") from exc
+    meta: dict[str, str | None] = {}
+    for key, names in (("title", ("title",)), ("published", ("published", "date")),
+                       ("url", ("url", "permalink", "canonical")), ("section", ("section", "category"))):
+        value = next((data[n] for n in names if data.get(n) not in (None, "")), None)
+        if value is None:
+            continue
+        if key == "published":
+            try:
+                meta[key] = normalize_date(value)
+            except ValueError as exc:
+                raise DraftError(f"{where}: front matter {exc}") from exc
+        else:
+            meta[key] = str(value)
+    return meta
+
+
 def draft_from_text(source: str, fmt: str | None = None, name: str | None = None, **meta: str | None) -> Draft:
     if len(source) > MAX_DRAFT_BYTES:
         raise DraftError(f"{name or 'draft'}: {len(source):,} characters, over the {MAX_DRAFT_BYTES:,} limit")
     doc = parse(source, fmt, name)
+    if doc.format == "markdown" and source.startswith(("---", "+++")):
+        meta = {**_front_matter_meta(source, name or "draft"), **{k: v for k, v in meta.items() if v}}
     return Draft(doc, id=meta.get("id") or name, url=meta.get("url"), title=meta.get("title"),
                  published=meta.get("published"), section=meta.get("section"))
 

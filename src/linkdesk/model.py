@@ -8,6 +8,7 @@ computed through :meth:`Document.source_span`.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -20,6 +21,7 @@ __all__ = [
     "OutLink",
     "Placeholder",
     "Rejection",
+    "SourceItem",
     "Suggestion",
     "Zone",
 ]
@@ -94,6 +96,11 @@ class Document:
             return pos, pos
         return self.src_start[start], self.src_end[end - 1]
 
+    def text_span(self, start: int, end: int) -> tuple[int, int]:
+        """The plain-text span produced by the source span ``[start, end)`` (inverse of :meth:`source_span`)."""
+        return bisect_left(self.src_start, start), bisect_left(self.src_end, end) + 1 if end > start else \
+            bisect_left(self.src_start, start)
+
     def zones_at(self, start: int, end: int) -> list[Zone]:
         return [z for z in self.zones if z.start < end and start < z.end]
 
@@ -124,13 +131,35 @@ class Suggestion:
     reasons: list[str] = field(default_factory=list)
     outlet: str | None = None
     outlet_label: str | None = None
+    # external only: the next-best catalog items for the same place, best first
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         if self.kind == "internal":
-            data.pop("outlet")
-            data.pop("outlet_label")
+            for key in ("outlet", "outlet_label", "alternatives"):
+                data.pop(key)
         return data
+
+
+@dataclass
+class SourceItem:
+    """One piece of outside coverage in the source catalog. ``url`` is its identity.
+
+    ``context`` is text around it that is not its own: for a link the archive already cites, the
+    anchor and the sentence it sits in.
+    """
+
+    url: str
+    title: str
+    outlet: str | None = None
+    published: str | None = None
+    summary: str = ""
+    context: str = ""
+    origin: str = ""
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass
@@ -147,6 +176,9 @@ class Placeholder:
     resolved: Suggestion | None = None
     gap: dict[str, Any] | None = None
     pattern: str = ""
+    # the note's span in the plain text, for the pipeline (not part of the JSON contract)
+    text_start: int = -1
+    text_end: int = -1
 
     def to_json(self) -> dict[str, Any]:
         return {

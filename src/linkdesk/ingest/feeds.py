@@ -10,7 +10,7 @@ import feedparser
 
 from ..model import Article, IngestReport, Rejection
 
-__all__ = ["looks_like_feed", "read", "read_bytes"]
+__all__ = ["entry_date", "looks_like_feed", "read", "read_bytes"]
 
 
 def looks_like_feed(head: bytes) -> bool:
@@ -18,7 +18,7 @@ def looks_like_feed(head: bytes) -> bool:
     return b"<rss" in low or b"<feed" in low or b"<rdf:rdf" in low
 
 
-def _entry_date(entry: Any) -> str | None:
+def entry_date(entry: Any) -> str | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = entry.get(key)
         if value:
@@ -51,7 +51,7 @@ def read_bytes(data: bytes, where: str, report: IngestReport) -> Iterator[Articl
         body = content[0].get("value", "") if content else entry.get("summary", "") or ""
         tags = [t.get("term", "").strip() for t in entry.get("tags") or [] if t.get("term")]
         authors = [a.get("name", "").strip() for a in entry.get("authors") or [] if a.get("name")]
-        published = _entry_date(entry)
+        published = entry_date(entry)
         if published is None:
             report.warnings.append(f"{here}: no date; stored without one")
         yield Article(url=link, title=title, body=body, format="html", published=published,

@@ -11,7 +11,7 @@ from ..errors import BadRecordError, InputError
 from ..model import Article, IngestReport, Rejection
 from .records import article_from_record
 
-__all__ = ["read"]
+__all__ = ["read", "read_objects"]
 
 
 def _open(path: str) -> IO[bytes]:
@@ -20,7 +20,8 @@ def _open(path: str) -> IO[bytes]:
     return cast(IO[bytes], gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb"))
 
 
-def read(path: str, report: IngestReport) -> Iterator[Article | Rejection]:
+def read_objects(path: str) -> Iterator[tuple[str, object] | Rejection]:
+    """``(where, parsed JSON)`` for every non-blank line, or a Rejection naming the line and the fault."""
     try:
         fh = _open(path)
     except OSError as exc:
@@ -37,13 +38,20 @@ def read(path: str, report: IngestReport) -> Iterator[Article | Rejection]:
                     yield Rejection(where, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})")
                     continue
                 try:
-                    rec = json.loads(line)
+                    yield where, json.loads(line)
                 except json.JSONDecodeError as exc:
                     yield Rejection(where, f"malformed JSON: {exc.msg} at column {exc.colno}")
-                    continue
-                try:
-                    yield article_from_record(rec, where)
-                except BadRecordError as exc:
-                    yield Rejection(exc.where, exc.reason)
         except (OSError, EOFError) as exc:  # a truncated gzip stream
             yield Rejection(path, f"file ends early or is corrupt: {exc}")
+
+
+def read(path: str, report: IngestReport) -> Iterator[Article | Rejection]:
+    for item in read_objects(path):
+        if isinstance(item, Rejection):
+            yield item
+            continue
+        where, rec = item
+        try:
+            yield article_from_record(rec, where)
+        except BadRecordError as exc:
+            yield Rejection(exc.where, exc.reason)

@@ -18,7 +18,7 @@ from ..errors import InputError
 from ..model import Article, IngestReport, Rejection
 from .records import normalize_date
 
-__all__ = ["looks_like_static_site", "permalink_for", "read"]
+__all__ = ["front_matter", "looks_like_static_site", "permalink_for", "read"]
 
 _FM_RE = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n(.*?)\r?\n\1[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _JEKYLL_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
@@ -43,7 +43,7 @@ def permalink_for(pattern: str, *, published: str | None, slug: str, section: st
     return path if path.startswith("/") else "/" + path
 
 
-def _front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
+def front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
     m = _FM_RE.match(text)
     if not m:
         return {}, text
@@ -91,7 +91,7 @@ def read(folder: str, report: IngestReport, base_url: str = "", permalink: str =
             yield Rejection(where, f"not valid UTF-8 (byte offset {exc.start})")
             continue
         try:
-            meta, body = _front_matter(text, where)
+            meta, body = front_matter(text, where)
         except ValueError as exc:
             yield Rejection(where, str(exc))
             continue

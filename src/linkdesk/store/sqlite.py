@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from ..errors import StoreError
+from ..model import SourceItem
 from ..text.normalize import url_host, url_key
 from .base import PreparedArticle, StoredArticle, StoredLink
 
@@ -82,6 +83,31 @@ MIGRATIONS: list[str] = [
         INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
     END;
     CREATE TABLE blobs (name TEXT PRIMARY KEY, created TEXT NOT NULL, data BLOB NOT NULL);
+    """,
+    """
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        url_key TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        outlet TEXT,
+        domain TEXT NOT NULL,
+        published TEXT,
+        summary TEXT NOT NULL DEFAULT '',
+        context TEXT NOT NULL DEFAULT '',
+        origin TEXT NOT NULL DEFAULT '',
+        added_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX sources_published ON sources(published);
+    CREATE INDEX sources_domain ON sources(domain);
+    CREATE TABLE feeds (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        polled_at TEXT,
+        status TEXT
+    );
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -336,6 +362,95 @@ class SQLiteStore:
             "site_hosts": self.site_hosts(),
         }
 
+    # ------------------------------------------------------------------ source catalog
+
+    def write_sources(self, items: Sequence[SourceItem]) -> list[str]:
+        """Add or update catalog items by URL; an item seen again keeps what it already knew
+        (a title, summary or date) unless the new copy carries something better."""
+        out: list[str] = []
+        now = _now()
+        with self.transaction():
+            for item in items:
+                key = url_key(item.url)
+                row = self.conn.execute(
+                    "SELECT id, title, outlet, published, summary, context FROM sources WHERE url_key = ?", (key,)
+                ).fetchone()
+                if row is None:
+                    self.conn.execute(
+                        """INSERT INTO sources (url, url_key, title, outlet, domain, published, summary, context,
+                           origin, added_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)""",
+                        (item.url, key, item.title, item.outlet, url_host(item.url), item.published, item.summary,
+                         item.context, item.origin, now, now),
+                    )
+                    out.append("added")
+                    continue
+                merged = (
+                    item.title if len(item.title) > len(row["title"]) and item.origin != "archive" else row["title"],
+                    row["outlet"] or item.outlet,
+                    row["published"] or item.published,
+                    item.summary if len(item.summary) > len(row["summary"]) else row["summary"],
+                    _merge_context(row["context"], item.context),
+                )
+                if merged == (row["title"], row["outlet"], row["published"], row["summary"], row["context"]):
+                    out.append("unchanged")
+                    continue
+                self.conn.execute(
+                    "UPDATE sources SET title=?, outlet=?, published=?, summary=?, context=?, updated_at=? WHERE id=?",
+                    (*merged, now, row["id"]),
+                )
+                out.append("updated")
+        return out
+
+    def iter_sources(self) -> Iterator[SourceItem]:
+        for row in self.conn.execute(
+            "SELECT url, title, outlet, published, summary, context, origin FROM sources ORDER BY id"
+        ):
+            yield SourceItem(row[0], row[1], row[2], row[3], row[4], row[5], row[6])
+
+    def count_sources(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM sources").fetchone()[0])
+
+    def sources_version(self) -> str:
+        """Changes whenever the catalog does, so a cached retrieval index knows when it is stale."""
+        n, last = self.conn.execute("SELECT count(*), max(updated_at) FROM sources").fetchone()
+        return f"{n}:{last}"
+
+    def source_stats(self) -> dict[str, Any]:
+        c = self.conn
+        by_domain = [{"domain": r[0], "items": r[1]} for r in c.execute(
+            "SELECT domain, count(*) FROM sources GROUP BY domain ORDER BY count(*) DESC, domain LIMIT 20")]
+        by_origin = {r[0] or "(unknown)": r[1] for r in c.execute(
+            "SELECT origin, count(*) FROM sources GROUP BY origin ORDER BY count(*) DESC")}
+        first, last, undated = c.execute(
+            "SELECT min(published), max(published), sum(published IS NULL) FROM sources").fetchone()
+        feeds = [dict(r) for r in c.execute("SELECT url, etag, last_modified, polled_at, status FROM feeds ORDER BY url")]
+        return {"items": self.count_sources(), "by_origin": by_origin, "top_domains": by_domain,
+                "first_published": first, "last_published": last, "undated": undated or 0, "feeds": feeds}
+
+    def external_links(self) -> Iterator[tuple[StoredLink, str, str | None]]:
+        """Every external link with the text and date of the article that cites it."""
+        for row in self.conn.execute(
+            """SELECT l.source_id, l.anchor, l.href, l.text_start, l.text_end, l.internal, l.target_id,
+                      a.text, a.published
+               FROM links l JOIN articles a ON a.id = l.source_id WHERE l.internal = 0
+               AND (l.href LIKE 'http://%' OR l.href LIKE 'https://%') ORDER BY l.source_id, l.text_start"""
+        ):
+            yield StoredLink(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6]), row[7], row[8]
+
+    def feed_state(self, url: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
+        return dict(row) if row else None
+
+    def save_feed_state(self, url: str, etag: str | None, last_modified: str | None, status: str) -> None:
+        with self.transaction():
+            self.conn.execute(
+                """INSERT INTO feeds (url, etag, last_modified, polled_at, status) VALUES (?,?,?,?,?)
+                   ON CONFLICT(url) DO UPDATE SET etag=coalesce(excluded.etag, feeds.etag),
+                   last_modified=coalesce(excluded.last_modified, feeds.last_modified),
+                   polled_at=excluded.polled_at, status=excluded.status""",
+                (url, etag, last_modified, _now(), status),
+            )
+
     # ------------------------------------------------------------------ blobs
 
     def save_blob(self, name: str, data: bytes) -> None:
@@ -349,6 +464,14 @@ class SQLiteStore:
     def load_blob(self, name: str) -> bytes | None:
         row = self.conn.execute("SELECT data FROM blobs WHERE name = ?", (name,)).fetchone()
         return bytes(row[0]) if row else None
+
+
+def _merge_context(old: str, new: str) -> str:
+    """Contexts from several citing sentences, kept apart by newlines, each once, capped in size."""
+    if not new or new in old.split("\n"):
+        return old
+    merged = f"{old}\n{new}" if old else new
+    return merged[-4000:]
 
 
 class _Transaction:

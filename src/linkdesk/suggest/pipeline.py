@@ -16,7 +16,12 @@ import numpy as np
 
 from ..config import load_config
 from ..index.linkindex import LinkIndex, build_index, day_number, load_index, save_index
+from ..lint import lint
 from ..model import Document, Finding, Placeholder, Suggestion
+from ..placeholders import NoteResolver, find_notes, patterns_from_config
+from ..sources.catalog import add_sources
+from ..sources.external import ExternalSuggester
+from ..sources.outlets import OutletTable
 from ..store.base import Store
 from ..text.normalize import url_key
 from .candidates import AnchorView, Candidate, generate
@@ -25,7 +30,7 @@ from .policy import Policy, Scored, select
 from .ranker import Ranker, train
 from .spot import analyze
 
-__all__ = ["Draft", "DraftResult", "Ranked", "Suggester", "choose", "index_archive", "rank_draft"]
+__all__ = ["Draft", "DraftResult", "Ranked", "Suggester", "choose", "index_archive", "lint_draft", "rank_draft"]
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +83,10 @@ def index_archive(store: Store, config: dict[str, Any] | None = None) -> dict[st
     ranker = train(index, min_links=int(cfg["suggest"]["min_training_links"]))
     t2 = time.perf_counter()
     save_index(store, index, ranker)
+    # the archive's own citations keep the source catalog current
+    cited = add_sources(store, [], cfg, include_archive=True)
     return {
+        "sources_from_archive": {"added": cited.added, "updated": cited.updated},
         "articles": index.size,
         "internal_links": index.n_links,
         "anchor_phrases": len(index.anchors),
@@ -108,10 +116,11 @@ def rank_draft(draft: Draft, index: LinkIndex, ranker: Ranker, view: AnchorView)
 
 
 def choose(ranked: Ranked, index: LinkIndex, policy: Policy, threshold: float,
-           blocked: list[tuple[int, int]] | None = None) -> list[Suggestion]:
-    """The editorial policy's picks as suggestions, in document order, offsets into the source."""
+           blocked: list[tuple[int, int]] | None = None, taken: set[str] | None = None) -> list[Suggestion]:
+    """The editorial policy's picks as suggestions, in document order, offsets into the source.
+    ``blocked`` plain-text spans and ``taken`` target URLs (keys) are already spoken for."""
     doc = ranked.draft.doc
-    existing = {url_key(link.href) for link in doc.links}
+    existing = {url_key(link.href) for link in doc.links} | (taken or set())
     out = []
     for i in select(doc, ranked.items, policy, threshold, existing, blocked):
         c = ranked.cands[i]
@@ -131,6 +140,11 @@ class Suggester:
         self.config = config or load_config()
         self.index, self.ranker = load_index(store)
         self.view = self.ranker.view(self.index)
+        self.sources = ExternalSuggester(store, self.config) if store.count_sources() else None
+        self.outlets = self.sources.outlets if self.sources else OutletTable.from_config(self.config)
+        self.patterns = patterns_from_config(self.config)
+        self.resolver = NoteResolver(self.index, self.sources, self.outlets,
+                                     float(self.config["placeholders"]["min_score"]))
 
     def threshold(self, override: float | None = None) -> float:
         if override is not None:
@@ -144,21 +158,75 @@ class Suggester:
             out.append(Finding("fallback-scorer", "info",
                                f"the archive has too few links to learn from ({self.ranker.info.get('reason')}); "
                                "suggestions come from the unsupervised scorer"))
+        if self.sources is None:
+            out.append(Finding("no-source-catalog", "info",
+                               "the source catalog is empty: no external sources are suggested "
+                               "(add some with `linkdesk sources add`)"))
         if self.index.size == 0:
             out.append(Finding("empty-archive", "warning", "the archive is empty: no internal links can be suggested"))
         return out
 
     def internal(self, draft: Draft, threshold: float | None = None, max_links: int | None = None,
-                 blocked: list[tuple[int, int]] | None = None) -> list[Suggestion]:
+                 blocked: list[tuple[int, int]] | None = None, taken: set[str] | None = None) -> list[Suggestion]:
         policy = Policy.from_config(self.config, max_links=max_links)
         return choose(rank_draft(draft, self.index, self.ranker, self.view), self.index, policy, self.threshold(threshold),
-                      blocked)
+                      blocked, taken)
+
+    def notes(self, draft: Draft) -> list[Placeholder]:
+        """The draft's leftover notes, link notes resolved (or turned into content gaps)."""
+        doc = draft.doc
+        notes = find_notes(doc, self.outlets, self.patterns)
+        own = self.index.lookup_url(draft.url) if draft.url else None
+        exclude = {own} if own is not None else set()
+        used: set[str] = {link.href for link in doc.links}
+        for note in notes:
+            if note.kind == "internal":
+                self.resolver.internal(doc, note, exclude)
+            elif note.kind == "external":
+                self.resolver.external(doc, note, draft.published, draft.title, used)
+            if note.resolved is not None:
+                used.add(note.resolved.target_url)
+                target = self.index.lookup_url(note.resolved.target_url)
+                if target is not None:
+                    exclude.add(target)
+        return notes
 
     def run(self, draft: Draft, threshold: float | None = None, max_links: int | None = None) -> DraftResult:
+        """Notes first (what the desk asked for explicitly), then internal and external suggestions
+        around them, then the lint of the draft as it stands."""
         result = DraftResult(draft.id)
-        if not draft.doc.text.strip():
+        doc = draft.doc
+        if not doc.text.strip():
             result.findings.append(Finding("empty-draft", "warning", "the draft has no text"))
             return result
-        result.suggestions = self.internal(draft, threshold, max_links)
+        notes = self.notes(draft)
+        resolved = [n.resolved for n in notes if n.resolved is not None]
+        blocked = [(n.text_start, n.text_end) for n in notes] + [doc.text_span(s.start, s.end) for s in resolved]
+        taken = {url_key(s.target_url) for s in resolved}
+        internal = self.internal(draft, threshold, max_links, blocked, taken)
+        external: list[Suggestion] = []
+        if self.sources is not None:
+            blocked += [doc.text_span(s.start, s.end) for s in internal]
+            external = self.sources.suggest(doc, draft.title, draft.published, blocked=blocked,
+                                            exclude={s.target_url for s in resolved},
+                                            skip=[(n.text_start, n.text_end) for n in notes])
+        result.placeholders = notes
+        result.suggestions = sorted(resolved + internal + external, key=lambda s: s.start)
+        result.findings = lint(doc, self.config, self.outlets, notes, result.suggestions,
+                               archive_urls=self.index.url_index, site_hosts=self.index.site_hosts)
         result.findings.extend(self.notices())
         return result
+
+
+def lint_draft(draft: Draft, config: dict[str, Any], suggester: Suggester | None = None) -> DraftResult:
+    """The pre-publish check: with an archive (``suggester``), notes are resolved and links checked
+    against it; without one, the checks that need only the draft and the outlet policy."""
+    if suggester is not None:
+        return suggester.run(draft)
+    result = DraftResult(draft.id)
+    outlets = OutletTable.from_config(config)
+    result.placeholders = find_notes(draft.doc, outlets, patterns_from_config(config))
+    result.findings = lint(draft.doc, config, outlets, result.placeholders)
+    result.findings.append(Finding("no-archive", "info", "no archive given: notes are not resolved and internal "
+                                                         "links are not checked against the archive"))
+    return result

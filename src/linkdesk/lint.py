@@ -1,0 +1,152 @@
+"""Pre-publish checks on a draft: findings with a severity and offsets into the source.
+
+Rules (``Finding.rule``):
+
+=========================  ========  ===========================================================
+rule                       severity  what
+=========================  ========  ===========================================================
+leftover-note              error     an editorial note still in the text (resolved or not)
+blocked-domain             error     a link to an outlet the policy blocks
+empty-anchor               error     a link with no text
+low-trust-source           warning   a link to a low-trust outlet
+internal-link-not-found    warning   a link to the site that matches no archive article
+duplicate-link             warning   a second link to the same page
+over-linking               warning   more links per 100 words than the policy allows
+link-in-heading            warning   a link inside a heading
+vague-anchor               warning   "click here", "here", "read more" and the like
+adjacent-links             warning   two links with nothing but space or punctuation between
+unsourced-attribution      warning   second-hand reporting ("according to", "reportedly") with no
+                                     outside link in the draft
+single-source-contested    warning   a contested claim, and the draft cites at most one outlet
+state-affiliated-source    info      a link to state-affiliated media, with its label
+=========================  ========  ===========================================================
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urljoin
+
+from .model import Document, Finding, Placeholder, Suggestion
+from .sources.attribution import find_claims, sentences
+from .sources.outlets import OutletTable
+from .suggest.policy import Policy
+from .text.normalize import url_host, url_key
+
+__all__ = ["SEVERITIES", "lint", "worst"]
+
+SEVERITIES = ("info", "warning", "error")
+_VAGUE = re.compile(r"^(?:click\s+here|here|this|this\s+link|link|read\s+more|more|learn\s+more|this\s+article|"
+                    r"this\s+story|go|see\s+here|source)$", re.IGNORECASE)
+_SECOND_HAND = re.compile(r"\b(?:according\s+to|reportedly|reports?\s+(?:say|said|surfaced|suggest)|"
+                          r"(?:was|were|has\s+been|have\s+been)\s+reported|citing|sources?\s+(?:say|said|close|"
+                          r"familiar)|data\s+(?:show|from)|a\s+(?:new\s+)?(?:study|survey|poll|report)\s+"
+                          r"(?:by|from|published|found|shows?))\b", re.IGNORECASE)
+
+
+def worst(findings: Sequence[Finding]) -> str | None:
+    """The most severe level among ``findings``, or None."""
+    levels = [SEVERITIES.index(f.severity) for f in findings]
+    return SEVERITIES[max(levels)] if levels else None
+
+
+def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = None,
+         notes: Sequence[Placeholder] = (), suggestions: Sequence[Suggestion] = (),
+         archive_urls: dict[str, int] | None = None, site_hosts: Sequence[str] = ()) -> list[Finding]:
+    """Every finding for ``doc``, in document order. ``archive_urls`` (url key → article) and
+    ``site_hosts`` enable the archive checks; ``notes`` and ``suggestions`` come from the pipeline."""
+    table = outlets or OutletTable.from_config(config)
+    policy = Policy.from_config(config)
+    low_trust = float(config["sources"]["low_trust_tier"])
+    out: list[Finding] = []
+
+    for note in notes:
+        if note.resolved is not None:
+            msg = (f"leftover {note.kind} note; resolved to {note.resolved.target_url} — `linkdesk apply` inserts "
+                   "the link and removes the note")
+        elif note.gap is not None:
+            msg = (f"leftover {note.kind} note; the archive has no such article yet (content gap: "
+                   f"\"{note.gap['working_title']}\")")
+        else:
+            msg = f"leftover note ({note.pattern.replace('_', ' ')}) would be published as is"
+        out.append(Finding("leftover-note", "error", msg, note.start, note.end))
+
+    hosts = {h.lower().removeprefix("www.") for h in site_hosts}
+    base = f"https://{sorted(hosts)[0]}/" if hosts else None
+    seen: dict[str, int] = {}
+    headings = [(z.start, z.end) for z in doc.zones if z.kind == "heading"]
+    for link in doc.links:
+        href = link.href.strip()
+        absolute = urljoin(base, href) if base and not re.match(r"^[a-z][a-z0-9+.\-]*:", href, re.IGNORECASE) else href
+        host = url_host(absolute)
+        where = (link.src_start, link.src_end)
+        anchor = " ".join(link.anchor.split())
+        if not anchor:
+            out.append(Finding("empty-anchor", "error", f"a link to {href} has no text", *where))
+        elif _VAGUE.match(anchor.strip(" .:!")):
+            out.append(Finding("vague-anchor", "warning",
+                               f'anchor "{anchor}" says nothing about where it goes; name the target instead', *where))
+        if any(s < link.text_end and link.text_start < e for s, e in headings):
+            out.append(Finding("link-in-heading", "warning", f'link "{anchor}" sits in a heading', *where))
+        key = url_key(absolute)
+        if key in seen:
+            out.append(Finding("duplicate-link", "warning", f"{href} is already linked earlier in the draft", *where))
+        seen.setdefault(key, link.src_start)
+        if not host or host in hosts:
+            if archive_urls is not None and hosts and key not in archive_urls:
+                out.append(Finding("internal-link-not-found", "warning",
+                                   f"{href} points at the site but matches no article in the archive", *where))
+            continue
+        outlet = table.lookup(absolute)
+        if outlet.blocked:
+            out.append(Finding("blocked-domain", "error",
+                               f"{host} ({outlet.name}) is blocked by the outlet policy"
+                               + (f": {outlet.note}" if outlet.note else ""), *where))
+        elif outlet.tier >= low_trust:
+            out.append(Finding("low-trust-source", "warning",
+                               f"{host} ({outlet.name}) is rated low trust" + (f": {outlet.note}" if outlet.note else ""),
+                               *where))
+        if outlet.kind == "state-affiliated":
+            out.append(Finding("state-affiliated-source", "info", f"{outlet.name} is {outlet.label}", *where))
+
+    links = sorted(doc.links, key=lambda link: link.text_start)
+    for a, b in zip(links, links[1:]):
+        between = doc.text[a.text_end:b.text_start]
+        if b.text_start >= a.text_end and not re.search(r"\w", between) and len(between) < 4:
+            out.append(Finding("adjacent-links", "warning",
+                               f'links "{a.anchor}" and "{b.anchor}" sit side by side', a.src_start, b.src_end))
+
+    words = len(doc.text.split())
+    if policy.max_links_per_100_words > 0 and words >= 50:
+        allowed = math.floor(policy.max_links_per_100_words * words / 100 + 0.5)
+        if len(doc.links) > allowed:
+            out.append(Finding("over-linking", "warning",
+                               f"{len(doc.links)} links in {words} words; the policy allows {allowed} "
+                               f"({policy.max_links_per_100_words:g} per 100 words)"))
+
+    external_hosts = {url_host(link.href) for link in doc.links if url_host(link.href) and url_host(link.href) not in hosts}
+    external_outlets = {table.lookup_domain(h).name for h in external_hosts}
+    note_spans = [(n.text_start, n.text_end) for n in notes]
+    spans = [s for s in sentences(doc.text) if not any(a < s[1] and s[0] < b for a, b in note_spans)]
+    claims = find_claims(doc.text, spans)
+    suggested_external = any(s.kind == "external" for s in suggestions)
+    if not external_hosts:
+        for claim in claims:
+            m = _SECOND_HAND.search(doc.text, claim.start, claim.end)
+            if m:
+                start, end = doc.source_span(claim.start, claim.end)
+                out.append(Finding("unsourced-attribution", "warning",
+                                   f'"{m.group(0)}" reports second-hand, but the draft links no outside source'
+                                   + ("; see the external suggestions" if suggested_external else ""), start, end))
+    contested = [c for c in claims if c.contested]
+    if contested and len(external_outlets) <= 1:
+        start, end = doc.source_span(contested[0].start, contested[0].end)
+        cited = f"only {next(iter(external_outlets))}" if external_outlets else "no outlet"
+        out.append(Finding("single-source-contested", "warning",
+                           f"a contested claim, and the draft cites {cited}: add an independent second source",
+                           start, end))
+    out.sort(key=lambda f: (f.start if f.start is not None else -1, f.rule))
+    return out

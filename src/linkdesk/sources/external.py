@@ -1,0 +1,163 @@
+"""External suggestions: for each sentence that needs a source, the catalog item that covered it.
+
+A sentence that attributes, quotes or states figures (see :mod:`.attribution`) is a query against
+the catalog, with the draft's headline for context and its ``published`` date (today when absent)
+for the time prior. A short draft that is one event summary is one query as a whole. The anchor
+is the outlet's name when the sentence names it, else the words of the sentence that the item's
+headline shares.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..config import load_config
+from ..model import Document, Suggestion
+from ..store.base import Store
+from ..text.normalize import content_terms, term, tokens, url_host
+from .attribution import Claim, find_claims, sentences
+from .outlets import OutletTable
+from .retrieve import Hit, SourceIndex
+
+__all__ = ["ExternalSuggester", "SourceNeed", "needs", "shared_words_span"]
+
+log = logging.getLogger(__name__)
+
+# A draft this short is read as one event summary needing one source.
+SUMMARY_MAX_WORDS = 120
+MAX_ANCHOR_WORDS = 8
+NO_LINK_ZONES = ("heading", "code", "byline", "placeholder", "link")
+
+
+@dataclass
+class SourceNeed:
+    """A stretch of the draft that needs a source, and the text to look it up with."""
+
+    claim: Claim
+    query: str
+    # where the anchor may go: the claim's sentence, or the whole summary for a short draft
+    region: tuple[int, int]
+
+
+def needs(doc: Document, title: str | None, skip: list[tuple[int, int]] | None = None) -> list[SourceNeed]:
+    """The sentences of ``doc`` that need an outside source (plain-text offsets), leaving out
+    those that overlap ``skip`` (editorial notes, which are not the story)."""
+    text = doc.text
+    spans = [(s, e) for s, e in sentences(text)
+             if not any(z.kind in NO_LINK_ZONES for z in doc.zones_at(s, e)) and not _overlaps((s, e), skip or [])]
+    sourced = [(link.text_start, link.text_end) for link in doc.links if url_host(link.href)]
+    open_spans = [(s, e) for s, e in spans if not any(ls < e and s < le for ls, le in sourced)]
+    claims = find_claims(text, open_spans)
+    headline = title or ""
+    if open_spans and len(text.split()) <= SUMMARY_MAX_WORDS:
+        # a short draft is one story: the whole of it is the query, the link goes on its first claim
+        first = claims[0] if claims else Claim(*open_spans[0], reasons=["the draft is one event summary"])
+        return [SourceNeed(first, f"{text} {headline}", (open_spans[0][0], open_spans[-1][1]))]
+    return [SourceNeed(c, f"{text[c.start:c.end]} {headline}", (c.start, c.end)) for c in claims]
+
+
+def _anchor(doc: Document, need: SourceNeed, hit: Hit, blocked: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """Where the link goes: the outlet's name where the draft names it, else the run of words the item's
+    headline shares, else the attribution cue, else the opening words of the claim."""
+    text = doc.text
+    lo, hi = need.region
+    for name in {hit.outlet.name, hit.item.outlet or ""} - {""}:
+        m = re.search(rf"\b{re.escape(name)}\b", text[lo:hi])
+        if m:
+            span = (lo + m.start(), lo + m.end())
+            if not _overlaps(span, blocked):
+                return span
+    best = shared_words_span(text, lo, hi, set(content_terms(hit.item.title)), blocked)
+    if best is not None:
+        return best
+    claim = need.claim
+    if claim.cue and not _overlaps(claim.cue, blocked):
+        return claim.cue
+    opening = [(claim.start + s, claim.start + e)
+               for s, e, _ in tokens(text[claim.start:claim.end])][:MAX_ANCHOR_WORDS // 2]
+    if opening and not _overlaps((opening[0][0], opening[-1][1]), blocked):
+        return opening[0][0], opening[-1][1]
+    return None
+
+
+def shared_words_span(text: str, lo: int, hi: int, wanted: set[str], blocked: Sequence[tuple[int, int]] = (),
+                      max_words: int = MAX_ANCHOR_WORDS) -> tuple[int, int] | None:
+    """The tightest run of words in ``text[lo:hi]`` whose terms are in ``wanted``: each shared word
+    counts one, each other word inside the run costs 0.6, so "marine battery packs" beats a
+    clause that happens to start and end on shared words."""
+    words = [(lo + s, lo + e, term(w) in wanted) for s, e, w in tokens(text[lo:hi])]
+    best: tuple[int, int] | None = None
+    best_value = 0.0
+    for i, (s, _, starts_on_hit) in enumerate(words):
+        if not starts_on_hit:
+            continue
+        hits = gaps = 0
+        for j in range(i, min(len(words), i + max_words)):
+            if not words[j][2]:
+                gaps += 1
+                continue
+            hits += 1
+            value = hits - 0.6 * gaps
+            span = (s, words[j][1])
+            if value > best_value and not _overlaps(span, blocked):
+                best, best_value = span, value
+    return best
+
+
+def _overlaps(span: tuple[int, int], others: Sequence[tuple[int, int]]) -> bool:
+    return any(s < span[1] and span[0] < e for s, e in others)
+
+
+class ExternalSuggester:
+    """The catalog's retrieval index and the outlet policy, loaded once, then called per draft."""
+
+    def __init__(self, store: Store, config: dict[str, Any] | None = None) -> None:
+        self.config = config or load_config()
+        self.outlets = OutletTable.from_config(self.config)
+        self.index = SourceIndex(store.iter_sources(), self.outlets)
+        log.info("source catalog: %d items usable", len(self.index))
+
+    @property
+    def min_score(self) -> float:
+        return float(self.config["sources"]["min_score"])
+
+    def rank(self, text: str, published: str | None, k: int = 3) -> list[Hit]:
+        return self.index.search(text, published, k)
+
+    def suggest(self, doc: Document, title: str | None, published: str | None,
+                blocked: list[tuple[int, int]] | None = None, min_score: float | None = None,
+                max_links: int | None = None, exclude: set[str] | None = None,
+                skip: list[tuple[int, int]] | None = None) -> list[Suggestion]:
+        cfg = self.config["sources"]
+        floor = cfg["min_score"] if min_score is None else min_score
+        cap = cfg["max_links"] if max_links is None else max_links
+        taken = list(blocked or [])
+        used = {link.href for link in doc.links} | (exclude or set())
+        out: list[Suggestion] = []
+        for need in needs(doc, title, skip):
+            if cap and len(out) >= cap:
+                break
+            hits = [h for h in self.index.search(need.query, published, k=4, exclude=tuple(used))
+                    if h.score >= floor]
+            if not hits:
+                continue
+            best = hits[0]
+            span = _anchor(doc, need, best, taken)
+            if span is None:
+                continue
+            start, end = doc.source_span(*span)
+            taken.append(span)
+            used.add(best.item.url)
+            out.append(Suggestion(
+                kind="external", anchor=doc.text[span[0]:span[1]], start=start, end=end,
+                target_url=best.item.url, target_title=best.item.title, score=round(best.score, 4),
+                reasons=need.claim.reasons + best.reasons(), outlet=best.outlet.name,
+                outlet_label=best.outlet.label,
+                alternatives=[{"target_url": h.item.url, "target_title": h.item.title, "outlet": h.outlet.name,
+                               "outlet_label": h.outlet.label, "score": round(h.score, 4)} for h in hits[1:3]],
+            ))
+        return out

@@ -1,0 +1,166 @@
+"""Finding the catalog items that covered what a draft reports.
+
+Relevance is BM25 over each item's headline, summary and citing context, and how much of the
+headline the query explains (a headline is short: when most of its rare words are in the draft,
+it is about the same thing). Two priors then weigh it: time (coverage published at or just
+before the draft's date is what a desk cites; coverage dated after the draft cannot have been
+seen), and the outlet's trust tier from the outlet policy. Blocked outlets are never returned.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+import numpy as np
+
+from ..index.linkindex import day_number
+from ..model import SourceItem
+from ..text.normalize import content_terms
+from .outlets import Outlet, OutletTable
+
+__all__ = ["Hit", "SourceIndex", "date_prior", "tier_prior"]
+
+K1, B = 1.2, 0.75
+# The headline says what an item is about; summaries and citing sentences add words around it.
+TITLE_WEIGHT = 2
+# How many days of drift before the draft's date count as "the same news cycle".
+RECENCY_DAYS = 2.0
+# Items dated after the draft beyond this slack (time zones, late-evening filing) are unlikely sources.
+FUTURE_SLACK_DAYS = 1.0
+UNDATED_PRIOR = 0.3
+# Relevance always counts for part of the score, so a strong match from last month still beats noise from today.
+PRIOR_FLOOR = 0.1
+POOL = 200
+
+
+def date_prior(age_days: np.ndarray) -> np.ndarray:
+    """Weight by how long before the draft an item was published (negative: after it)."""
+    near = 1.0 / (1.0 + np.abs(age_days) / RECENCY_DAYS)
+    return np.where(np.isnan(age_days), UNDATED_PRIOR, np.where(age_days < -FUTURE_SLACK_DAYS, 0.05, near))
+
+
+def tier_prior(tier: float) -> float:
+    """1.0 for the most trusted tier down to 0.7 for low trust: trust breaks ties, relevance decides."""
+    return 1.0 - 0.15 * (min(max(tier, 1.0), 3.0) - 1.0)
+
+
+@dataclass
+class Hit:
+    item: SourceItem
+    outlet: Outlet
+    score: float
+    relevance: float
+    coverage: float
+    age_days: float | None
+    matched: list[str]
+
+    def reasons(self) -> list[str]:
+        out = [f"covers the same story: {', '.join(self.matched[:6])}" if self.matched else "related coverage"]
+        if self.age_days is not None:
+            if abs(self.age_days) < 1:
+                out.append("published the same day as the draft")
+            elif self.age_days > 0:
+                out.append(f"published {self.age_days:.0f} day(s) before the draft")
+            else:
+                out.append(f"published {-self.age_days:.0f} day(s) after the draft date")
+        else:
+            out.append("undated item")
+        out.append(f"{self.outlet.name}: {self.outlet.kind or 'unrated outlet'}, trust tier "
+                   f"{self.outlet.tier:g}" + (f" ({self.outlet.label})" if self.outlet.label else ""))
+        return out
+
+
+class SourceIndex:
+    """An in-memory inverted index over the catalog; built once per process, queried per draft."""
+
+    def __init__(self, items: Iterable[SourceItem], outlets: OutletTable) -> None:
+        self.items: list[SourceItem] = []
+        self.outlets: list[Outlet] = []
+        vocab: dict[str, int] = {}
+        postings: dict[int, list[tuple[int, float]]] = {}
+        title_terms: list[list[int]] = []
+        lengths: list[int] = []
+        days: list[float] = []
+        tiers: list[float] = []
+        tfs: list[Counter[int]] = []
+        for item in items:
+            outlet = outlets.lookup(item.url)
+            if outlet.blocked:
+                continue
+            if not outlet.known and item.outlet:
+                outlet = replace(outlet, name=item.outlet)
+            doc = len(self.items)
+            self.items.append(item)
+            self.outlets.append(outlet)
+            tiers.append(tier_prior(outlet.tier))
+            days.append(day_number(item.published) if item.published else math.nan)
+            title = [vocab.setdefault(t, len(vocab)) for t in content_terms(item.title)]
+            rest = [vocab.setdefault(t, len(vocab)) for t in content_terms(f"{item.summary} {item.context}")]
+            tf: Counter[int] = Counter(rest)
+            for t in title:
+                tf[t] += TITLE_WEIGHT
+            tfs.append(tf)
+            title_terms.append(sorted(set(title)))
+            lengths.append(sum(tf.values()))
+        n = len(self.items)
+        self.vocab = vocab
+        self.days = np.array(days, dtype=np.float64)
+        self.tiers = np.array(tiers, dtype=np.float64)
+        df = np.zeros(len(vocab), dtype=np.float64)
+        for tf in tfs:
+            for t in tf:
+                df[t] += 1
+        self.idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)) if n else df
+        avg = (sum(lengths) / n) if n else 1.0
+        for doc, (tf, length) in enumerate(zip(tfs, lengths)):
+            norm = K1 * (1 - B + B * length / avg)
+            for t, f in tf.items():
+                postings.setdefault(t, []).append((doc, self.idf[t] * f * (K1 + 1) / (f + norm)))
+        self.post_docs = {t: np.array([d for d, _ in p], dtype=np.int32) for t, p in postings.items()}
+        self.post_weights = {t: np.array([w for _, w in p], dtype=np.float64) for t, p in postings.items()}
+        self.title_terms = title_terms
+        self.title_mass = np.array([float(self.idf[ts].sum()) if ts else 1.0 for ts in title_terms])
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def search(self, query: str, published: str | None = None, k: int = 3,
+               exclude: Sequence[str] = ()) -> list[Hit]:
+        """The ``k`` best items for ``query`` as of ``published`` (today when absent)."""
+        if not self.items:
+            return []
+        counts = Counter(self.vocab[t] for t in content_terms(query) if t in self.vocab)
+        if not counts:
+            return []
+        scores = np.zeros(len(self.items), dtype=np.float64)
+        for t, qf in counts.items():
+            # a term repeated in the draft matters more, but not linearly
+            np.add.at(scores, self.post_docs[t], self.post_weights[t] * (1.0 + math.log(qf)))
+        pool = np.flatnonzero(scores)
+        if len(pool) > POOL:
+            pool = pool[np.argpartition(-scores[pool], POOL)[:POOL]]
+        qset = set(counts)
+        coverage = np.array([sum(self.idf[t] for t in self.title_terms[d] if t in qset) for d in pool]) \
+            / self.title_mass[pool]
+        relevance = scores[pool] / scores[pool].max()
+        today = day_number(published) if published else float(date.today().toordinal() - 719163)
+        age = today - self.days[pool]
+        prior = date_prior(age)
+        combined = np.sqrt(relevance * coverage) * (PRIOR_FLOOR + (1 - PRIOR_FLOOR) * prior) * self.tiers[pool]
+        skip = set(exclude)
+        hits: list[Hit] = []
+        for j in np.argsort(-combined, kind="stable"):
+            d = int(pool[j])
+            item = self.items[d]
+            if item.url in skip:
+                continue
+            matched = [t for t in content_terms(item.title) if t in self.vocab and self.vocab[t] in qset]
+            hits.append(Hit(item, self.outlets[d], float(combined[j]), float(relevance[j]), float(coverage[j]),
+                            None if np.isnan(age[j]) else float(age[j]), list(dict.fromkeys(matched))))
+            if len(hits) >= k:
+                break
+        return hits
