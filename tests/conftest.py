@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from linkdesk.config import load_config
-from linkdesk.demo import demo_paths
+from linkdesk.demo import demo_paths, demo_sources
 from linkdesk.ingest import ingest
+from linkdesk.sources.catalog import add_sources
 from linkdesk.store import SQLiteStore, open_store
 from linkdesk.suggest.pipeline import index_archive
 
@@ -37,13 +38,14 @@ def store(tmp_path: Path) -> Iterator[SQLiteStore]:
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The demo archive ingested and indexed once per session (read-only for tests)."""
+    """The demo archive ingested and indexed, and the demo source catalog, once per session (read-only)."""
     path = str(tmp_path_factory.mktemp("demo") / "demo.db")
     s = open_store(path)
     archive, _ = demo_paths()
     report = ingest(s, [archive], config=load_config())
     assert report.ok
     index_archive(s, load_config())
+    assert add_sources(s, demo_sources(), load_config()).ok
     s.close()
     return path
 
@@ -72,7 +74,10 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up first (the timeout tests)
 
     def log_message(self, format: str, *args: object) -> None:
         pass

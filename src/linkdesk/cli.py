@@ -21,12 +21,12 @@ from .drafts import read_drafts
 from .errors import DraftError, InputError, LinkdeskError
 from .evaluate import backtest_dir, backtest_store
 from .ingest import KINDS, ingest
+from .lint import SEVERITIES, worst
 from .model import IngestReport, Rejection
 from .render import apply_suggestions, terminal_report
 from .sources.catalog import add_sources, list_sources
 from .sources.outlets import OutletTable
 from .store import default_db_path, open_store
-from .lint import SEVERITIES, worst
 from .suggest.pipeline import Draft, Suggester, index_archive, lint_draft
 
 log = logging.getLogger("linkdesk")

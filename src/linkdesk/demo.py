@@ -1,7 +1,9 @@
 """``make demo``: the whole desk on the packaged Harbor Ledger archive and demo draft.
 
-Ingests the demo archive into a fresh SQLite file, indexes and trains, shows the archive's
-statistics, the draft's suggestions, and writes the draft with the links applied.
+Ingests the demo archive into a fresh SQLite file, indexes and trains, loads the demo source
+catalog (a JSONL of outside coverage and an RSS feed), then shows the draft's leftover notes
+and how they resolve, the other suggestions, the lint, and writes the draft with the links
+applied and the resolved notes removed.
 """
 
 from __future__ import annotations
@@ -15,15 +17,25 @@ from importlib import resources
 from .config import load_config
 from .drafts import read_drafts
 from .ingest import ingest
+from .lint import lint
 from .model import Rejection
 from .render import apply_suggestions, terminal_report
+from .sources.catalog import add_sources
 from .store import open_store
 from .suggest.pipeline import Suggester, index_archive
+from .text.parse import parse
 
 
 def demo_paths() -> tuple[str, str]:
+    """The demo archive (JSONL) and the demo draft (Markdown)."""
     base = resources.files("linkdesk").joinpath("data/demo")
     return str(base.joinpath("archive.jsonl")), str(base.joinpath("draft.md"))
+
+
+def demo_sources() -> list[str]:
+    """The demo source catalog: JSONL records and an RSS feed."""
+    base = resources.files("linkdesk").joinpath("data/demo")
+    return [str(base.joinpath("sources.jsonl")), str(base.joinpath("wire.rss"))]
 
 
 def main(out_dir: str | None = None) -> int:
@@ -43,19 +55,42 @@ def main(out_dir: str | None = None) -> int:
     info = index_archive(store, cfg)
     print(f"== index: {info['anchor_phrases']} anchor phrases; ranker {info['ranker']}"
           + (f" ({info['training'].get('reason')})" if info["ranker"] != "trained" else ""))
+    sources = add_sources(store, demo_sources(), cfg)
+    print(f"== source catalog: {sources.added} items from {', '.join(os.path.basename(s) for s in demo_sources())}, "
+          f"{info['sources_from_archive']['added']} from the archive's own citations")
     suggester = Suggester(store, cfg)
     store.close()
     draft = next(iter(read_drafts(draft_path)))
     assert not isinstance(draft, Rejection)
     result = suggester.run(draft)
-    print(f"== suggestions for the demo draft ({os.path.basename(draft_path)})")
+    print(f"== leftover notes in the demo draft ({os.path.basename(draft_path)})")
+    for note in result.placeholders:
+        print(f"   {note.kind} note at {note.start}-{note.end}: {' '.join(note.text.split())[:100]}")
+        if note.resolved is not None:
+            r = note.resolved
+            label = f", {r.outlet}" + (f" [{r.outlet_label}]" if r.outlet_label else "") if r.outlet else ""
+            print(f"     resolved: \"{r.anchor}\" → {r.target_title} <{r.target_url}>{label}")
+        elif note.gap is not None:
+            print(f"     content gap: \"{note.gap['working_title']}\"; phrases: {', '.join(note.gap['phrases'])}")
+        else:
+            print("     unresolved")
+    print("== suggestions")
     print(terminal_report(draft.doc.source, result.suggestions, color=sys.stdout.isatty()))
+    print("== lint before apply")
     for finding in result.findings:
-        print(f"   {finding.severity}: {finding.message}")
+        print(f"   {finding.severity}: {finding.message} [{finding.rule}]")
     applied = os.path.join(out_dir, "draft.linked.md")
+    resolved = [p for p in result.placeholders if p.resolved is not None]
+    linked = apply_suggestions(draft.doc.source, draft.doc.format, result.suggestions, remove=resolved)
     with open(applied, "w", encoding="utf-8") as fh:
-        fh.write(apply_suggestions(draft.doc.source, draft.doc.format, result.suggestions))
-    print(f"== wrote {applied} with {len(result.suggestions)} link(s) inserted")
+        fh.write(linked)
+    print(f"== wrote {applied}: {len(result.suggestions)} link(s) inserted, {len(resolved)} note(s) removed")
+    after = lint(parse(linked, "markdown"), cfg, suggester.outlets, suggester.notes(
+        type(draft)(parse(linked, "markdown"), draft.id, draft.url, draft.title, draft.published)),
+        archive_urls=suggester.index.url_index, site_hosts=suggester.index.site_hosts)
+    print("== lint after apply: " + ("clean" if not after else ""))
+    for finding in after:
+        print(f"   {finding.severity}: {finding.message} [{finding.rule}]")
     return 0
 
 

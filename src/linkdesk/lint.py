@@ -24,7 +24,6 @@ state-affiliated-source    info      a link to state-affiliated media, with its 
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -119,17 +118,17 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
             out.append(Finding("adjacent-links", "warning",
                                f'links "{a.anchor}" and "{b.anchor}" sit side by side', a.src_start, b.src_end))
 
-    words = len(doc.text.split())
-    if policy.max_links_per_100_words > 0 and words >= 50:
-        allowed = math.floor(policy.max_links_per_100_words * words / 100 + 0.5)
-        if len(doc.links) > allowed:
-            out.append(Finding("over-linking", "warning",
-                               f"{len(doc.links)} links in {words} words; the policy allows {allowed} "
-                               f"({policy.max_links_per_100_words:g} per 100 words)"))
+    note_spans = [(n.text_start, n.text_end) for n in notes]
+    # the policy's cap for links to the archive plus the budget for outside sources
+    allowed = policy.cap(doc, note_spans) + int(config["sources"]["max_links"])
+    if len(doc.text.split()) >= 50 and len(doc.links) > allowed:
+        out.append(Finding("over-linking", "warning",
+                           f"{len(doc.links)} links in {len(doc.text.split())} words; the policy allows {allowed:g} "
+                           f"({policy.max_links_per_100_words:g} per 100 words to the archive, "
+                           f"{config['sources']['max_links']} to outside sources)"))
 
     external_hosts = {url_host(link.href) for link in doc.links if url_host(link.href) and url_host(link.href) not in hosts}
     external_outlets = {table.lookup_domain(h).name for h in external_hosts}
-    note_spans = [(n.text_start, n.text_end) for n in notes]
     spans = [s for s in sentences(doc.text) if not any(a < s[1] and s[0] < b for a, b in note_spans)]
     claims = find_claims(doc.text, spans)
     suggested_external = any(s.kind == "external" for s in suggestions)

@@ -45,15 +45,17 @@ from .errors import ConfigError
 from .index.linkindex import LinkIndex
 from .model import Document, Placeholder, Suggestion
 from .sources.attribution import sentences
-from .sources.external import shared_words_span
+from .sources.external import shared_words_span, widen
 from .sources.outlets import Outlet, OutletTable
-from .text.normalize import content_terms, term, tokens
+from .text.normalize import STOPWORDS, content_terms, term, tokens
 
 __all__ = ["PATTERNS", "NotePattern", "NoteResolver", "find_notes", "patterns_from_config"]
 
 log = logging.getLogger(__name__)
 
 NoteKind = Literal["internal", "external", "other"]
+# How much closeness in time counts when resolving an external note (see SourceIndex.search).
+NOTE_TIME_WEIGHT = 0.3
 # A note longer than this is not a note: the closing bracket was missing and the match ran away.
 MAX_NOTE_CHARS = 800
 
@@ -202,7 +204,8 @@ def find_notes(doc: Document, outlets: OutletTable | None = None,
     """Every leftover note in ``doc``, in document order, offsets into the source as given."""
     table = outlets or OutletTable.packaged()
     found: list[Placeholder] = []
-    taken: list[tuple[int, int]] = []
+    # code is quoted literally ("#[link]" in Rust), never a note
+    taken: list[tuple[int, int]] = [(z.start, z.end) for z in doc.zones if z.kind == "code"]
     for pattern in patterns or PATTERNS:
         haystack = doc.source if pattern.source else doc.text
         for m in pattern.regex.finditer(haystack):
@@ -212,7 +215,8 @@ def find_notes(doc: Document, outlets: OutletTable | None = None,
                 if closed is None:
                     continue
                 end = closed
-            if any(s < end and start < e for s, e in taken):
+            text_span = doc.text_span(start, end) if pattern.source else (start, end)
+            if any(s < text_span[1] and text_span[0] < e for s, e in taken):
                 continue
             if pattern.source:
                 src_start, src_end = start, end
@@ -224,10 +228,10 @@ def find_notes(doc: Document, outlets: OutletTable | None = None,
                 src_start = doc.source.rfind("\n", 0, src_start) + 1
                 line_end = doc.source.find("\n", src_end)
                 src_end = len(doc.source) if line_end < 0 else line_end + 1
-            taken.append((start, end))
+            taken.append(text_span)
             note = haystack[start:end]
-            body = note[m.end() - start:] if pattern.balanced else note
-            body = body.rstrip(")]").strip() if pattern.balanced else body
+            # what the note says beyond its label: the description to resolve it with
+            body = note[m.end() - start:].rstrip(")]").strip() if pattern.balanced else ""
             if pattern.name in ("link_request", "html_link_comment"):
                 body = re.sub(r"^(?:\[|<!--)\s*(?:add\s+(?:an?\s+)?)?(?:internal\s+|external\s+)?link\b"
                               r"(?:\s+(?:suggestion|note))?\s*(?:to|for|[:\-–])?\s*", "", note, flags=_I)
@@ -292,15 +296,19 @@ def working_title(anchor: str | None, description: str | None) -> str:
     return title[:1].upper() + title[1:]
 
 
-def gap_phrases(doc: Document, anchor: str | None, description: str | None, limit: int = 5) -> list[str]:
-    """Phrases in the draft that would link to the missing article: the anchor, then runs of the
-    description's content words that the draft also uses."""
+def gap_phrases(doc: Document, anchor: str | None, description: str | None, limit: int = 5,
+                skip: Sequence[tuple[int, int]] = ()) -> list[str]:
+    """Phrases in the draft (outside ``skip``, the notes) that would link to the missing article:
+    the anchor, then runs of the description's content words that the draft also uses."""
     out: list[str] = [anchor] if anchor else []
-    folded = _fold(doc.text)
+    text = doc.text
+    for s, e in skip:
+        text = text[:s] + " " * (e - s) + text[e:]
+    folded = _fold(text)
     words = [w for _, _, w in tokens(description or "")]
     run: list[str] = []
     for w in words + [""]:
-        if w and term(w) not in _BOILERPLATE and len(w) > 1:
+        if w and term(w) not in _BOILERPLATE and term(w) not in STOPWORDS and len(w) > 1:
             run.append(w)
             continue
         # the longest stretch of the run the draft contains
@@ -344,7 +352,7 @@ class NoteResolver:
                     score=round(score, 4), reasons=reasons)
                 return
         note.gap = {"working_title": working_title(note.anchor, note.description),
-                    "phrases": gap_phrases(doc, note.anchor, note.description)}
+                    "phrases": gap_phrases(doc, note.anchor, note.description, skip=[(note.text_start, note.text_end)])}
 
     def _retrieve(self, query: str, terms: list[str], exclude: set[int]) -> tuple[int, float, list[str]] | None:
         """The archive article the note describes: cosine of the note with the article's text
@@ -375,7 +383,7 @@ class NoteResolver:
     def _anchor_for(self, doc: Document, note: Placeholder, target: int) -> tuple[int, int] | None:
         """Without a usable quoted anchor: the run of words in the sentence before the note that the
         target's title shares."""
-        title = set(content_terms(self.index.titles[target]))
+        title = {t: self.index.idf(t) for t in content_terms(self.index.titles[target])}
         return _shared_run(doc, note, title)
 
     def external(self, doc: Document, note: Placeholder, published: str | None, title: str | None,
@@ -385,27 +393,32 @@ class NoteResolver:
         sentence = _sentence_before(doc, note)
         terms = _query_terms(note.description or "")
         query = " ".join([doc.text[sentence[0]:sentence[1]] if sentence else "", " ".join(terms), title or ""])
-        hits = [h for h in self.sources.index.search(query, published, k=20, exclude=tuple(used))]
-        named = [self.outlets.by_name().get(n.casefold()) for n in note.outlets]
+        # the note asks for coverage "previously" published, at any time: time only breaks ties
+        hits = [h for h in self.sources.index.search(query, published, k=20, exclude=tuple(used),
+                                                     time_weight=NOTE_TIME_WEIGHT)
+                if h.score >= self.sources.min_score]
+        named = [self.outlets.by_name().get(n.casefold()) or self.outlets.acronyms().get(n) for n in note.outlets]
         named_domains = {o.domain for o in named if o is not None}
         chosen = None
         why = ""
         if named_domains:
-            chosen = next((h for h in hits if h.outlet.domain in named_domains and h.score >= self.sources.min_score),
-                          None)
+            # among the outlets the note names, trusted ones first; a low-trust one only when it alone covered it
+            ranked = sorted((h for h in hits if h.outlet.domain in named_domains),
+                            key=lambda h: (h.outlet.tier >= 3, -h.score))
+            chosen = ranked[0] if ranked else None
             if chosen is not None:
                 why = f"from {chosen.outlet.name}, an outlet the note names"
             else:
                 why = f"none of the outlets the note names ({', '.join(note.outlets)}) covered it in the catalog"
         if chosen is None:
-            chosen = next((h for h in hits if h.score >= self.sources.min_score), None)
+            chosen = hits[0] if hits else None
         if chosen is None:
             return
         span = None
         if note.anchor:
             span = locate_anchor(doc, note.anchor, (note.text_start, note.text_end))
         if span is None:
-            span = _shared_run(doc, note, set(content_terms(chosen.item.title)))
+            span = _shared_run(doc, note, self.sources.index.term_weights(chosen.item.title))
         if span is None and sentence is not None:
             span = sentence
         if span is None:
@@ -430,8 +443,9 @@ def _sentence_before(doc: Document, note: Placeholder) -> tuple[int, int] | None
     return spans[-1] if spans else None
 
 
-def _shared_run(doc: Document, note: Placeholder, title_terms: set[str]) -> tuple[int, int] | None:
+def _shared_run(doc: Document, note: Placeholder, title_terms: dict[str, float]) -> tuple[int, int] | None:
     sentence = _sentence_before(doc, note)
     if sentence is None:
         return None
-    return shared_words_span(doc.text, sentence[0], sentence[1], title_terms)
+    span = shared_words_span(doc.text, sentence[0], sentence[1], title_terms)
+    return widen(doc.text, span, sentence[0], sentence[1], []) if span else None

@@ -1,8 +1,10 @@
 """Sentences that report, attribute or quote, and so need an outside source.
 
-A sentence needs one when it attributes ("according to", "said", "reports surfaced"), quotes,
-or states figures; it is *contested* when it carries a claim someone disputes ("allegedly",
-"denied", "accused"). Sentences already carrying an outside link are sourced.
+A sentence needs one when it attributes second-hand ("according to", "reports surfaced",
+"announced"), quotes, or states figures; it is *contested* when it carries a claim someone
+disputes ("allegedly", "denied", "accused"). A plain speech verb ("said", "told") alone makes a
+*weak* claim: the desk may have done the interview itself. Sentences already carrying an outside
+link are sourced.
 """
 
 from __future__ import annotations
@@ -13,19 +15,21 @@ from dataclasses import dataclass, field
 __all__ = ["Claim", "find_claims", "sentences"]
 
 _ATTRIBUTION = re.compile(
-    r"\b(?:according\s+to|said|says|say|told|tells|report(?:s|ed|edly|ing)?|announc(?:ed|es|ing)|"
-    r"confirm(?:ed|s)|claim(?:ed|s)?|alleg(?:ed|es|edly)|stat(?:ed|es)|estimat(?:ed|es)|reveal(?:ed|s)|"
-    r"warn(?:ed|s)|accus(?:ed|es)|den(?:ied|ies)|cit(?:ed|ing)|in\s+a\s+statement|sources?\s+(?:close|familiar)|"
-    r"officials?|spokes(?:wo)?man|spokesperson|survey|poll|stud(?:y|ies)|data\s+(?:show|from)|figures?\s+show)\b",
+    r"\b(?:according\s+to|report(?:s|ed|edly|ing)?|announc(?:ed|es|ing)|confirm(?:ed|s)|claim(?:ed|s)?|"
+    r"alleg(?:ed|es|edly)|estimat(?:ed|es)|reveal(?:ed|s)|accus(?:ed|es)|den(?:ied|ies)|cit(?:ed|ing)|"
+    r"in\s+a\s+statement|sources?\s+(?:close|familiar|say|said)|survey|poll|stud(?:y|ies)|data\s+(?:show|from)|"
+    r"figures?\s+show)\b",
     re.IGNORECASE,
 )
+# Plain speech verbs: a reporter's own interview needs no outside source, so these alone make a weak claim.
+_SPEECH = re.compile(r"\b(?:said|says|say|told|tells|warned|warns|spokes(?:wo)?man|spokesperson)\b", re.IGNORECASE)
 _CONTESTED = re.compile(
     r"\b(?:alleg(?:ed|es|edly)|claim(?:ed|s)?|den(?:ied|ies)|disputed?|accus(?:ed|es|ations?)|unconfirmed|"
     r"unverified|rumou?r(?:s|ed)?|contested|refuted?|controvers(?:y|ial))\b",
     re.IGNORECASE,
 )
 _FIGURE = re.compile(
-    r"(?:\b\d[\d,.]*\s*(?:%|per\s?cent|percent|million|billion|trillion|thousand)\b|[$€£¥]\s?\d|"
+    r"(?:\b\d[\d,.]*\s*%|\b\d[\d,.]*\s*(?:per\s?cent|percent|million|billion|trillion|thousand)\b|[$€£¥]\s?\d|"
     r"\b(?:at\s+least|more\s+than|nearly|about|some|over)\s+\d[\d,]*\b)",
     re.IGNORECASE,
 )
@@ -58,6 +62,8 @@ class Claim:
     reasons: list[str] = field(default_factory=list)
     cue: tuple[int, int] | None = None
     contested: bool = False
+    # only a speech verb ("said"): someone the desk may have interviewed itself
+    weak: bool = False
 
 
 def find_claims(text: str, spans: list[tuple[int, int]]) -> list[Claim]:
@@ -79,6 +85,10 @@ def find_claims(text: str, spans: list[tuple[int, int]]) -> list[Claim]:
         contested = bool(_CONTESTED.search(sentence))
         if contested:
             reasons.append("carries a contested claim")
+        speech = _SPEECH.search(sentence)
         if reasons:
             out.append(Claim(s, e, reasons, cue, contested))
+        elif speech:
+            out.append(Claim(s, e, [f'reports speech ("{speech.group(0)}")'], (s + speech.start(), s + speech.end()),
+                             weak=True))
     return out

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..config import load_config
 from ..model import Document, Suggestion
 from ..store.base import Store
-from ..text.normalize import content_terms, term, tokens, url_host
+from ..text.normalize import STOPWORDS, term, tokens, url_host
 from .attribution import Claim, find_claims, sentences
 from .outlets import OutletTable
 from .retrieve import Hit, SourceIndex
 
-__all__ = ["ExternalSuggester", "SourceNeed", "needs", "shared_words_span"]
+__all__ = ["ExternalSuggester", "SourceNeed", "needs", "shared_words_span", "widen"]
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 SUMMARY_MAX_WORDS = 120
 MAX_ANCHOR_WORDS = 8
 NO_LINK_ZONES = ("heading", "code", "byline", "placeholder", "link")
+# Words a widened anchor never takes in, on top of the stopwords: negations and auxiliaries.
+_NOT_PHRASE = STOPWORDS | frozenset(["cannot", "can't", "won't", "wouldn't", "didn't", "doesn't", "don't", "isn't", "aren't", "wasn't", "weren't", "hasn't", "haven't", "hadn't", "shouldn't", "couldn't"])
 
 
 @dataclass
@@ -52,15 +54,17 @@ def needs(doc: Document, title: str | None, skip: list[tuple[int, int]] | None =
     sourced = [(link.text_start, link.text_end) for link in doc.links if url_host(link.href)]
     open_spans = [(s, e) for s, e in spans if not any(ls < e and s < le for ls, le in sourced)]
     claims = find_claims(text, open_spans)
+    strong = [c for c in claims if not c.weak]
     headline = title or ""
     if open_spans and len(text.split()) <= SUMMARY_MAX_WORDS:
         # a short draft is one story: the whole of it is the query, the link goes on its first claim
-        first = claims[0] if claims else Claim(*open_spans[0], reasons=["the draft is one event summary"])
+        first = (strong or claims or [Claim(*open_spans[0], reasons=["the draft is one event summary"])])[0]
         return [SourceNeed(first, f"{text} {headline}", (open_spans[0][0], open_spans[-1][1]))]
-    return [SourceNeed(c, f"{text[c.start:c.end]} {headline}", (c.start, c.end)) for c in claims]
+    return [SourceNeed(c, f"{text[c.start:c.end]} {headline}", (c.start, c.end)) for c in strong]
 
 
-def _anchor(doc: Document, need: SourceNeed, hit: Hit, blocked: list[tuple[int, int]]) -> tuple[int, int] | None:
+def _anchor(doc: Document, need: SourceNeed, hit: Hit, blocked: list[tuple[int, int]],
+            index: SourceIndex) -> tuple[int, int] | None:
     """Where the link goes: the outlet's name where the draft names it, else the run of words the item's
     headline shares, else the attribution cue, else the opening words of the claim."""
     text = doc.text
@@ -71,9 +75,9 @@ def _anchor(doc: Document, need: SourceNeed, hit: Hit, blocked: list[tuple[int, 
             span = (lo + m.start(), lo + m.end())
             if not _overlaps(span, blocked):
                 return span
-    best = shared_words_span(text, lo, hi, set(content_terms(hit.item.title)), blocked)
+    best = shared_words_span(text, lo, hi, index.term_weights(hit.item.title), blocked)
     if best is not None:
-        return best
+        return widen(text, best, lo, hi, blocked)
     claim = need.claim
     if claim.cue and not _overlaps(claim.cue, blocked):
         return claim.cue
@@ -84,28 +88,64 @@ def _anchor(doc: Document, need: SourceNeed, hit: Hit, blocked: list[tuple[int, 
     return None
 
 
-def shared_words_span(text: str, lo: int, hi: int, wanted: set[str], blocked: Sequence[tuple[int, int]] = (),
-                      max_words: int = MAX_ANCHOR_WORDS) -> tuple[int, int] | None:
-    """The tightest run of words in ``text[lo:hi]`` whose terms are in ``wanted``: each shared word
-    counts one, each other word inside the run costs 0.6, so "marine battery packs" beats a
-    clause that happens to start and end on shared words."""
-    words = [(lo + s, lo + e, term(w) in wanted) for s, e, w in tokens(text[lo:hi])]
+def shared_words_span(text: str, lo: int, hi: int, wanted: Mapping[str, float],
+                      blocked: Sequence[tuple[int, int]] = (), max_words: int = MAX_ANCHOR_WORDS
+                      ) -> tuple[int, int] | None:
+    """The tightest run of words in ``text[lo:hi]`` whose terms are in ``wanted`` (term → weight,
+    rarer terms weigh more): each shared word counts its weight, each other word inside the run
+    costs 0.6 of the average weight, so "marine battery packs" beats a clause that happens to
+    start and end on shared words."""
+    if not wanted:
+        return None
+    gap_cost = 0.6 * sum(wanted.values()) / len(wanted)
+    words = [(lo + s, lo + e, wanted.get(term(w), 0.0)) for s, e, w in tokens(text[lo:hi])]
     best: tuple[int, int] | None = None
     best_value = 0.0
-    for i, (s, _, starts_on_hit) in enumerate(words):
-        if not starts_on_hit:
+    for i, (s, _, first_weight) in enumerate(words):
+        if not first_weight:
             continue
-        hits = gaps = 0
+        value = 0.0
         for j in range(i, min(len(words), i + max_words)):
-            if not words[j][2]:
-                gaps += 1
+            weight = words[j][2]
+            if not weight:
+                value -= gap_cost
                 continue
-            hits += 1
-            value = hits - 0.6 * gaps
+            value += weight
             span = (s, words[j][1])
             if value > best_value and not _overlaps(span, blocked):
                 best, best_value = span, value
     return best
+
+
+def widen(text: str, span: tuple[int, int], lo: int, hi: int, blocked: Sequence[tuple[int, int]],
+           max_words: int = 3) -> tuple[int, int]:
+    """A lone shared word grows into the phrase around it ("Battery" → "Battery makers"): neighbouring
+    content words are taken up to ``max_words``, stopping at a stopword or punctuation. A run of
+    two or more shared words is a phrase already and stays as it is."""
+    words = list(tokens(text[lo:hi]))
+    inside = [i for i, (s, e, _) in enumerate(words) if span[0] <= lo + s and lo + e <= span[1]]
+    if len(inside) != 1:
+        return span
+    first, last = inside[0], inside[-1]
+
+    def joinable(i: int, j: int) -> bool:
+        gap = text[lo + words[i][1]:lo + words[j][0]]
+        return gap.strip() == "" and "\n" not in gap
+
+    while last - first + 1 < max_words:
+        grown = False
+        if last + 1 < len(words) and joinable(last, last + 1) and words[last + 1][2].casefold().replace("’", "'") not in _NOT_PHRASE \
+                and not words[last + 1][2].isdigit():
+            last += 1
+            grown = True
+        if last - first + 1 < max_words and first > 0 and joinable(first - 1, first) \
+                and words[first - 1][2].casefold().replace("’", "'") not in _NOT_PHRASE and not words[first - 1][2].isdigit():
+            first -= 1
+            grown = True
+        if not grown:
+            break
+    wide = (lo + words[first][0], lo + words[last][1])
+    return span if _overlaps(wide, blocked) else wide
 
 
 def _overlaps(span: tuple[int, int], others: Sequence[tuple[int, int]]) -> bool:
@@ -146,7 +186,7 @@ class ExternalSuggester:
             if not hits:
                 continue
             best = hits[0]
-            span = _anchor(doc, need, best, taken)
+            span = _anchor(doc, need, best, taken, self.index)
             if span is None:
                 continue
             start, end = doc.source_span(*span)

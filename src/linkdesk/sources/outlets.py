@@ -111,7 +111,9 @@ class OutletTable:
         for outlet in self.entries.values():
             out.setdefault(outlet.name.lower(), outlet)
             out.setdefault(outlet.name.lower().removeprefix("the "), outlet)
-            out.setdefault(outlet.domain.split(".")[0], outlet)
+            label = _brand_label(outlet.domain)
+            if label:
+                out.setdefault(label, outlet)
         return out
 
 
@@ -125,6 +127,16 @@ class OutletTable:
             if outlet.name.isupper() and len(outlet.name) >= 2:
                 out.setdefault(outlet.name, outlet)
         return out
+
+
+# Labels that are part of a domain's suffix or a generic subdomain, never an outlet's brand.
+_GENERIC_LABELS = frozenset(["com", "co", "org", "net", "gov", "edu", "ac", "int", "news", "www", "uk", "au", "nz", "in", "ca", "de", "fr", "it", "jp", "kr", "cn", "ru", "ir", "tr", "sa", "ae", "sy", "ng", "kp", "cu", "by", "ie", "za", "br", "mx", "es", "nl", "be", "ch", "at", "se", "no", "dk", "fi", "pl", "pt", "gr", "il", "eg", "ma", "ke", "tv", "go", "info", "biz", "io"])
+
+
+def _brand_label(domain: str) -> str | None:
+    """The label of a domain that names the outlet: "sky" for news.sky.com, "bbc" for bbc.co.uk."""
+    labels = [label for label in domain.split(".") if label not in _GENERIC_LABELS]
+    return labels[-1] if labels else None
 
 
 def _fields(o: Outlet) -> dict[str, Any]:

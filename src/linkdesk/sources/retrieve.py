@@ -40,7 +40,7 @@ POOL = 200
 def date_prior(age_days: np.ndarray) -> np.ndarray:
     """Weight by how long before the draft an item was published (negative: after it)."""
     near = 1.0 / (1.0 + np.abs(age_days) / RECENCY_DAYS)
-    return np.where(np.isnan(age_days), UNDATED_PRIOR, np.where(age_days < -FUTURE_SLACK_DAYS, 0.05, near))
+    return np.where(np.isnan(age_days), UNDATED_PRIOR, np.where(age_days < -FUTURE_SLACK_DAYS, 0.05 * near, near))
 
 
 def tier_prior(tier: float) -> float:
@@ -125,12 +125,18 @@ class SourceIndex:
         self.title_terms = title_terms
         self.title_mass = np.array([float(self.idf[ts].sum()) if ts else 1.0 for ts in title_terms])
 
+    def term_weights(self, text: str) -> dict[str, float]:
+        """The content terms of ``text`` with their IDF in the catalog (rarer weighs more)."""
+        top = float(self.idf.max()) if len(self.idf) else 1.0
+        return {t: float(self.idf[self.vocab[t]]) if t in self.vocab else top for t in content_terms(text)}
+
     def __len__(self) -> int:
         return len(self.items)
 
     def search(self, query: str, published: str | None = None, k: int = 3,
-               exclude: Sequence[str] = ()) -> list[Hit]:
-        """The ``k`` best items for ``query`` as of ``published`` (today when absent)."""
+               exclude: Sequence[str] = (), time_weight: float = 1 - PRIOR_FLOOR) -> list[Hit]:
+        """The ``k`` best items for ``query`` as of ``published`` (today when absent). ``time_weight``
+        is how much closeness in time counts against relevance (0: not at all, 1: entirely)."""
         if not self.items:
             return []
         counts = Counter(self.vocab[t] for t in content_terms(query) if t in self.vocab)
@@ -150,7 +156,7 @@ class SourceIndex:
         today = day_number(published) if published else float(date.today().toordinal() - 719163)
         age = today - self.days[pool]
         prior = date_prior(age)
-        combined = np.sqrt(relevance * coverage) * (PRIOR_FLOOR + (1 - PRIOR_FLOOR) * prior) * self.tiers[pool]
+        combined = np.sqrt(relevance * coverage) * ((1 - time_weight) + time_weight * prior) * self.tiers[pool]
         skip = set(exclude)
         hits: list[Hit] = []
         for j in np.argsort(-combined, kind="stable"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,7 +24,7 @@ from ..sources.catalog import add_sources
 from ..sources.external import ExternalSuggester
 from ..sources.outlets import OutletTable
 from ..store.base import Store
-from ..text.normalize import url_key
+from ..text.normalize import url_host, url_key
 from .candidates import AnchorView, Candidate, generate
 from .features import featurize, reasons_for
 from .policy import Policy, Scored, select
@@ -116,13 +117,18 @@ def rank_draft(draft: Draft, index: LinkIndex, ranker: Ranker, view: AnchorView)
 
 
 def choose(ranked: Ranked, index: LinkIndex, policy: Policy, threshold: float,
-           blocked: list[tuple[int, int]] | None = None, taken: set[str] | None = None) -> list[Suggestion]:
+           blocked: list[tuple[int, int]] | None = None, taken: set[str] | None = None,
+           reserved: int = 0, uncounted: Sequence[tuple[int, int]] = ()) -> list[Suggestion]:
     """The editorial policy's picks as suggestions, in document order, offsets into the source.
     ``blocked`` plain-text spans and ``taken`` target URLs (keys) are already spoken for."""
     doc = ranked.draft.doc
     existing = {url_key(link.href) for link in doc.links} | (taken or set())
+    if policy.respect_existing_links:
+        # the draft's own internal links count against the cap; its citations of outside sources do not
+        reserved += sum(1 for link in doc.links if url_host(link.href) in index.site_hosts
+                        or not url_host(link.href))
     out = []
-    for i in select(doc, ranked.items, policy, threshold, existing, blocked):
+    for i in select(doc, ranked.items, policy, threshold, existing, blocked, reserved, uncounted):
         c = ranked.cands[i]
         start, end = doc.source_span(c.start, c.end)
         out.append(Suggestion(
@@ -167,10 +173,11 @@ class Suggester:
         return out
 
     def internal(self, draft: Draft, threshold: float | None = None, max_links: int | None = None,
-                 blocked: list[tuple[int, int]] | None = None, taken: set[str] | None = None) -> list[Suggestion]:
+                 blocked: list[tuple[int, int]] | None = None, taken: set[str] | None = None,
+                 reserved: int = 0, uncounted: Sequence[tuple[int, int]] = ()) -> list[Suggestion]:
         policy = Policy.from_config(self.config, max_links=max_links)
         return choose(rank_draft(draft, self.index, self.ranker, self.view), self.index, policy, self.threshold(threshold),
-                      blocked, taken)
+                      blocked, taken, reserved, uncounted)
 
     def notes(self, draft: Draft) -> list[Placeholder]:
         """The draft's leftover notes, link notes resolved (or turned into content gaps)."""
@@ -203,13 +210,15 @@ class Suggester:
         resolved = [n.resolved for n in notes if n.resolved is not None]
         blocked = [(n.text_start, n.text_end) for n in notes] + [doc.text_span(s.start, s.end) for s in resolved]
         taken = {url_key(s.target_url) for s in resolved}
-        internal = self.internal(draft, threshold, max_links, blocked, taken)
+        note_spans = [(n.text_start, n.text_end) for n in notes]
+        internal = self.internal(draft, threshold, max_links, blocked, taken, len(resolved), note_spans)
         external: list[Suggestion] = []
         if self.sources is not None:
             blocked += [doc.text_span(s.start, s.end) for s in internal]
             external = self.sources.suggest(doc, draft.title, draft.published, blocked=blocked,
                                             exclude={s.target_url for s in resolved},
-                                            skip=[(n.text_start, n.text_end) for n in notes])
+                                            skip=note_spans,
+                                            max_links=int(self.config["sources"]["max_links"]))
         result.placeholders = notes
         result.suggestions = sorted(resolved + internal + external, key=lambda s: s.start)
         result.findings = lint(doc, self.config, self.outlets, notes, result.suggestions,

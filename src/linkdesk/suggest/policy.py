@@ -6,6 +6,7 @@ All rules come from the ``[policy]`` config table and can be overridden per call
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -24,6 +25,21 @@ class Policy:
     forbidden_zones: tuple[str, ...] = ("heading", "quote", "code", "byline", "link", "placeholder")
     min_gap_chars: int = 2
     respect_existing_links: bool = True
+
+    def cap(self, doc: Document, uncounted: Sequence[tuple[int, int]] = ()) -> float:
+        """How many links the draft may carry in all: per 100 words (not counting the ``uncounted``
+        spans, editorial notes that will go), and the absolute cap."""
+        cap = math.inf
+        if self.max_links_per_100_words > 0:
+            words = len(doc.text.split()) - sum(len(doc.text[s:e].split()) for s, e in uncounted)
+            cap = max(1, math.floor(self.max_links_per_100_words * words / 100 + 0.5))
+        if self.max_links > 0:
+            cap = min(cap, self.max_links)
+        return cap
+
+    def room(self, doc: Document, reserved: int = 0, uncounted: Sequence[tuple[int, int]] = ()) -> float:
+        """How many more links may be suggested when ``reserved`` are spoken for already."""
+        return max(0.0, self.cap(doc, uncounted) - reserved)
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any], **overrides: Any) -> Policy:
@@ -50,9 +66,10 @@ class Scored:
 
 
 def select(doc: Document, items: list[Scored], policy: Policy, threshold: float,
-           existing_targets: set[str] | None = None, extra_blocked: list[tuple[int, int]] | None = None
-           ) -> list[int]:
-    """Indices of ``items`` to suggest, in document order."""
+           existing_targets: set[str] | None = None, extra_blocked: list[tuple[int, int]] | None = None,
+           reserved: int = 0, uncounted: Sequence[tuple[int, int]] = ()) -> list[int]:
+    """Indices of ``items`` to suggest, in document order. ``reserved`` links are already spoken
+    for (the draft's own internal links, resolved notes) and count against the caps."""
     blocked = [(z.start, z.end) for z in doc.zones if z.kind in policy.forbidden_zones]
     blocked += extra_blocked or []
     existing = (existing_targets or set()) if policy.respect_existing_links else set()
@@ -71,12 +88,7 @@ def select(doc: Document, items: list[Scored], policy: Policy, threshold: float,
             first.setdefault((items[i].target, items[i].anchor.casefold()), i)
         keep = set(first.values())
         eligible = [i for i in eligible if i in keep]
-    words = len(doc.text.split())
-    cap = math.inf
-    if policy.max_links_per_100_words > 0:
-        cap = max(1, math.floor(policy.max_links_per_100_words * words / 100 + 0.5))
-    if policy.max_links > 0:
-        cap = min(cap, policy.max_links)
+    cap = policy.room(doc, reserved, uncounted)
     chosen: list[int] = []
     taken: list[tuple[int, int]] = list(link_spans)
     targets: set[str] = set()

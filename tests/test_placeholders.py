@@ -1,0 +1,303 @@
+"""Leftover editorial notes: finding every pattern, resolving link notes, removing them, and lint."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from linkdesk.cli import run
+from linkdesk.config import load_config
+from linkdesk.demo import demo_paths
+from linkdesk.drafts import draft_from_text, read_drafts
+from linkdesk.lint import lint
+from linkdesk.model import Placeholder, Rejection
+from linkdesk.placeholders import find_notes, locate_anchor, patterns_from_config
+from linkdesk.render import apply_suggestions
+from linkdesk.store import open_store
+from linkdesk.suggest.pipeline import Suggester
+from linkdesk.text.parse import parse
+
+from .conftest import FIXTURES, SHARED_BENCH
+
+
+@pytest.fixture(scope="module")
+def suggester(demo_db: str) -> Suggester:
+    s = open_store(demo_db, create=False)
+    try:
+        return Suggester(s, load_config())
+    finally:
+        s.close()
+
+
+NOTE_CASES = [
+    # (text, pattern, kind, anchor, outlets)
+    ('The tunnel reopened. (Internal Link Suggestion: Link "harbor tunnel" to your earlier article about the '
+     'tunnel closure.)', "link_note", "internal", "harbor tunnel", []),
+    ("The tunnel reopened. (internal link suggestion: link “harbor tunnel” to your previous coverage of the "
+     "closure.)", "link_note", "internal", "harbor tunnel", []),
+    ("The tunnel reopened. [Internal link: Link ‘harbor tunnel’ to our explainer on tunnel repairs]",
+     "link_note", "internal", "harbor tunnel", []),
+    ("Fares rose. (Link suggestion - link 'fare rise' to your story on the 2024 fare vote.)",
+     "link_note", "internal", "fare rise", []),
+    ('Talks stalled. (External Link Suggestion: Link to a reputable news source such as the Associated Press or '
+     "Deutsche Welle that covered the Baltic port talks.)", "link_note", "external", None, ["Associated Press"]),
+    ("Talks stalled. (External link: cite AP or AFP coverage of the port talks.)",
+     "link_note", "external", None, ["Associated Press", "Agence France-Presse"]),
+    ('Costs doubled. (Outbound link suggestion: "cost overruns" to a Reuters report.)',
+     "link_note", "external", "cost overruns", ["Reuters"]),
+    ('The Harbor Transit Authority (HTA) met. (Internal Link Suggestion: Link "Harbor Transit Authority (HTA)" to '
+     "your planned explainer on HTA finances.)", "link_note", "internal", "Harbor Transit Authority (HTA)", []),
+    ("The council voted [link to the 2023 budget story] on Monday.", "link_request", "internal", None, []),
+    ("The council voted [INSERT LINK] on Monday.", "insert_link", "other", None, []),
+    ("The council voted [add external link] on Monday.", "insert_link", "external", None, []),
+    ("The council voted.\n\n<!-- link: the council budget vote story -->\n\nMore text.", "html_link_comment",
+     "internal", None, []),
+    ("Ridership doubled [citation needed].", "citation_needed", "external", None, []),
+    ("The dock reopened. (Image suggestion: a ferry at the Eastbank dock at dawn.)", "image_note", "other", None, []),
+    ("Intro.\n\nMeta description: The harbor's second electric ferry is late.\n\nBody.", "seo_line", "other", None, []),
+    ("Intro.\n\n**Focus keyword:** electric ferry\n\nBody.", "seo_line", "other", None, []),
+    ("The crowd numbered TK people.", "tk", "other", None, []),
+    ("The crowd numbered TKTK people.", "tk", "other", None, []),
+    ("The budget grew [TODO: check the figure with finance] last year.", "todo", "other", None, []),
+]
+
+
+@pytest.mark.parametrize("text,pattern,kind,anchor,outlets", NOTE_CASES)
+def test_every_note_pattern(text: str, pattern: str, kind: str, anchor: str | None, outlets: list[str]) -> None:
+    doc = parse(text, "markdown")
+    notes = find_notes(doc)
+    assert [n.pattern for n in notes] == [pattern]
+    note = notes[0]
+    assert (note.kind, note.anchor, note.outlets) == (kind, anchor, outlets)
+    assert text[note.start:note.end] == note.text
+    if pattern == "seo_line":
+        assert note.text.endswith("\n") and note.text.lstrip("*").lower().startswith(("meta", "focus"))
+
+
+@pytest.mark.parametrize("text", [
+    "Shoppers queued outside TK Maxx on Friday.",
+    "The route uses Link Road and the old bridge (see map below).",
+    "He said the plan needs a link to the rail line, [1] according to planners.",
+    "Use `#[link(name = \"m\")]` to link the library.",
+    "Read the council minutes (PDF) and the budget [draft].",
+    "The image (left) shows the dock.",
+    "Her description: calm, methodical and fair.",
+])
+def test_ordinary_prose_is_not_a_note(text: str) -> None:
+    assert find_notes(parse(text, "markdown")) == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (SHARED_BENCH / "data").exists(), reason="../shared/bench not present")
+def test_backtest_drafts_have_no_notes() -> None:
+    """The shared backtest drafts contain no leftover notes: whatever the patterns find there is a false positive."""
+    found = 0
+    drafts = 0
+    for name in ("digitalgov", "rust"):
+        for d in read_drafts(str(SHARED_BENCH / "data" / name / "drafts.jsonl.gz")):
+            if not isinstance(d, Rejection):
+                drafts += 1
+                found += len(find_notes(d.doc))
+    assert drafts == 565
+    assert found == 0
+
+
+def test_html_draft_notes_map_to_source_offsets() -> None:
+    source = ("<p>The tunnel &amp; bridge reopened. (Internal Link Suggestion: Link &ldquo;tunnel &amp; bridge&rdquo; "
+              "to your earlier story on the repairs.)</p>\n<!-- link: repairs timeline --><p>More.</p>")
+    doc = parse(source, "html")
+    notes = find_notes(doc)
+    assert [n.pattern for n in notes] == ["link_note", "html_link_comment"]
+    assert notes[0].anchor == "tunnel & bridge"
+    assert source[notes[0].start:notes[0].end].startswith("(Internal") and source[notes[0].end - 1] == ")"
+    assert source[notes[1].start:notes[1].end] == "<!-- link: repairs timeline -->"
+
+
+def test_extra_patterns_from_config(tmp_path: Path) -> None:
+    cfg_file = tmp_path / "linkdesk.toml"
+    cfg_file.write_text('[placeholders]\nextra = [{name = "ask", regex = "\\\\(ask @\\\\w+[^)]*\\\\)"}]\n', encoding="utf-8")
+    patterns = patterns_from_config(load_config(str(cfg_file)))
+    notes = find_notes(parse("The fare rose (ask @dana for the figure) today.", "markdown"), patterns=patterns)
+    assert [(n.pattern, n.text) for n in notes] == [("ask", "(ask @dana for the figure)")]
+
+
+@pytest.mark.parametrize("anchor,expected_start", [
+    ("Harbor Tunnel", 33),            # nearest before the note, case-insensitive
+    ("harbor   tunnel", 33),          # whitespace-insensitive
+    ("harbor ‘tunnel’", None),        # quotes are folded, but the words must still be there
+])
+def test_locate_anchor_nearest_the_note(anchor: str, expected_start: int | None) -> None:
+    text = "The harbor tunnel closed. Later, harbor tunnel repairs began. (Link note: x)"
+    doc = parse(text, "text")
+    note = (text.index("(Link"), len(text))
+    found = locate_anchor(doc, anchor, note)
+    assert (found[0] if found else None) == expected_start
+
+
+def test_locate_anchor_folds_curly_quotes() -> None:
+    text = "Officials called it the “people’s ferry” on Monday. (Internal link: “people's ferry”)"
+    doc = parse(text, "text")
+    found = locate_anchor(doc, "people's ferry", (text.index("(Internal"), len(text)))
+    assert found is not None and text[found[0]:found[1]] == "people’s ferry"
+
+
+# ---------------------------------------------------------------------------- resolution
+
+def test_demo_notes_resolve(suggester: Suggester) -> None:
+    _, draft_path = demo_paths()
+    draft = next(iter(read_drafts(draft_path)))
+    assert not isinstance(draft, Rejection)
+    result = suggester.run(draft)
+    internal, external = result.placeholders
+    assert internal.kind == "internal" and internal.resolved is not None
+    assert internal.resolved.target_url == "https://harborledger.example/2025/04/electric-ferry-launch/"
+    assert internal.resolved.anchor == "first electric ferry"
+    assert draft.doc.source[internal.resolved.start:internal.resolved.end] == "first electric ferry"
+    assert internal.resolved.start < internal.start  # the occurrence before the note, not the one inside it
+    assert external.kind == "external" and external.resolved is not None
+    assert external.resolved.outlet in ("Reuters", "Associated Press")
+    assert external.to_json()["resolved"]["kind"] == "external"
+    assert set(external.to_json()) == {"start", "end", "text", "kind", "anchor", "resolved", "gap"}
+    # a resolved note's link is one of the draft's suggestions, and no other suggestion targets it
+    urls = [s.target_url for s in result.suggestions]
+    assert urls.count(internal.resolved.target_url) == 1 and urls.count(external.resolved.target_url) == 1
+
+
+def test_note_with_no_matching_article_becomes_a_content_gap(suggester: Suggester) -> None:
+    text = ("The city signed a water-sharing compact with Lakeside County on Monday. (Internal Link Suggestion: "
+            "Link \"water-sharing compact\" to your previous or planned article explaining the Lakeside County "
+            "water-sharing compact.)")
+    result = suggester.run(draft_from_text(text, "markdown", "gap.md"))
+    (note,) = result.placeholders
+    assert note.resolved is None
+    assert note.gap is not None
+    assert "water-sharing compact" in note.gap["working_title"].lower()
+    assert note.gap["phrases"][0] == "water-sharing compact"
+    assert "Lakeside County" in note.gap["phrases"]
+    assert any(f.rule == "leftover-note" and "content gap" in f.message for f in result.findings)
+
+
+def test_external_note_honours_the_named_outlet(suggester: Suggester) -> None:
+    text = ("---\npublished: 2025-11-20\n---\n\nBattery makers cannot supply marine packs fast enough. "
+            "(External Link Suggestion: Link to a reputable source such as the BBC that covered the marine battery "
+            "bottleneck.)")
+    result = suggester.run(draft_from_text(text, "markdown", "bbc.md"))
+    (note,) = result.placeholders
+    assert note.outlets == ["BBC News"]
+    assert note.resolved is not None and note.resolved.outlet == "BBC News"
+    assert any("an outlet the note names" in r for r in note.resolved.reasons)
+
+
+def test_external_note_never_resolves_to_a_blocked_outlet(suggester: Suggester) -> None:
+    text = ("---\npublished: 2025-11-20\n---\n\nSome call the battery shortage a hoax. (External link suggestion: "
+            "link to InfoWars coverage of the marine battery shortage hoax.)")
+    result = suggester.run(draft_from_text(text, "markdown", "blocked.md"))
+    (note,) = result.placeholders
+    assert note.resolved is None or "infowars" not in note.resolved.target_url
+
+
+# ---------------------------------------------------------------------------- apply
+
+def test_golden_apply_on_the_demo_draft(demo_db: str, tmp_path: Path, capsys) -> None:
+    _, draft_path = demo_paths()
+    out = tmp_path / "linked.md"
+    assert run(["apply", draft_path, "--db", demo_db, "--out", str(out)]) == 0
+    assert "2 resolved note(s) removed" in capsys.readouterr().out
+    produced = out.read_text(encoding="utf-8")
+    assert produced == (FIXTURES / "demo_draft.applied.md").read_text(encoding="utf-8")
+    assert find_notes(parse(produced, "markdown")) == []
+
+
+def test_offsets_stay_exact_when_notes_are_removed(suggester: Suggester) -> None:
+    _, draft_path = demo_paths()
+    draft = next(iter(read_drafts(draft_path)))
+    assert not isinstance(draft, Rejection)
+    result = suggester.run(draft)
+    source = draft.doc.source
+    resolved = [p for p in result.placeholders if p.resolved is not None]
+    out = apply_suggestions(source, "markdown", result.suggestions, remove=resolved)
+    # strip the inserted link markup: what is left is the source minus the notes and one space each
+    plain = re.sub(r"\[([^\]]+)\]\((https?://[^)]+)\)", r"\1", out)
+    expected = source
+    for note in sorted(resolved, key=lambda p: -p.start):
+        expected = expected[:note.start - 1] + expected[note.end:]
+    assert plain == expected
+    # every anchor sits where its offsets say, in the original source
+    for s in result.suggestions:
+        assert source[s.start:s.end] == s.anchor
+
+
+def test_unresolved_notes_stay_and_are_reported(demo_db: str, tmp_path: Path, capsys) -> None:
+    draft = tmp_path / "d.md"
+    draft.write_text("The ferry crowd numbered TK people on Monday.\n", encoding="utf-8")
+    out = tmp_path / "o.md"
+    assert run(["apply", str(draft), "--db", demo_db, "--out", str(out)]) == 0
+    assert "TK people" in out.read_text(encoding="utf-8")
+    assert "unresolved other note" in capsys.readouterr().err
+
+
+def test_remove_note_takes_one_space() -> None:
+    source = "Ends here. (Image suggestion: dock.) Next sentence."
+    start = source.index("(")
+    end = source.index(")") + 1
+    note = Placeholder(start, end, source[start:end], "other")
+    assert apply_suggestions(source, "markdown", [], remove=[note]) == "Ends here. Next sentence."
+
+
+# ---------------------------------------------------------------------------- lint
+
+LINT_CASES = [
+    ("See [click here](https://harborledger.example/2022/02/ferry-fare-freeze/) for more.", "vague-anchor", "warning"),
+    ("See [](https://www.reuters.com/x/) for more.", "empty-anchor", "error"),
+    ("# Fares [frozen](https://harborledger.example/2022/02/ferry-fare-freeze/)\n\nText.", "link-in-heading", "warning"),
+    ("[Fares](https://harborledger.example/2022/02/ferry-fare-freeze/) and "
+     "[fares again](https://harborledger.example/2022/02/ferry-fare-freeze/).", "duplicate-link", "warning"),
+    ("[Fares](https://harborledger.example/2022/02/ferry-fare-freeze/), "
+     "[ridership](https://harborledger.example/2025/06/ferry-ridership-record/) rose.", "adjacent-links", "warning"),
+    ("See [the old page](https://harborledger.example/2019/01/no-such-article/).", "internal-link-not-found", "warning"),
+    ("As [reported](https://www.infowars.com/posts/x) last week.", "blocked-domain", "error"),
+    ("As [reported](https://www.dailymail.co.uk/news/x) last week.", "low-trust-source", "warning"),
+    ("As [reported](https://www.cgtn.com/news/x) last week.", "state-affiliated-source", "info"),
+    ("According to officials, the ferry was late twice last week.", "unsourced-attribution", "warning"),
+    ("The mayor allegedly steered the contract, [Reuters reported](https://www.reuters.com/x/).",
+     "single-source-contested", "warning"),
+    ("Word " * 60 + " ".join(f"[l{i}](https://www.reuters.com/{i}/)" for i in range(9)), "over-linking", "warning"),
+]
+
+
+@pytest.mark.parametrize("text,rule,severity", LINT_CASES)
+def test_lint_rules(suggester: Suggester, text: str, rule: str, severity: str) -> None:
+    doc = parse(text, "markdown")
+    findings = lint(doc, load_config(), suggester.outlets, find_notes(doc),
+                    archive_urls=suggester.index.url_index, site_hosts=suggester.index.site_hosts)
+    hits = [f for f in findings if f.rule == rule]
+    assert hits and hits[0].severity == severity
+    if hits[0].start is not None:
+        assert 0 <= hits[0].start < hits[0].end <= len(text)
+
+
+def test_clean_draft_lints_clean(suggester: Suggester) -> None:
+    text = ("The [ferry fares](https://harborledger.example/2022/02/ferry-fare-freeze/) stay frozen this year, "
+            "the board said on Monday.")
+    doc = parse(text, "markdown")
+    assert lint(doc, load_config(), suggester.outlets, find_notes(doc), archive_urls=suggester.index.url_index,
+                site_hosts=suggester.index.site_hosts) == []
+
+
+def test_cli_lint_exit_status_and_json(demo_db: str, tmp_path: Path, capsys) -> None:
+    _, draft_path = demo_paths()
+    assert run(["lint", draft_path, "--db", demo_db]) == 1
+    out = capsys.readouterr().out
+    assert out.count("[leftover-note]") == 2 and "13:" in out
+    warn_only = tmp_path / "w.md"
+    warn_only.write_text("See [click here](https://harborledger.example/2022/02/ferry-fare-freeze/).\n", encoding="utf-8")
+    assert run(["lint", str(warn_only), "--db", demo_db]) == 0
+    assert run(["lint", str(warn_only), "--db", demo_db, "--fail-on", "warning", "--json"]) == 1
+    data = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert [f["rule"] for f in data["findings"] if f["severity"] != "info"] == ["vague-anchor"]
+    # without an archive: the draft-only checks still run
+    assert run(["lint", draft_path, "--db", str(tmp_path / "missing.db")]) == 2
+    capsys.readouterr()

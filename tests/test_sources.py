@@ -1,0 +1,290 @@
+"""The source catalog, the outlet policy, retrieval and external suggestions."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from linkdesk.cli import run
+from linkdesk.config import load_config
+from linkdesk.errors import ConfigError
+from linkdesk.model import SourceItem
+from linkdesk.sources.attribution import find_claims, sentences
+from linkdesk.sources.catalog import add_sources, title_from_url
+from linkdesk.sources.external import ExternalSuggester
+from linkdesk.sources.outlets import OutletTable
+from linkdesk.sources.retrieve import SourceIndex
+from linkdesk.store import SQLiteStore
+from linkdesk.text.parse import parse
+
+
+def _write_jsonl(path: Path, records: list[object]) -> str:
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    return str(path)
+
+
+# ---------------------------------------------------------------------------- outlet policy
+
+@pytest.mark.parametrize("where,name,kind,tier,label", [
+    ("reuters.com", "Reuters", "wire", 1, None),
+    ("https://www.reuters.com/world/some-story-2025-01-01/", "Reuters", "wire", 1, None),
+    ("edition.cnn.com", "CNN", "national", 2, None),
+    ("news.sky.com", "Sky News", "national", 2, None),
+    ("www.cgtn.com", "CGTN", "state-affiliated", 3, "state-affiliated media (China)"),
+    ("https://www.rt.com/news/123-x/", "RT", "state-affiliated", 3, "state-affiliated media (Russia)"),
+    ("infowars.com", "InfoWars", "blocked", 3, "blocked"),
+    ("dailymail.co.uk", "Daily Mail", "national", 3, "low trust"),
+    ("unknown-gazette.example", "unknown-gazette.example", None, 2.5, None),
+])
+def test_outlet_lookup(where: str, name: str, kind: str | None, tier: float, label: str | None) -> None:
+    table = OutletTable.packaged()
+    outlet = table.lookup(where) if "://" in where else table.lookup_domain(where)
+    assert (outlet.name, outlet.kind, outlet.tier, outlet.label) == (name, kind, tier, label)
+
+
+def test_outlet_overrides_from_config(tmp_path: Path) -> None:
+    cfg_file = tmp_path / "linkdesk.toml"
+    cfg_file.write_text(
+        '[sources]\nprefer = ["harbor-wire.example"]\nblock = ["cnn.com"]\nallow = ["theonion.com"]\n'
+        '[sources.relabel."dw.com"]\nname = "Deutsche Welle"\ntier = 2\n', encoding="utf-8")
+    table = OutletTable.from_config(load_config(str(cfg_file)))
+    assert table.lookup_domain("harbor-wire.example").tier == 1
+    assert table.lookup_domain("edition.cnn.com").blocked
+    assert not table.lookup_domain("theonion.com").blocked
+    relabelled = table.lookup_domain("dw.com")
+    assert (relabelled.name, relabelled.kind, relabelled.tier) == ("Deutsche Welle", "national", 2)
+
+
+@pytest.mark.parametrize("relabel,message", [
+    ('kind = "tabloid"', "kind 'tabloid'"),
+    ("tier = 7", "tier must be"),
+    ('colour = "red"', "unknown field"),
+])
+def test_bad_outlet_overrides_are_named(tmp_path: Path, relabel: str, message: str) -> None:
+    cfg_file = tmp_path / "linkdesk.toml"
+    cfg_file.write_text(f'[sources.relabel."example.com"]\n{relabel}\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=message) as err:
+        OutletTable.from_config(load_config(str(cfg_file)))
+    assert "sources.relabel.example.com" in str(err.value)
+
+
+# ---------------------------------------------------------------------------- catalog
+
+@pytest.mark.parametrize("url,title", [
+    ("https://www.reuters.com/world/europe/ferry-strike-ends-after-talks-2025-03-02/", "ferry strike ends after talks 2025 03 02"),
+    ("https://example.com/news/2025/03/harbor-bridge-reopens.html", "harbor bridge reopens"),
+    ("https://example.com/story/12345678", ""),
+    ("https://example.com/", ""),
+])
+def test_title_from_url(url: str, title: str) -> None:
+    assert title_from_url(url) == title
+
+
+def test_jsonl_catalog_reports_bad_lines_and_keeps_the_rest(store: SQLiteStore, tmp_path: Path, config: dict) -> None:
+    path = _write_jsonl(tmp_path / "items.jsonl", [
+        {"url": "https://www.reuters.com/a/ferry-strike-ends-2025-03-02/", "published": "2025-03-02",
+         "title": "Ferry strike ends", "summary": "Workers return."},
+        '{"url": "https://apnews.com/article/x", "title": ',                              # line 2: truncated
+        {"title": "no url"},                                                             # line 3
+        {"url": "ftp://files.example/a", "title": "not http"},                           # line 4
+        {"url": "https://apnews.com/article/bridge-reopens-9a", "published": "next week"},  # line 5: bad date
+        {"url": "https://apnews.com/article/bridge-reopens-after-repairs-9a"},           # no title, no date: kept
+        {"url": "https://www.reuters.com/a/ferry-strike-ends-2025-03-02/", "title": "Ferry strike ends"},  # duplicate
+    ])
+    report = add_sources(store, [path], config)
+    assert report.added == 2
+    assert sorted(r.where for r in report.rejected) == [f"{path}:{n}" for n in (2, 3, 4, 5)]
+    assert any("duplicate" in k for k in report.skipped)
+    items = {i.url: i for i in store.iter_sources()}
+    kept = items["https://apnews.com/article/bridge-reopens-after-repairs-9a"]
+    assert (kept.title, kept.outlet, kept.published) == ("bridge reopens after repairs 9a", "Associated Press", None)
+    assert items["https://www.reuters.com/a/ferry-strike-ends-2025-03-02/"].outlet == "Reuters"
+    again = add_sources(store, [path], config)
+    assert (again.added, again.updated) == (0, 0)
+    assert store.count_sources() == 2
+
+
+def test_gzipped_and_truncated_gzip_catalog(store: SQLiteStore, tmp_path: Path, config: dict) -> None:
+    lines = "".join(json.dumps({"url": f"https://apnews.com/article/story-number-{i}", "title": f"Story {i}"}) + "\n"
+                    for i in range(200))
+    blob = gzip.compress(lines.encode())
+    (tmp_path / "ok.jsonl.gz").write_bytes(blob)
+    (tmp_path / "cut.jsonl.gz").write_bytes(blob[: len(blob) // 2])
+    report = add_sources(store, [str(tmp_path / "ok.jsonl.gz"), str(tmp_path / "cut.jsonl.gz")], config)
+    assert report.added == 200
+    assert [r.where for r in report.rejected] == [str(tmp_path / "cut.jsonl.gz")]
+    assert "ends early" in report.rejected[0].reason
+
+
+def test_feeds_truncated_wrong_encoding_and_undated(store: SQLiteStore, tmp_path: Path, fixtures: Path,
+                                                     config: dict) -> None:
+    full = (fixtures / "feed.rss").read_bytes()
+    (tmp_path / "cut.rss").write_bytes(full[: full.rfind(b"<item>") + 40])
+    latin = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+             '<item><title>Caf\xe9 owners protest harbor fees</title><link>https://www.theguardian.com/cafe-fees</link>'
+             '</item></channel></rss>').encode("latin-1")
+    (tmp_path / "latin.rss").write_bytes(latin)
+    report = add_sources(store, [str(fixtures / "feed.rss"), str(tmp_path / "cut.rss"), str(tmp_path / "latin.rss")],
+                         config)
+    assert report.added >= 2
+    assert any("cut.rss" in w for w in report.warnings) or any("cut.rss" in r.where for r in report.rejected)
+    titles = [i.title for i in store.iter_sources()]
+    assert any(t.startswith("Caf") and "harbor fees" in t for t in titles)
+    assert any("without a date" in k for k in report.skipped)
+    assert all(i.origin == "feed" for i in store.iter_sources())
+
+
+def test_feed_polling_honours_etag_and_last_modified(store: SQLiteStore, http_server, fixtures: Path,
+                                                      config: dict) -> None:
+    base, routes, hits = http_server
+    body = (fixtures / "feed.rss").read_bytes()
+    seen_headers: list[dict[str, str]] = []
+
+    def feed(handler):  # type: ignore[no-untyped-def]
+        seen_headers.append({k.lower(): v for k, v in handler.headers.items()})
+        if handler.headers.get("If-None-Match") == '"v1"':
+            return 304, {"ETag": '"v1"'}, b""
+        return 200, {"Content-Type": "application/rss+xml", "ETag": '"v1"',
+                     "Last-Modified": "Wed, 19 Nov 2025 10:00:00 GMT"}, body
+
+    routes["/feed.xml"] = (200, {}, feed)
+    first = add_sources(store, [f"{base}/feed.xml"], config)
+    assert first.added == 2  # the fixture feed has one entry without a title, rejected
+    second = add_sources(store, [f"{base}/feed.xml"], config)
+    assert second.added == 0 and any("not modified" in k for k in second.skipped)
+    assert seen_headers[1]["if-none-match"] == '"v1"'
+    assert seen_headers[1]["if-modified-since"] == "Wed, 19 Nov 2025 10:00:00 GMT"
+    state = store.feed_state(f"{base}/feed.xml")
+    assert state is not None and state["status"] == "not modified"
+
+
+def test_feed_redirect_loop_and_timeout_are_reported(store: SQLiteStore, http_server, config: dict) -> None:
+    base, routes, _ = http_server
+    routes["/loop"] = (302, {"Location": "/loop2"}, b"")
+    routes["/loop2"] = (302, {"Location": "/loop"}, b"")
+
+    def slow(handler):  # type: ignore[no-untyped-def]
+        time.sleep(1.5)
+        return 200, {}, b"<rss></rss>"
+
+    routes["/slow"] = (200, {}, slow)
+    config["crawl"]["timeout_seconds"] = 0.5
+    config["crawl"]["retries"] = 0
+    report = add_sources(store, [f"{base}/loop", f"{base}/slow"], config)
+    reasons = {r.where: r.reason for r in report.rejected}
+    assert "redirect" in reasons[f"{base}/loop"]
+    assert "timed out" in reasons[f"{base}/slow"]
+    assert store.count_sources() == 0
+
+
+def test_catalog_from_the_archives_own_citations(demo_db: str) -> None:
+    from linkdesk.store import open_store
+
+    s = open_store(demo_db, create=False)
+    try:
+        cited = [i for i in s.iter_sources() if i.origin == "archive"]
+    finally:
+        s.close()
+    assert len(cited) == 4
+    weather = next(i for i in cited if "weather.gov" in i.url)
+    assert weather.published and "National Weather Service" in weather.context
+
+
+# ---------------------------------------------------------------------------- retrieval
+
+def _index(items: list[SourceItem]) -> SourceIndex:
+    return SourceIndex(items, OutletTable.packaged())
+
+
+def test_time_prior_prefers_coverage_from_the_drafts_days() -> None:
+    items = [
+        SourceItem("https://apnews.com/article/ferry-strike-old", "Harbor ferry workers strike over pay", published="2025-01-10"),
+        SourceItem("https://apnews.com/article/ferry-strike-now", "Harbor ferry workers strike over pay", published="2025-06-01"),
+        SourceItem("https://apnews.com/article/ferry-strike-later", "Harbor ferry workers strike over pay", published="2025-06-20"),
+    ]
+    hits = _index(items).search("Ferry workers went on strike over pay on Sunday.", "2025-06-01", k=3)
+    assert [h.item.url.rsplit("-", 1)[1] for h in hits] == ["now", "old", "later"]
+
+
+def test_trust_breaks_ties_and_blocked_outlets_never_appear() -> None:
+    items = [
+        SourceItem("https://www.cgtn.com/news/port-expansion", "Port expansion approved by regulators", published="2025-06-01"),
+        SourceItem("https://www.reuters.com/port-expansion", "Port expansion approved by regulators", published="2025-06-01"),
+        SourceItem("https://www.infowars.com/port-expansion", "Port expansion approved by regulators", published="2025-06-01"),
+    ]
+    hits = _index(items).search("Regulators approved the port expansion.", "2025-06-01", k=5)
+    assert [h.outlet.name for h in hits] == ["Reuters", "CGTN"]
+    assert hits[1].outlet.label == "state-affiliated media (China)"
+
+
+@pytest.mark.parametrize("sentence,strong,weak,contested", [
+    ("The ministry said 40% of the fleet was idle.", True, False, False),
+    ("According to the coast guard, the ferry ran aground.", True, False, False),
+    ("Prices rose 12% last year.", True, False, False),
+    ("The mayor allegedly approved the contract.", True, False, True),
+    ("The company denied the report.", True, False, True),
+    ("The captain told reporters the crossing was rough.", False, True, False),
+    ("The ferry leaves at noon.", False, False, False),
+])
+def test_attribution(sentence: str, strong: bool, weak: bool, contested: bool) -> None:
+    claims = find_claims(sentence, sentences(sentence))
+    assert any(not c.weak for c in claims) == strong
+    assert any(c.weak for c in claims) == weak
+    assert any(c.contested for c in claims) == contested
+
+
+def test_external_suggestions_carry_outlet_and_label(store: SQLiteStore, tmp_path: Path, config: dict) -> None:
+    path = _write_jsonl(tmp_path / "c.jsonl", [
+        {"url": "https://www.cgtn.com/news/2025-06-01/lithium-exports-rise", "published": "2025-06-01",
+         "title": "Lithium exports rise sharply in May, customs data show"},
+        {"url": "https://www.reuters.com/markets/harbor-fees-2025-06-01/", "published": "2025-06-01",
+         "title": "Harbor fees unchanged for summer season"},
+    ])
+    add_sources(store, [path], config)
+    ext = ExternalSuggester(store, config)
+    doc = parse("Lithium exports rose 30% in May, according to customs data.\n\nThe port was quiet.", "markdown")
+    found = ext.suggest(doc, None, "2025-06-02")
+    assert len(found) == 1
+    s = found[0]
+    assert (s.kind, s.outlet, s.outlet_label) == ("external", "CGTN", "state-affiliated media (China)")
+    assert doc.source[s.start:s.end] == s.anchor and "Lithium exports" in s.anchor
+    assert s.to_json()["outlet_label"] == "state-affiliated media (China)"
+    assert any("according to" in r for r in s.reasons)
+
+
+def test_sentence_already_sourced_gets_no_external_suggestion(store: SQLiteStore, tmp_path: Path, config: dict) -> None:
+    path = _write_jsonl(tmp_path / "c.jsonl", [
+        {"url": "https://www.reuters.com/lithium-exports-2025-06-01/", "published": "2025-06-01",
+         "title": "Lithium exports rise sharply in May"}])
+    add_sources(store, [path], config)
+    ext = ExternalSuggester(store, config)
+    doc = parse("Lithium exports rose 30% in May, [Reuters reported](https://www.reuters.com/other/).", "markdown")
+    assert ext.suggest(doc, None, "2025-06-02") == []
+
+
+# ---------------------------------------------------------------------------- CLI
+
+def test_cli_sources_add_list_stats_outlet(tmp_path: Path, capsys) -> None:
+    db = str(tmp_path / "a.db")
+    path = _write_jsonl(tmp_path / "c.jsonl", [
+        {"url": "https://www.reuters.com/a-2025-06-01/", "published": "2025-06-01", "title": "First"},
+        {"url": "https://apnews.com/article/b", "published": "2025-06-03", "title": "Second"},
+        "{broken",
+    ])
+    assert run(["sources", "add", path, "--db", db]) == 1
+    captured = capsys.readouterr()
+    assert "2 added" in captured.out and f"{path}:3" in captured.err
+    assert run(["sources", "list", "--db", db, "--json"]) == 0
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [i["title"] for i in listed] == ["Second", "First"]
+    assert run(["sources", "list", "--db", db, "--json", "--outlet", "reuters"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 1
+    assert run(["sources", "stats", "--db", db, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["items"] == 2
+    assert run(["sources", "outlet", "cgtn.com", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["label"] == "state-affiliated media (China)"
+    assert run(["sources", "add", "--db", db]) == 2
