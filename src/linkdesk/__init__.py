@@ -1,7 +1,8 @@
 """linkdesk: a link desk for newsroom web desks.
 
-The public API: open an archive, ingest sources into it, index it, and run drafts through
-the suggester; everything the CLI does goes through these calls.
+The public API: open an archive, ingest sources into it, index it, build the source catalog,
+and run drafts through the suggester (notes, internal and external suggestions, lint);
+everything the CLI does goes through these calls.
 """
 
 from .config import load_config
@@ -9,10 +10,14 @@ from .drafts import draft_from_text, read_drafts
 from .errors import LinkdeskError
 from .evaluate import backtest_dir, backtest_store, score_predictions
 from .ingest import ingest
-from .model import Article, Document, Finding, IngestReport, Placeholder, Rejection, Suggestion, Zone
+from .lint import lint
+from .model import Article, Document, Finding, IngestReport, Placeholder, Rejection, SourceItem, Suggestion, Zone
+from .placeholders import find_notes
 from .render import apply_suggestions
+from .sources.catalog import add_sources
+from .sources.outlets import Outlet, OutletTable
 from .store import open_store
-from .suggest.pipeline import Draft, DraftResult, Suggester, index_archive
+from .suggest.pipeline import Draft, DraftResult, Suggester, index_archive, lint_draft
 from .text.parse import parse
 
 __version__ = "0.1.0"
@@ -25,18 +30,25 @@ __all__ = [
     "Finding",
     "IngestReport",
     "LinkdeskError",
+    "Outlet",
+    "OutletTable",
     "Placeholder",
     "Rejection",
+    "SourceItem",
     "Suggester",
     "Suggestion",
     "Zone",
     "__version__",
+    "add_sources",
     "apply_suggestions",
     "backtest_dir",
     "backtest_store",
     "draft_from_text",
+    "find_notes",
     "index_archive",
     "ingest",
+    "lint",
+    "lint_draft",
     "load_config",
     "open_store",
     "parse",

@@ -1,0 +1,123 @@
+"""Suggest at scale: a 100,000-article synthetic archive, 1,000-word drafts.
+
+Usage: python bench/scale.py [--articles N] [--drafts K] [--workdir DIR]
+Ingests and indexes the synthetic archive (bench/synth.py) in fresh processes, then runs the
+suggester over K synthetic 1,000-word drafts (same vocabulary and topics, links stripped) in one
+process and reports per-draft p50/p95 and that process's peak resident memory.
+Targets (issue 3): p50 <= 250 ms per 1,000-word draft, resident memory <= 2 GB.
+With --workdir an existing archive there is reused, so the suggest figures can be re-measured alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+from common import RESULTS, ROOT, record
+from synth import generate, write
+
+SUGGEST = r"""
+import json, resource, statistics, sys, time
+from linkdesk.config import load_config
+from linkdesk.drafts import draft_from_text
+from linkdesk.store import open_store
+from linkdesk.suggest.pipeline import Suggester
+t = time.perf_counter()
+store = open_store(sys.argv[1], create=False)
+suggester = Suggester(store, load_config())
+store.close()
+load = time.perf_counter() - t
+times, found = [], 0
+for line in open(sys.argv[2], encoding="utf-8"):
+    draft = draft_from_text(json.loads(line), "markdown", "d.md")
+    t = time.perf_counter()
+    found += len(suggester.run(draft).suggestions)
+    times.append((time.perf_counter() - t) * 1000)
+times.sort()
+print(json.dumps({"load_seconds": load, "p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * len(times))],
+                  "suggestions": found, "drafts": len(times),
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+INDEX = r"""
+import json, resource, sys, time
+from linkdesk.store import open_store
+from linkdesk.suggest.pipeline import index_archive
+store = open_store(sys.argv[1], create=False)
+t = time.perf_counter()
+info = index_archive(store)
+print(json.dumps({"seconds": time.perf_counter() - t, "ranker": info["ranker"],
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _python(code: str, *args: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _drafts(path: str, k: int, words: int = 1000) -> None:
+    """Drafts from articles the archive does not hold (another seed), cut to about ``words`` words,
+    with their links turned back into plain anchors."""
+    with open(path, "w", encoding="utf-8") as fh:
+        for rec in generate(k * 2, seed=99):
+            body = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", rec["body"])
+            text = " ".join(body.split()[:words])
+            if len(text.split()) >= words * 0.6:
+                fh.write(json.dumps(text) + "\n")
+                k -= 1
+            if k == 0:
+                break
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--articles", type=int, default=100_000)
+    ap.add_argument("--drafts", type=int, default=200)
+    ap.add_argument("--workdir")
+    args = ap.parse_args()
+    work = args.workdir or tempfile.mkdtemp(prefix="linkdesk-scale-")
+    os.makedirs(work, exist_ok=True)
+    db = os.path.join(work, "scale.db")
+    built = None
+    if not os.path.exists(db):
+        src = os.path.join(work, "archive.jsonl")
+        write(src, args.articles)
+        code = ("import json, sys, time\nfrom linkdesk.ingest import ingest\nfrom linkdesk.store import open_store\n"
+                "s = open_store(sys.argv[2]); t = time.perf_counter(); r = ingest(s, [sys.argv[1]])\n"
+                "print(json.dumps({'seconds': time.perf_counter() - t, 'articles': s.count_articles()}))\n")
+        ingested = _python(code, src, db)
+        indexed = _python(INDEX, db)
+        built = (ingested, indexed)
+        print(f"ingest {ingested['articles']:,} articles in {ingested['seconds']:.0f} s; index + train "
+              f"{indexed['seconds']:.0f} s (ranker {indexed['ranker']}, peak {indexed['rss_mb']:.0f} MB)")
+    drafts = os.path.join(work, "drafts.jsonl")
+    _drafts(drafts, args.drafts)
+    t = time.perf_counter()
+    res = _python(SUGGEST, db, drafts)
+    print(f"suggest: {res['drafts']} drafts of ~1,000 words, load {res['load_seconds']:.1f} s, "
+          f"p50 {res['p50_ms']:.0f} ms, p95 {res['p95_ms']:.0f} ms, peak RSS {res['rss_mb']:.0f} MB "
+          f"({res['suggestions']} suggestions; wall {time.perf_counter() - t:.0f} s)")
+    rows = ""
+    if built:
+        rows = (f"| ingest | {built[0]['seconds']:.0f} s | |\n"
+                f"| index + train | {built[1]['seconds']:.0f} s, peak {built[1]['rss_mb']:.0f} MB | |\n")
+    record("Scale (bench/scale.py)", f"""
+| {args.articles:,}-article synthetic archive | figure | target |
+|---|---|---|
+{rows}| suggester load (index, ranker) | {res['load_seconds']:.1f} s | |
+| suggest per 1,000-word draft, p50 / p95 ({res['drafts']} drafts) | {res['p50_ms']:.0f} ms / {res['p95_ms']:.0f} ms | p50 <= 250 ms |
+| peak RSS of the suggesting process | {res['rss_mb']:.0f} MB | <= 2,048 MB |
+""")
+    print(f"recorded in {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
