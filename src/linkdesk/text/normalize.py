@@ -20,6 +20,9 @@ STOPWORDS = frozenset(
 )
 
 
+_VERSION = re.compile(r"\d+(?:\.\d+)+")
+
+
 def tokens(text: str) -> Iterator[tuple[int, int, str]]:
     """Yield ``(start, end, surface)`` for every word in ``text``."""
     for m in WORD_RE.finditer(text):
@@ -31,6 +34,11 @@ def term(word: str) -> str:
     w = word.casefold().replace("’", "'")
     w = w.removesuffix("'s")
     w = w.rstrip("'.")
+    if _VERSION.fullmatch(w):
+        # "1.82.0" and "1.82" name the same release
+        while w.count(".") > 1 and w.endswith(".0"):
+            w = w[:-2]
+        return w
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
     if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
