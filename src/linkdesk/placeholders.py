@@ -47,7 +47,7 @@ from .model import Document, Placeholder, Suggestion
 from .sources.attribution import sentences
 from .sources.external import shared_words_span, widen
 from .sources.outlets import Outlet, OutletTable
-from .text.normalize import STOPWORDS, content_terms, term, tokens
+from .text.normalize import STOPWORDS, content_terms, search_terms, term, tokens
 
 __all__ = ["PATTERNS", "NotePattern", "NoteResolver", "find_notes", "patterns_from_config"]
 
@@ -279,7 +279,7 @@ def locate_anchor(doc: Document, anchor: str, note: tuple[int, int]) -> tuple[in
 
 
 def _query_terms(text: str) -> list[str]:
-    return [t for t in content_terms(text) if t not in _BOILERPLATE]
+    return [t for t in search_terms(text) if t not in _BOILERPLATE]
 
 
 def working_title(anchor: str | None, description: str | None) -> str:
@@ -368,7 +368,7 @@ class NoteResolver:
             candidates.update(self.index.title_postings.get(t, []))
         best: tuple[int, float, list[str]] | None = None
         for a in candidates - exclude:
-            title_terms = set(content_terms(self.index.titles[a]))
+            title_terms = set(search_terms(self.index.titles[a]))
             mass = sum(self.index.idf(t) for t in title_terms) or 1.0
             cover = sum(self.index.idf(t) for t in title_terms & qset) / mass
             score = 0.5 * float(cosine[a]) + 0.5 * cover

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..index.linkindex import day_number
 from ..model import SourceItem
-from ..text.normalize import content_terms
+from ..text.normalize import search_terms
 from .outlets import Outlet, OutletTable
 
 __all__ = ["Hit", "SourceIndex", "date_prior", "tier_prior"]
@@ -98,8 +98,8 @@ class SourceIndex:
             self.outlets.append(outlet)
             tiers.append(tier_prior(outlet.tier))
             days.append(day_number(item.published) if item.published else math.nan)
-            title = [vocab.setdefault(t, len(vocab)) for t in content_terms(item.title)]
-            rest = [vocab.setdefault(t, len(vocab)) for t in content_terms(f"{item.summary} {item.context}")]
+            title = [vocab.setdefault(t, len(vocab)) for t in search_terms(item.title)]
+            rest = [vocab.setdefault(t, len(vocab)) for t in search_terms(f"{item.summary} {item.context}")]
             tf: Counter[int] = Counter(rest)
             for t in title:
                 tf[t] += TITLE_WEIGHT
@@ -128,7 +128,7 @@ class SourceIndex:
     def term_weights(self, text: str) -> dict[str, float]:
         """The content terms of ``text`` with their IDF in the catalog (rarer weighs more)."""
         top = float(self.idf.max()) if len(self.idf) else 1.0
-        return {t: float(self.idf[self.vocab[t]]) if t in self.vocab else top for t in content_terms(text)}
+        return {t: float(self.idf[self.vocab[t]]) if t in self.vocab else top for t in search_terms(text)}
 
     def __len__(self) -> int:
         return len(self.items)
@@ -139,7 +139,7 @@ class SourceIndex:
         is how much closeness in time counts against relevance (0: not at all, 1: entirely)."""
         if not self.items:
             return []
-        counts = Counter(self.vocab[t] for t in content_terms(query) if t in self.vocab)
+        counts = Counter(self.vocab[t] for t in search_terms(query) if t in self.vocab)
         if not counts:
             return []
         scores = np.zeros(len(self.items), dtype=np.float64)
@@ -164,7 +164,7 @@ class SourceIndex:
             item = self.items[d]
             if item.url in skip:
                 continue
-            matched = [t for t in content_terms(item.title) if t in self.vocab and self.vocab[t] in qset]
+            matched = [t for t in search_terms(item.title) if t in self.vocab and self.vocab[t] in qset]
             hits.append(Hit(item, self.outlets[d], float(combined[j]), float(relevance[j]), float(coverage[j]),
                             None if np.isnan(age[j]) else float(age[j]), list(dict.fromkeys(matched))))
             if len(hits) >= k:

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-__all__ = ["STOPWORDS", "WORD_RE", "content_terms", "term", "terms", "tokens", "url_host", "url_key"]
+__all__ = ["STOPWORDS", "WORD_RE", "content_terms", "search_terms", "term", "terms", "tokens", "url_host", "url_key"]
 
 # Words keep inner apostrophes and hyphens joined by letters ("don't", "open-source")
 # together with digits and dots inside numbers ("1.87").
@@ -53,6 +53,17 @@ def terms(text: str) -> list[str]:
 def content_terms(text: str) -> list[str]:
     """Terms that carry meaning: no stopwords, no one-letter tokens."""
     return [t for t in terms(text) if t not in STOPWORDS and len(t) > 1]
+
+
+def search_terms(text: str) -> list[str]:
+    """Content terms for retrieval: a hyphenated compound also yields its parts, so
+    "China–Pakistan" in a draft meets "china pakistan" in a headline read from a URL slug."""
+    out = []
+    for t in content_terms(text.replace("–", "-").replace("—", "-")):
+        out.append(t)
+        if "-" in t:
+            out.extend(p for p in (term(w) for w in t.split("-")) if p not in STOPWORDS and len(p) > 1)
+    return out
 
 
 def url_key(url: str) -> str:
