@@ -17,7 +17,8 @@ FEATURES = [
     "coverage", "span_precision", "exact_title", "title_len", "span_tokens", "matched", "matched_idf",
     "sent_coverage", "doc_coverage", "doc_sim", "sent_sim", "inbound", "age_days", "undated",
     "same_section", "rank_in_sentence", "cands_in_sentence", "targets_for_span", "position", "capitalized",
-    "span_sim", "target_offered", "target_link_rate",
+    "span_sim", "target_offered", "target_link_rate", "target_mentions", "target_best_coverage",
+    "best_for_target",
 ]
 F = {name: i for i, name in enumerate(FEATURES)}
 
@@ -107,6 +108,20 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
         offered = view.offered.get(c.target, 0)
         row[F["target_offered"]] = math.log1p(offered)
         row[F["target_link_rate"]] = (view.linked.get(c.target, 0) + 0.1) / (offered + 1.0)
+    # how the draft as a whole names each target: an article named often and well is what the draft
+    # is about; among its mentions, the one that names it best is where the link goes
+    by_target: dict[int, list[int]] = {}
+    for i, c in enumerate(cands):
+        by_target.setdefault(c.target, []).append(i)
+    strength = X[:, F["coverage"]] + X[:, F["span_sim"]] + X[:, F["link_prob"]] * X[:, F["commonness"]]
+    for members in by_target.values():
+        mentions = {(cands[i].start, cands[i].end) for i in members}
+        best = max(members, key=lambda i: (strength[i], -cands[i].start))
+        top_cov = max(X[i, F["coverage"]] for i in members)
+        for i in members:
+            X[i, F["target_mentions"]] = len(mentions)
+            X[i, F["target_best_coverage"]] = top_cov
+            X[i, F["best_for_target"]] = float(i == best)
     return X
 
 
