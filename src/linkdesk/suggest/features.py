@@ -18,7 +18,7 @@ FEATURES = [
     "sent_coverage", "doc_coverage", "doc_sim", "sent_sim", "inbound", "age_days", "undated",
     "same_section", "rank_in_sentence", "cands_in_sentence", "targets_for_span", "position", "capitalized",
     "span_sim", "target_offered", "target_link_rate", "target_mentions", "target_best_coverage",
-    "best_for_target",
+    "best_for_target", "first_for_target", "doc_sim_rank", "span_margin",
 ]
 F = {name: i for i, name in enumerate(FEATURES)}
 
@@ -118,10 +118,22 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
         mentions = {(cands[i].start, cands[i].end) for i in members}
         best = max(members, key=lambda i: (strength[i], -cands[i].start))
         top_cov = max(X[i, F["coverage"]] for i in members)
+        first = min(c.start for c in (cands[i] for i in members))
         for i in members:
             X[i, F["target_mentions"]] = len(mentions)
             X[i, F["target_best_coverage"]] = top_cov
             X[i, F["best_for_target"]] = float(i == best)
+            X[i, F["first_for_target"]] = float(cands[i].start == first)
+    # which of the draft's candidate articles it is closest to, as a share of them (0 = closest)
+    target_sim = {c.target: doc_sim[i] for i, c in enumerate(cands)}
+    order = sorted(target_sim, key=lambda t: -target_sim[t])
+    place = {t: k / max(1, len(order) - 1) for k, t in enumerate(order)}
+    # how much better this target fits its words than the best other target for the same words
+    for i, c in enumerate(cands):
+        X[i, F["doc_sim_rank"]] = place[c.target]
+        rivals = [strength[j] for j in by_sentence[c.sent]
+                  if cands[j].target != c.target and cands[j].start < c.end and c.start < cands[j].end]
+        X[i, F["span_margin"]] = strength[i] - max(rivals) if rivals else 1.0
     return X
 
 

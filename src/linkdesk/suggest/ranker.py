@@ -5,9 +5,11 @@ coverage, it generates candidates exactly as for a draft, but only among article
 could have seen then, with link statistics as they stood then; the links the editor made
 are the positives, every other candidate a negative.
 
-The default threshold is chosen on the archive itself: the model is fitted on the older
-80% of those articles, and on the newest 20% the threshold that gives the best F1 while
-keeping precision at or above ``TARGET_PRECISION`` is kept (the best F1, if none reaches it).
+The default threshold is chosen on the archive itself, on articles the model has not seen:
+fitted on the oldest 60% of those articles and scored on the next 20%, fitted on the oldest
+80% and scored on the newest 20%; over both, the threshold that gives the best F1 while keeping
+precision at or above ``TARGET_PRECISION`` is kept (if none reaches it, the most precise
+threshold that still finds ``FALLBACK_MIN_RECALL`` of the links).
 With too few links to learn from, a fixed unsupervised scorer takes over and says so.
 """
 
@@ -32,6 +34,8 @@ __all__ = ["TARGET_PRECISION", "Ranker", "train", "training_rows"]
 log = logging.getLogger(__name__)
 
 TARGET_PRECISION = 0.6
+HOLDOUT_FOLDS = ((0.6, 0.8), (0.8, 1.0))
+FALLBACK_MIN_RECALL = 0.05
 FALLBACK_THRESHOLD = 0.5
 
 
@@ -163,12 +167,15 @@ def choose_threshold(examples: list[_Example], scores: list[np.ndarray]) -> tupl
         r = tp / ngold if ngold else 0.0
         f1 = 2 * p * r / (p + r) if p + r else 0.0
         stats = {"threshold": float(t), "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4)}
-        if fallback is None or f1 > fallback[1]:
-            fallback = (float(t), f1, stats)
+        # when no threshold reaches the target precision: the most precise one that still finds
+        # a useful share of the links, as an editor would rather see few good links than many poor ones
+        if r >= FALLBACK_MIN_RECALL and (fallback is None or p > fallback[1]):
+            fallback = (float(t), p, stats)
         if p >= TARGET_PRECISION and (best is None or f1 > best[1]):
             best = (float(t), f1, stats)
     chosen = best or fallback
-    assert chosen is not None
+    if chosen is None:
+        return FALLBACK_THRESHOLD, {}
     return chosen[0], chosen[2]
 
 
@@ -186,14 +193,23 @@ def train(index: LinkIndex, min_links: int = 300, max_articles: int = 4000) -> R
         log.warning("too few usable training examples (%d positives): using the unsupervised scorer", y.sum())
         return Ranker("fallback", target_offered=view.offered, target_linked=view.linked,
                       info={**info, "reason": "too few positive examples"})
-    split = int(len(examples) * 0.8)
-    older, newer = examples[:split], examples[split:]
-    Xo, yo = _stack(older)
+    # the threshold is chosen on what the model has not seen: two temporal folds (fit on the oldest
+    # 60%, score the next 20%; fit on the oldest 80%, score the newest 20%), pooled, so one
+    # unusual stretch of the archive does not decide it
     threshold = FALLBACK_THRESHOLD
     held_out: dict[str, float] = {}
-    if 0 < yo.sum() < len(yo):
+    pooled: list[_Example] = []
+    pooled_scores: list[np.ndarray] = []
+    for lo, hi in HOLDOUT_FOLDS:
+        a, b = int(len(examples) * lo), int(len(examples) * hi)
+        Xo, yo = _stack(examples[:a]) if a else (np.zeros((0, len(FEATURES))), np.zeros(0))
+        if not 0 < yo.sum() < len(yo) or b <= a:
+            continue
         probe = _model().fit(Xo, yo)
-        threshold, held_out = choose_threshold(newer, [probe.predict_proba(e.X)[:, 1] for e in newer])
+        pooled.extend(examples[a:b])
+        pooled_scores.extend(probe.predict_proba(e.X)[:, 1] for e in examples[a:b])
+    if pooled:
+        threshold, held_out = choose_threshold(pooled, pooled_scores)
     model = _model().fit(X, y)
     info["held_out"] = held_out
     log.info("trained ranker on %d candidates (%d positives) from %d articles; threshold %.3f",
