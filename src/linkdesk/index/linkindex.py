@@ -72,6 +72,7 @@ class LinkIndex:
     site_hosts: list[str]
     n_links: int
     matcher: PhraseMatcher = field(init=False, repr=False)
+    unseen_idf: float = field(init=False, repr=False)
     # Only while building and training: per-article phrase occurrences, texts and gold links.
     article_phrases: list[set[str]] | None = None
     texts: list[str] | None = None
@@ -79,24 +80,22 @@ class LinkIndex:
 
     def __post_init__(self) -> None:
         self.matcher = PhraseMatcher(self.anchors.keys())
+        self.unseen_idf = math.log(self.size + 1) + 1.0
 
     @property
     def size(self) -> int:
         return len(self.ids)
 
     def idf(self, term: str) -> float:
-        return self.title_idf.get(term, self._max_idf)
-
-    @property
-    def _max_idf(self) -> float:
-        return math.log(self.size + 1) + 1.0
+        # called millions of times while training: the unseen-term value is computed once
+        return self.title_idf.get(term, self.unseen_idf)
 
     def variant_total(self, a: int, v: int) -> float:
         return self.variant_weight[a][v]
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        for transient in ("matcher", "article_phrases", "texts", "gold"):
+        for transient in ("matcher", "unseen_idf", "article_phrases", "texts", "gold"):
             state.pop(transient, None)
         return state
 
@@ -104,6 +103,7 @@ class LinkIndex:
         self.__dict__.update(state)
         self.article_phrases = self.texts = self.gold = None
         self.matcher = PhraseMatcher(self.anchors.keys())
+        self.unseen_idf = math.log(self.size + 1) + 1.0
 
     def lookup_url(self, url: str) -> int | None:
         return self.url_index.get(url_key(url))
@@ -195,17 +195,26 @@ def build_index(store: Store, keep_training_data: bool = True) -> LinkIndex:
     return index
 
 
-def save_index(store: Store, index: LinkIndex, ranker: Any) -> None:
-    """Store the index and its trained ranker with the archive (one blob, compressed)."""
-    blob = zlib.compress(pickle.dumps({"index": index, "ranker": ranker}, protocol=pickle.HIGHEST_PROTOCOL), 3)
+def save_index(store: Store, index: LinkIndex, ranker: Any, layout: str = "") -> None:
+    """Store the index and its trained ranker with the archive (one blob, compressed). ``layout``
+    names what the ranker was trained on (its feature list), so a newer linkdesk can tell."""
+    blob = zlib.compress(pickle.dumps({"index": index, "ranker": ranker, "layout": layout},
+                                      protocol=pickle.HIGHEST_PROTOCOL), 3)
     store.save_blob(INDEX_BLOB, blob)
 
 
-def load_index(store: Store) -> tuple[LinkIndex, Any]:
+def load_index(store: Store, layout: str = "") -> tuple[LinkIndex, Any]:
     # The blob is written only by save_index into the newsroom's own archive, which is trusted like code.
     blob = store.load_blob(INDEX_BLOB)
     if blob is None:
         raise IndexMissingError(f"{store.path}: no index yet; run `linkdesk index` after ingesting")
-    data = pickle.loads(zlib.decompress(blob))
+    try:
+        data = pickle.loads(zlib.decompress(blob))
+    except (zlib.error, pickle.UnpicklingError, AttributeError, ImportError, EOFError) as exc:
+        raise IndexMissingError(f"{store.path}: the stored index cannot be read ({exc.__class__.__name__}); "
+                                "run `linkdesk index` again") from exc
+    if data.get("layout", "") != layout:
+        raise IndexMissingError(f"{store.path}: the index was built by another version of linkdesk; "
+                                "run `linkdesk index` again")
     return data["index"], data["ranker"]
 

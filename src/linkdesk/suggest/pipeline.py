@@ -26,7 +26,7 @@ from ..sources.outlets import OutletTable
 from ..store.base import Store
 from ..text.normalize import url_host, url_key
 from .candidates import AnchorView, Candidate, generate
-from .features import featurize, reasons_for
+from .features import FEATURES, featurize, reasons_for
 from .policy import Policy, Scored, select
 from .ranker import Ranker, train
 from .spot import analyze
@@ -34,6 +34,9 @@ from .spot import analyze
 __all__ = ["Draft", "DraftResult", "Ranked", "Suggester", "choose", "index_archive", "lint_draft", "rank_draft"]
 
 log = logging.getLogger(__name__)
+
+# What a stored ranker was trained on; an index from a linkdesk with other features must be rebuilt.
+LAYOUT = "features:" + ",".join(FEATURES)
 
 
 @dataclass
@@ -83,7 +86,7 @@ def index_archive(store: Store, config: dict[str, Any] | None = None) -> dict[st
     t1 = time.perf_counter()
     ranker = train(index, min_links=int(cfg["suggest"]["min_training_links"]))
     t2 = time.perf_counter()
-    save_index(store, index, ranker)
+    save_index(store, index, ranker, LAYOUT)
     # the archive's own citations keep the source catalog current
     cited = add_sources(store, [], cfg, include_archive=True)
     return {
@@ -144,7 +147,7 @@ class Suggester:
 
     def __init__(self, store: Store, config: dict[str, Any] | None = None) -> None:
         self.config = config or load_config()
-        self.index, self.ranker = load_index(store)
+        self.index, self.ranker = load_index(store, LAYOUT)
         self.view = self.ranker.view(self.index)
         self.sources = ExternalSuggester(store, self.config) if store.count_sources() else None
         self.outlets = self.sources.outlets if self.sources else OutletTable.from_config(self.config)

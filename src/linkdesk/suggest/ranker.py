@@ -128,7 +128,7 @@ def training_rows(index: LinkIndex, max_articles: int = 4000) -> tuple[list[_Exa
 def _model() -> Any:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    return HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, max_leaf_nodes=31,
+    return HistGradientBoostingClassifier(max_iter=150, learning_rate=0.1, max_leaf_nodes=31,
                                           min_samples_leaf=20, l2_regularization=1.0, random_state=0)
 
 
