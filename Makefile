@@ -29,9 +29,13 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/speed.py
+	$(BIN)/python bench/sources.py
+	$(BIN)/python bench/notes.py
+	$(BIN)/python bench/scale.py
 
 quality: $(STAMP)
 	$(BIN)/python bench/quality.py --check
+	$(BIN)/python bench/sources.py --check --skip-100k
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

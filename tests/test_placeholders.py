@@ -239,12 +239,21 @@ def test_unresolved_notes_stay_and_are_reported(demo_db: str, tmp_path: Path, ca
     assert "unresolved other note" in capsys.readouterr().err
 
 
-def test_remove_note_takes_one_space() -> None:
-    source = "Ends here. (Image suggestion: dock.) Next sentence."
-    start = source.index("(")
-    end = source.index(")") + 1
-    note = Placeholder(start, end, source[start:end], "other")
-    assert apply_suggestions(source, "markdown", [], remove=[note]) == "Ends here. Next sentence."
+@pytest.mark.parametrize("source,fmt,expected", [
+    ("Ends here. (Image suggestion: dock.) Next sentence.", "markdown", "Ends here. Next sentence."),
+    ("End of para. (Image suggestion: dock.)\n\nNext.", "markdown", "End of para.\n\nNext."),
+    ('Para one.\n\n(Internal Link Suggestion: Link "x" to your story.)\n\nPara two.\n', "markdown",
+     "Para one.\n\nPara two.\n"),
+    ("Para one. *(Image suggestion: a dock.)* More.\n", "markdown", "Para one. More.\n"),
+    ("Intro.\n\n**Focus keyword:** ferries\n\nBody.", "markdown", "Intro.\n\nBody."),
+    ('<p>One.</p>\n<p>(Internal Link Suggestion: Link "x" to your story.)</p>\n<p>Two.</p>', "html",
+     "<p>One.</p>\n<p>Two.</p>"),
+    ("<p>One. <!-- link: the budget story --> Two.</p>", "html", "<p>One. Two.</p>"),
+])
+def test_removing_a_note_leaves_nothing_of_it(source: str, fmt: str, expected: str) -> None:
+    notes = find_notes(parse(source, fmt))
+    assert len(notes) == 1
+    assert apply_suggestions(source, fmt, [], remove=notes) == expected
 
 
 # ---------------------------------------------------------------------------- lint

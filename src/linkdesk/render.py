@@ -33,13 +33,7 @@ def apply_suggestions(source: str, fmt: str, suggestions: Sequence[Suggestion],
         edits.append((s.end, s.end, after))
         edits.append((s.start, s.start, before))
     for p in remove:
-        start, end = p.start, p.end
-        # take one neighbouring space with the note, so no double space is left behind
-        if end < len(source) and source[end] == " " and (start == 0 or source[start - 1] in " \n"):
-            end += 1
-        elif start > 0 and source[start - 1] == " ":
-            start -= 1
-        edits.append((start, end, ""))
+        edits.append((*_removal_span(source, fmt, p.start, p.end), ""))
     spans = sorted((a, b) for a, b, _ in edits if b > a)
     for (a1, b1), (a2, b2) in zip(spans, spans[1:]):
         if a2 < b1:
@@ -48,6 +42,41 @@ def apply_suggestions(source: str, fmt: str, suggestions: Sequence[Suggestion],
     for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         out = out[:start] + text + out[end:]
     return out
+
+
+_EMPHASIS = ("***", "**", "*", "___", "__", "_")
+_HTML_BLOCK = re.compile(r"<(p|li|div|span|em|i|strong|b)(?:\s[^>]*)?>\s*$", re.IGNORECASE)
+
+
+def _removal_span(source: str, fmt: str, start: int, end: int) -> tuple[int, int]:
+    """What to cut for a note at ``[start, end)`` so that nothing of it is left: the emphasis or
+    HTML element wrapped around it alone, its line when it stands on a line of its own (and one
+    blank line with it), else one neighbouring space."""
+    for mark in _EMPHASIS:
+        if source.startswith(mark, end) and source[:start].endswith(mark):
+            start, end = start - len(mark), end + len(mark)
+            break
+    if fmt == "html":
+        m = _HTML_BLOCK.search(source, max(0, start - 200), start)
+        if m and m.end() == start:
+            close = re.compile(rf"\s*</{m.group(1)}\s*>", re.IGNORECASE).match(source, end)
+            if close:
+                start, end = m.start(), close.end()
+    line_start = source.rfind("\n", 0, start) + 1
+    line_end = source.find("\n", end)
+    line_end = len(source) if line_end < 0 else line_end
+    if not source[line_start:start].strip() and not source[end:line_end].strip():
+        start, end = line_start, min(len(source), line_end + 1)
+        # the blank line that separated the note from the next paragraph goes too
+        if source.startswith("\n", end) and (start == 0 or source[start - 2:start] == "\n\n"):
+            end += 1
+        return start, end
+    # take one neighbouring space with the note, so no double space is left behind
+    if end < len(source) and source[end] == " " and (start == 0 or source[start - 1] in " \n"):
+        end += 1
+    elif start > 0 and source[start - 1] == " ":
+        start -= 1
+    return start, end
 
 
 def terminal_report(source: str, suggestions: Sequence[Suggestion], color: bool = False, context: int = 60) -> str:
