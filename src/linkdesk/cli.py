@@ -181,8 +181,17 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         if args.json:
             _print_json(result.to_json())
             continue
-        print(f"== {item.id}: {len(result.suggestions)} suggestion(s)")
+        print(f"== {item.id}: {len(result.suggestions)} suggestion(s), {len(result.placeholders)} leftover note(s)")
         print(terminal_report(item.doc.source, result.suggestions, color=color))
+        for note in result.placeholders:
+            print(f"  note at {_line_col(item.doc.source, note.start)}: {' '.join(note.text.split())[:90]}")
+            if note.resolved is not None:
+                print(f"    resolved → {note.resolved.target_title} <{note.resolved.target_url}>"
+                      f" on \"{note.resolved.anchor}\"")
+            elif note.gap is not None:
+                print(f"    content gap: \"{note.gap['working_title']}\" (phrases: {', '.join(note.gap['phrases'])})")
+            else:
+                print("    unresolved")
         for finding in result.findings:
             print(f"  {finding.severity}: {finding.message}")
     return EXIT_REJECTED if rejected else EXIT_OK
