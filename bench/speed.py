@@ -34,7 +34,8 @@ def main() -> None:
         drafts = os.path.join(tmp, "drafts.jsonl")
         with gzip.open(data / "drafts.jsonl.gz", "rb") as src, open(drafts, "wb") as dst:
             dst.write(src.read())
-        n = sum(1 for _ in open(drafts))
+        with open(drafts, encoding="utf-8") as fh:
+            n = sum(1 for _ in fh)
         t = time.perf_counter()
         subprocess.run([linkdesk, "suggest", drafts, "--db", db, "--json"], check=True, env=env,
                        stdout=subprocess.DEVNULL)

@@ -10,8 +10,7 @@ from collections.abc import Iterator
 
 SYLLABLES = ["har", "bor", "tide", "wa", "ter", "mill", "creek", "port", "land", "ston", "ver", "del", "mar",
              "ca", "rin", "lo", "ben", "tor", "vi", "sa", "ne", "qu", "el", "fi", "ra", "go", "shi", "pa"]
-COMMON = ("the of and to in a that for on is said with was as by at it from be has have are will city council "
-          "officials new year people state plan week county school police water budget vote public").split()
+COMMON = ["the", "of", "and", "to", "in", "a", "that", "for", "on", "is", "said", "with", "was", "as", "by", "at", "it", "from", "be", "has", "have", "are", "will", "city", "council", "officials", "new", "year", "people", "state", "plan", "week", "county", "school", "police", "water", "budget", "vote", "public"]
 SECTIONS = ["city", "business", "transport", "environment", "culture", "sports", "schools", "health"]
 
 

@@ -28,7 +28,8 @@ def _reference_scorer():
 def _demo_backtest(tmp_path: Path) -> Path:
     """A backtest from the demo archive: the newest quarter as drafts, their internal links stripped."""
     archive, _ = demo_paths()
-    records = [json.loads(line) for line in open(archive)]
+    with open(archive, encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh]
     records.sort(key=lambda r: r["published"])
     cut = len(records) * 3 // 4
     older, newer = records[:cut], records[cut:]

@@ -96,7 +96,7 @@ def test_generated_markdown_offsets_round_trip(paragraphs: list[list[tuple[str, 
     src += newline * 2 + "[ref]: https://ref.example/" + newline
     doc = parse(src, "markdown")
     for para in paragraphs:
-        for md, plain in para:
+        for _md, plain in para:
             assert plain in doc.text
     # every produced char maps to a source span that renders to that char
     for i, ch in enumerate(doc.text):

@@ -13,7 +13,7 @@ from linkdesk.config import load_config
 from linkdesk.demo import demo_paths
 from linkdesk.drafts import draft_from_text, read_drafts
 from linkdesk.lint import lint
-from linkdesk.model import Placeholder, Rejection
+from linkdesk.model import Rejection
 from linkdesk.placeholders import find_notes, locate_anchor, patterns_from_config
 from linkdesk.render import apply_suggestions
 from linkdesk.store import open_store

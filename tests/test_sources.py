@@ -140,7 +140,7 @@ def test_feeds_truncated_wrong_encoding_and_undated(store: SQLiteStore, tmp_path
 
 def test_feed_polling_honours_etag_and_last_modified(store: SQLiteStore, http_server, fixtures: Path,
                                                       config: dict) -> None:
-    base, routes, hits = http_server
+    base, routes, _hits = http_server
     body = (fixtures / "feed.rss").read_bytes()
     seen_headers: list[dict[str, str]] = []
 

@@ -11,7 +11,17 @@ from .errors import LinkdeskError
 from .evaluate import backtest_dir, backtest_store, score_predictions
 from .ingest import ingest
 from .lint import lint
-from .model import Article, Document, Finding, IngestReport, Placeholder, Rejection, SourceItem, Suggestion, Zone
+from .model import (
+    Article,
+    Document,
+    Finding,
+    IngestReport,
+    Placeholder,
+    Rejection,
+    SourceItem,
+    Suggestion,
+    Zone,
+)
 from .placeholders import find_notes
 from .render import apply_suggestions
 from .sources.catalog import add_sources

@@ -97,7 +97,8 @@ class EvalReport:
         with open(paths["report"], "w", encoding="utf-8") as fh:
             json.dump(self.to_json(), fh, indent=2)
         with open(paths["predictions"], "w", encoding="utf-8") as fh:
-            fh.writelines(json.dumps({"id": did, "suggestions": sugg}, ensure_ascii=False) + "\n" for did, sugg in self.predictions.items())
+            fh.writelines(json.dumps({"id": did, "suggestions": sugg}, ensure_ascii=False) + "\n"
+                          for did, sugg in self.predictions.items())
         _plot(self, paths["plot"])
         return paths
 

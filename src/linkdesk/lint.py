@@ -24,6 +24,7 @@ state-affiliated-source    info      a link to state-affiliated media, with its 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -106,13 +107,13 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
                                + (f": {outlet.note}" if outlet.note else ""), *where))
         elif outlet.tier >= low_trust:
             out.append(Finding("low-trust-source", "warning",
-                               f"{host} ({outlet.name}) is rated low trust" + (f": {outlet.note}" if outlet.note else ""),
-                               *where))
+                               f"{host} ({outlet.name}) is rated low trust"
+                               + (f": {outlet.note}" if outlet.note else ""), *where))
         if outlet.kind == "state-affiliated":
             out.append(Finding("state-affiliated-source", "info", f"{outlet.name} is {outlet.label}", *where))
 
     links = sorted(doc.links, key=lambda link: link.text_start)
-    for a, b in zip(links, links[1:]):
+    for a, b in itertools.pairwise(links):
         between = doc.text[a.text_end:b.text_start]
         if b.text_start >= a.text_end and not re.search(r"\w", between) and len(between) < 4:
             out.append(Finding("adjacent-links", "warning",
@@ -127,7 +128,7 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
                            f"({policy.max_links_per_100_words:g} per 100 words to the archive, "
                            f"{config['sources']['max_links']} to outside sources)"))
 
-    external_hosts = {url_host(link.href) for link in doc.links if url_host(link.href) and url_host(link.href) not in hosts}
+    external_hosts = {h for h in (url_host(link.href) for link in doc.links) if h and h not in hosts}
     external_outlets = {table.lookup_domain(h).name for h in external_hosts}
     spans = [s for s in sentences(doc.text) if not any(a < s[1] and s[0] < b for a, b in note_spans)]
     claims = find_claims(doc.text, spans)

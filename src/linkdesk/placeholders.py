@@ -107,14 +107,21 @@ PATTERNS: list[NotePattern] = [
 _QUOTED = re.compile(r"[\"“”„](?P<a>[^\"“”„]{1,200})[\"“”]|‘(?P<b>[^‘’]{1,200})’|(?<!\w)'(?P<c>[^']{1,200})'(?!\w)")
 _LEAD = re.compile(r"^\s*(?:please\s+)?(?:link|connect|point|add\s+(?:an?\s+)?link)\b\s*(?:(?:the\s+)?(?:phrase|words?|"
                    r"term|text)\s*)?(?:[\"“”„‘'][^\"“”„’']*[\"“”’']\s*)?(?:(?:to|with|for)\b\s*)?", _I)
-_EXTERNAL_HINT = re.compile(r"\b(?:reputable|news\s+(?:source|outlet|agenc(?:y|ies)|organi[sz]ation)s?|outside\s+source|"
-                            r"external|outlets?|wire\s+service|such\s+as|newspapers?|broadcasters?)\b", _I)
+_EXTERNAL_HINT = re.compile(r"\b(?:reputable|news\s+(?:source|outlet|agenc(?:y|ies)|organi[sz]ation)s?|"
+                            r"outside\s+source|external|outlets?|wire\s+service|such\s+as|newspapers?|"
+                            r"broadcasters?)\b", _I)
 _INTERNAL_HINT = re.compile(r"\b(?:your|our)\s+(?:own\s+)?(?:\w+\s+){0,3}(?:articles?|stor(?:y|ies)|coverage|pieces?|"
                             r"posts?|explainers?|reports?|archive)\b|\b(?:internal|previous(?:ly)?\s+published|"
                             r"earlier\s+(?:article|story|piece|report))\b", _I)
 # Words in a note's description that say what to do, not what the article is about.
 _BOILERPLATE = frozenset(
-    ["link", "links", "linking", "your", "our", "previous", "previously", "planned", "earlier", "past", "related", "article", "articles", "story", "stories", "coverage", "piece", "post", "explaining", "explains", "explainer", "explain", "about", "covering", "covers", "covered", "detailing", "details", "reputable", "news", "source", "sources", "outlet", "outlets", "such", "reporting", "report", "reports", "that", "which", "on", "of", "or", "and", "the", "a", "an", "to", "internal", "external", "suggestion", "suggestions", "existing", "upcoming", "future", "forthcoming", "relevant"]
+    (
+        "link links linking your our previous previously planned earlier past related article articles story "
+        "stories coverage piece post explaining explains explainer explain about covering covers covered "
+        "detailing details reputable news source sources outlet outlets such reporting report reports that "
+        "which on of or and the a an to internal external suggestion suggestions existing upcoming future "
+        "forthcoming relevant"
+    ).split()
 )
 
 
@@ -307,7 +314,7 @@ def gap_phrases(doc: Document, anchor: str | None, description: str | None, limi
     folded = _fold(text)
     words = [w for _, _, w in tokens(description or "")]
     run: list[str] = []
-    for w in words + [""]:
+    for w in [*words, ""]:
         if w and term(w) not in _BOILERPLATE and term(w) not in STOPWORDS and len(w) > 1:
             run.append(w)
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -35,7 +36,7 @@ def apply_suggestions(source: str, fmt: str, suggestions: Sequence[Suggestion],
     for p in remove:
         edits.append((*_removal_span(source, fmt, p.start, p.end), ""))
     spans = sorted((a, b) for a, b, _ in edits if b > a)
-    for (a1, b1), (a2, b2) in zip(spans, spans[1:]):
+    for (_a1, b1), (a2, _b2) in itertools.pairwise(spans):
         if a2 < b1:
             raise DraftError(f"edits overlap at offsets {a2}-{b1}")
     out = source

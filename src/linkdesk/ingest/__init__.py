@@ -7,6 +7,7 @@ with where it came from and never stops the rest; a crash leaves whole batches o
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -32,11 +33,8 @@ def _head(path: Path, n: int = 4096) -> bytes:
     if data[:2] == b"\x1f\x8b":
         import gzip
 
-        with gzip.open(path, "rb") as gz:
-            try:
-                data = gz.read(n)
-            except (OSError, EOFError):
-                pass
+        with gzip.open(path, "rb") as gz, contextlib.suppress(OSError, EOFError):
+            data = gz.read(n)
     return data
 
 

@@ -82,7 +82,7 @@ def read(folder: str, report: IngestReport, base_url: str = "", permalink: str =
     for path in files:
         rel = path.relative_to(root)
         where = str(path)
-        if path.stem in ("_index", "index") and path.parent == root or path.stem == "_index":
+        if (path.stem in ("_index", "index") and path.parent == root) or path.stem == "_index":
             report.skip("section index pages")
             continue
         try:

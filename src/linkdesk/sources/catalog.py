@@ -45,7 +45,8 @@ def title_from_url(url: str) -> str:
     path = unquote(urlsplit(url).path)
     for segment in reversed([s for s in path.split("/") if s]):
         stem = re.sub(r"\.(?:s?html?|php|aspx?)$", "", segment, flags=re.IGNORECASE)
-        words = [w for w in re.split(r"[-_+\s]+", stem) if w and not re.fullmatch(r"\d{5,}|[0-9a-f]{10,}", w, re.IGNORECASE)]
+        words = [w for w in re.split(r"[-_+\s]+", stem)
+                 if w and not re.fullmatch(r"\d{5,}|[0-9a-f]{10,}", w, re.IGNORECASE)]
         if len(words) >= 2 and not _SEGMENT_NOISE.match(stem):
             return " ".join(words).lower()
     return ""
@@ -259,7 +260,8 @@ def _write(store: Store, streams: Iterable[Iterable[SourceItem | Rejection]], ba
         flush()
 
 
-def list_sources(store: Store, limit: int = 50, outlet: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
+def list_sources(store: Store, limit: int = 50, outlet: str | None = None,
+                 since: str | None = None) -> list[dict[str, Any]]:
     """Catalog items, newest first, optionally of one outlet (name or domain) or since a date."""
     if since is not None:
         try:

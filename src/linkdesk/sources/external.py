@@ -32,7 +32,10 @@ SUMMARY_MAX_WORDS = 120
 MAX_ANCHOR_WORDS = 8
 NO_LINK_ZONES = ("heading", "code", "byline", "placeholder", "link")
 # Words a widened anchor never takes in, on top of the stopwords: negations and auxiliaries.
-_NOT_PHRASE = STOPWORDS | frozenset(["cannot", "can't", "won't", "wouldn't", "didn't", "doesn't", "don't", "isn't", "aren't", "wasn't", "weren't", "hasn't", "haven't", "hadn't", "shouldn't", "couldn't"])
+_NOT_PHRASE = STOPWORDS | frozenset((
+    "cannot can't won't wouldn't didn't doesn't don't isn't aren't wasn't weren't hasn't haven't hadn't "
+    "shouldn't couldn't"
+).split())
 
 
 @dataclass
@@ -132,14 +135,16 @@ def widen(text: str, span: tuple[int, int], lo: int, hi: int, blocked: Sequence[
         gap = text[lo + words[i][1]:lo + words[j][0]]
         return gap.strip() == "" and "\n" not in gap
 
+    def phrase_word(k: int) -> bool:
+        w = words[k][2]
+        return w.casefold().replace("’", "'") not in _NOT_PHRASE and not w.isdigit()
+
     while last - first + 1 < max_words:
         grown = False
-        if last + 1 < len(words) and joinable(last, last + 1) and words[last + 1][2].casefold().replace("’", "'") not in _NOT_PHRASE \
-                and not words[last + 1][2].isdigit():
+        if last + 1 < len(words) and joinable(last, last + 1) and phrase_word(last + 1):
             last += 1
             grown = True
-        if last - first + 1 < max_words and first > 0 and joinable(first - 1, first) \
-                and words[first - 1][2].casefold().replace("’", "'") not in _NOT_PHRASE and not words[first - 1][2].isdigit():
+        if last - first + 1 < max_words and first > 0 and joinable(first - 1, first) and phrase_word(first - 1):
             first -= 1
             grown = True
         if not grown:

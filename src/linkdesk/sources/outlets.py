@@ -130,7 +130,10 @@ class OutletTable:
 
 
 # Labels that are part of a domain's suffix or a generic subdomain, never an outlet's brand.
-_GENERIC_LABELS = frozenset(["com", "co", "org", "net", "gov", "edu", "ac", "int", "news", "www", "uk", "au", "nz", "in", "ca", "de", "fr", "it", "jp", "kr", "cn", "ru", "ir", "tr", "sa", "ae", "sy", "ng", "kp", "cu", "by", "ie", "za", "br", "mx", "es", "nl", "be", "ch", "at", "se", "no", "dk", "fi", "pl", "pt", "gr", "il", "eg", "ma", "ke", "tv", "go", "info", "biz", "io"])
+_GENERIC_LABELS = frozenset((
+    "com co org net gov edu ac int news www uk au nz in ca de fr it jp kr cn ru ir tr sa ae sy ng kp cu "
+    "by ie za br mx es nl be ch at se no dk fi pl pt gr il eg ma ke tv go info biz io"
+).split())
 
 
 def _brand_label(domain: str) -> str | None:

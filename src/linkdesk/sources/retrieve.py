@@ -116,7 +116,7 @@ class SourceIndex:
                 df[t] += 1
         self.idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)) if n else df
         avg = (sum(lengths) / n) if n else 1.0
-        for doc, (tf, length) in enumerate(zip(tfs, lengths)):
+        for doc, (tf, length) in enumerate(zip(tfs, lengths, strict=False)):
             norm = K1 * (1 - B + B * length / avg)
             for t, f in tf.items():
                 postings.setdefault(t, []).append((doc, self.idf[t] * f * (K1 + 1) / (f + norm)))

@@ -423,7 +423,8 @@ class SQLiteStore:
             "SELECT origin, count(*) FROM sources GROUP BY origin ORDER BY count(*) DESC")}
         first, last, undated = c.execute(
             "SELECT min(published), max(published), sum(published IS NULL) FROM sources").fetchone()
-        feeds = [dict(r) for r in c.execute("SELECT url, etag, last_modified, polled_at, status FROM feeds ORDER BY url")]
+        feeds = [dict(r) for r in
+                 c.execute("SELECT url, etag, last_modified, polled_at, status FROM feeds ORDER BY url")]
         return {"items": self.count_sources(), "by_origin": by_origin, "top_domains": by_domain,
                 "first_published": first, "last_published": last, "undated": undated or 0, "feeds": feeds}
 

@@ -36,7 +36,7 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
     doc_sim = index.vectors.similarity(queries, [0] * len(cands), targets)
     sent_sim = index.vectors.similarity(queries, [c.sent + 1 for c in cands], targets)
     span_sim = index.vectors.similarity(queries, [span_row[(c.start, c.end)] for c in cands], targets)
-    draft_terms = {t for t, ok in zip(an.terms, an.content) if ok}
+    draft_terms = {t for t, ok in zip(an.terms, an.content, strict=False) if ok}
     by_sentence: dict[int, list[int]] = {}
     by_span: dict[tuple[int, int], set[int]] = {}
     for i, c in enumerate(cands):

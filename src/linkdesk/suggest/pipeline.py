@@ -115,7 +115,7 @@ def rank_draft(draft: Draft, index: LinkIndex, ranker: Ranker, view: AnchorView)
     X = featurize(an, cands, index, view, day, draft.section)
     scores = ranker.score(X)
     items = [Scored(c.start, c.end, url_key(index.urls[c.target]), doc.text[c.start:c.end], float(s))
-             for c, s in zip(cands, scores)]
+             for c, s in zip(cands, scores, strict=False)]
     return Ranked(draft, cands, X, scores, items)
 
 
@@ -179,8 +179,8 @@ class Suggester:
                  blocked: list[tuple[int, int]] | None = None, taken: set[str] | None = None,
                  reserved: int = 0, uncounted: Sequence[tuple[int, int]] = ()) -> list[Suggestion]:
         policy = Policy.from_config(self.config, max_links=max_links)
-        return choose(rank_draft(draft, self.index, self.ranker, self.view), self.index, policy, self.threshold(threshold),
-                      blocked, taken, reserved, uncounted)
+        ranked = rank_draft(draft, self.index, self.ranker, self.view)
+        return choose(ranked, self.index, policy, self.threshold(threshold), blocked, taken, reserved, uncounted)
 
     def notes(self, draft: Draft) -> list[Placeholder]:
         """The draft's leftover notes, link notes resolved (or turned into content gaps)."""

@@ -112,7 +112,7 @@ def training_rows(index: LinkIndex, max_articles: int = 4000) -> tuple[list[_Exa
                     examples.append(_Example(X, y, cands, len(gold)))
                     for t in {c.target for c in cands}:
                         view.offered[t] = view.offered.get(t, 0) + 1
-                    for t in {c.target for c, hit in zip(cands, y) if hit}:
+                    for t in {c.target for c, hit in zip(cands, y, strict=False) if hit}:
                         view.linked[t] = view.linked.get(t, 0) + 1
         # only now does this article's linking become part of the past
         for t in {g.target for g in index.gold.get(i, [])}:
@@ -140,7 +140,7 @@ def simulate(examples: list[_Example], scores: list[np.ndarray], threshold: floa
     """(true positives, predicted, gold) when each article keeps its best candidate per target
     above ``threshold`` and no two picks overlap, as the editorial policy would."""
     tp = predicted = gold = 0
-    for ex, sc in zip(examples, scores):
+    for ex, sc in zip(examples, scores, strict=False):
         gold += ex.gold_links
         order = np.argsort(-sc, kind="stable")
         taken: list[tuple[int, int]] = []

@@ -16,7 +16,18 @@ __all__ = ["STOPWORDS", "WORD_RE", "content_terms", "search_terms", "term", "ter
 WORD_RE = re.compile(r"\w+(?:[’'\-.]\w+)*", re.UNICODE)
 
 STOPWORDS = frozenset(
-    ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "aren't", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "don't", "down", "during", "each", "even", "ever", "every", "few", "for", "from", "further", "get", "gets", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "isn't", "it", "it's", "its", "itself", "just", "let's", "like", "made", "make", "many", "may", "me", "might", "more", "most", "much", "must", "my", "myself", "new", "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "per", "please", "really", "said", "same", "says", "see", "she", "should", "since", "so", "some", "such", "than", "that", "that's", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "upon", "us", "use", "used", "using", "very", "via", "was", "we", "well", "were", "what", "when", "where", "which", "while", "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yes", "yet", "you", "your", "yours", "yourself", "yourselves", "read", "learn", "more", "here", "click", "post", "posts", "blog", "article", "today", "week", "year", "years", "month", "day", "time", "way", "part"]
+    (
+        "a about above after again against all also am an and any are aren't as at be because been before "
+        "being below between both but by can could did do does doing don't down during each even ever every "
+        "few for from further get gets got had has have having he her here hers herself him himself his how i "
+        "if in into is isn't it it's its itself just let's like made make many may me might more most much "
+        "must my myself new no nor not now of off on once one only or other our ours ourselves out over own "
+        "per please really said same says see she should since so some such than that that's the their theirs "
+        "them themselves then there these they this those through to too under until up upon us use used "
+        "using very via was we well were what when where which while who whom whose why will with within "
+        "without would yes yet you your yours yourself yourselves read learn more here click post posts blog "
+        "article today week year years month day time way part"
+    ).split()
 )
 
 
