@@ -2,8 +2,9 @@
 
 Usage: python bench/scale.py [--articles N] [--drafts K] [--workdir DIR]
 Ingests and indexes the synthetic archive (bench/synth.py) in fresh processes, then runs the
-suggester over K synthetic 1,000-word drafts (same vocabulary and topics, links stripped) in one
-process and reports per-draft p50/p95 and that process's peak resident memory.
+suggester over K 1,000-word drafts made from the archive's newest articles (links stripped, the
+article itself excluded) in one process and reports per-draft p50/p95, how many suggestions they
+got, and that process's peak resident memory.
 Targets (issue 3): p50 <= 250 ms per 1,000-word draft, resident memory <= 2 GB.
 With --workdir an existing archive there is reused, so the suggest figures can be re-measured alone.
 """
@@ -20,7 +21,7 @@ import tempfile
 import time
 
 from common import RESULTS, ROOT, record
-from synth import generate, write
+from synth import write
 
 SUGGEST = r"""
 import json, resource, statistics, sys, time
@@ -35,7 +36,8 @@ store.close()
 load = time.perf_counter() - t
 times, found = [], 0
 for line in open(sys.argv[2], encoding="utf-8"):
-    draft = draft_from_text(json.loads(line), "markdown", "d.md")
+    rec = json.loads(line)
+    draft = draft_from_text(rec["body"], "markdown", "d.md", url=rec["url"], published=rec["published"])
     t = time.perf_counter()
     found += len(suggester.run(draft).suggestions)
     times.append((time.perf_counter() - t) * 1000)
@@ -63,15 +65,22 @@ def _python(code: str, *args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _drafts(path: str, k: int, words: int = 1000) -> None:
-    """Drafts from articles the archive does not hold (another seed), cut to about ``words`` words,
-    with their links turned back into plain anchors."""
-    with open(path, "w", encoding="utf-8") as fh:
-        for rec in generate(k * 2, seed=99):
+def _drafts(archive: str, path: str, k: int, words: int = 1000) -> None:
+    """Drafts from the newest articles of the synthetic archive (its vocabulary, topics and titles),
+    cut to about ``words`` words, links turned back into plain anchors; each keeps its URL so the
+    suggester leaves the article itself out, as it would a republished story."""
+    recent: list[dict] = []
+    with open(archive, encoding="utf-8") as fh:
+        for line in fh:
+            recent.append(json.loads(line))
+            if len(recent) > 4 * k:
+                del recent[: 2 * k]
+    with open(path, "w", encoding="utf-8") as out:
+        for rec in recent[-2 * k:]:
             body = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", rec["body"])
             text = " ".join(body.split()[:words])
             if len(text.split()) >= words * 0.6:
-                fh.write(json.dumps(text) + "\n")
+                out.write(json.dumps({"url": rec["url"], "body": text, "published": rec["published"]}) + "\n")
                 k -= 1
             if k == 0:
                 break
@@ -104,7 +113,7 @@ def main() -> None:
         built = (None, indexed)
         print(f"index + train {indexed['seconds']:.0f} s (ranker {indexed['ranker']}, peak {indexed['rss_mb']:.0f} MB)")
     drafts = os.path.join(work, "drafts.jsonl")
-    _drafts(drafts, args.drafts)
+    _drafts(os.path.join(work, "archive.jsonl"), drafts, args.drafts)
     t = time.perf_counter()
     res = _python(SUGGEST, db, drafts)
     print(f"suggest: {res['drafts']} drafts of ~1,000 words, load {res['load_seconds']:.1f} s, "
@@ -121,6 +130,7 @@ def main() -> None:
 |---|---|---|
 {rows}| suggester load (index, ranker) | {res['load_seconds']:.1f} s | |
 | suggest per 1,000-word draft, p50 / p95 ({res['drafts']} drafts) | {res['p50_ms']:.0f} ms / {res['p95_ms']:.0f} ms | p50 <= 250 ms |
+| suggestions made | {res['suggestions']} ({res['suggestions'] / max(1, res['drafts']):.1f} per draft) | |
 | peak RSS of the suggesting process | {res['rss_mb']:.0f} MB | <= 2,048 MB |
 """)
     print(f"recorded in {RESULTS}")
