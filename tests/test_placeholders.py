@@ -310,3 +310,57 @@ def test_cli_lint_exit_status_and_json(demo_db: str, tmp_path: Path, capsys) -> 
     # without an archive: the draft-only checks still run
     assert run(["lint", draft_path, "--db", str(tmp_path / "missing.db")]) == 2
     capsys.readouterr()
+
+
+def test_unseen_desk_notes_resolve_to_the_right_article_and_a_reputable_outlet(tmp_path: Path) -> None:
+    """A desk archive and catalog the demo knows nothing about, a draft with an undated body and
+    both kinds of note: the anchor with its own parentheses, and an external note naming a wire
+    service and a state-affiliated outlet that both covered the story."""
+    from linkdesk.ingest import ingest
+    from linkdesk.sources.catalog import add_sources
+    from linkdesk.suggest.pipeline import index_archive
+
+    articles = [
+        ("https://valley.example/2024/02/lsp-explained/", "The Lakeside Solar Park (LSP), explained",
+         "The Lakeside Solar Park, or LSP, is the valley's largest solar project: 400 megawatts on former farmland."),
+        ("https://valley.example/2024/05/grid-upgrade/", "Grid upgrade approved for the northern valley",
+         "Regulators approved new transmission lines for the northern valley."),
+        ("https://valley.example/2024/06/school-budget/", "School board passes budget", "The board passed its budget."),
+        ("https://valley.example/2024/07/river-cleanup/", "Volunteers clear the river banks", "Hundreds joined the cleanup."),
+    ]
+    archive = tmp_path / "archive.jsonl"
+    archive.write_text("".join(json.dumps({"url": u, "title": t, "body": b, "format": "text",
+                                           "published": f"2024-0{k + 2}-01"}) + "\n"
+                               for k, (u, t, b) in enumerate(articles)), encoding="utf-8")
+    catalog = tmp_path / "catalog.jsonl"
+    catalog.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"url": "https://www.cgtn.com/news/2025-03-02/valley-solar-panel-exports", "published": "2025-03-02",
+         "title": "Solar panel exports to the valley rise as the park expands"},
+        {"url": "https://www.reuters.com/business/energy/valley-solar-park-expansion-2025-03-01/",
+         "published": "2025-03-01", "title": "Valley solar park expansion wins approval as panel imports rise"},
+        {"url": "https://apnews.com/article/school-budget-vote", "published": "2025-03-01",
+         "title": "School budgets squeezed across the region"},
+    ]), encoding="utf-8")
+    store = open_store(str(tmp_path / "desk.db"))
+    assert ingest(store, [str(archive)]).ok
+    index_archive(store, load_config())
+    assert add_sources(store, [str(catalog)]).ok
+    suggester = Suggester(store, load_config())
+    store.close()
+    text = ("The county said on Monday that the second phase of the Lakeside Solar Park (LSP) will add 200 megawatts. "
+            '(Internal link suggestion: link "Lakeside Solar Park (LSP)" to your earlier or planned explainer on '
+            "the LSP.)\n\nPanel imports for the expansion have risen sharply. (External link suggestion: link to a "
+            "reputable news source such as CGTN or Reuters that covered the solar park expansion.)\n")
+    draft = draft_from_text(text, "markdown", "valley.md")
+    result = suggester.run(draft)
+    internal, external = result.placeholders
+    assert internal.resolved is not None and internal.anchor == "Lakeside Solar Park (LSP)"
+    assert internal.resolved.target_url == "https://valley.example/2024/02/lsp-explained/"
+    assert text[internal.resolved.start:internal.resolved.end] == "Lakeside Solar Park (LSP)"
+    assert external.outlets == ["CGTN", "Reuters"]
+    assert external.resolved is not None and external.resolved.outlet == "Reuters"
+    applied = apply_suggestions(text, "markdown", result.suggestions,
+                                remove=[p for p in result.placeholders if p.resolved])
+    assert find_notes(parse(applied, "markdown")) == []
+    assert "[Lakeside Solar Park (LSP)](https://valley.example/2024/02/lsp-explained/)" in applied
+    assert "reuters.com" in applied
