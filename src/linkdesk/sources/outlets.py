@@ -8,6 +8,7 @@ share its entry: ``edition.cnn.com`` is looked up as ``edition.cnn.com``, then `
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, replace
@@ -68,8 +69,8 @@ class OutletTable:
 
     @classmethod
     def packaged(cls) -> OutletTable:
-        text = resources.files("linkdesk").joinpath("data/outlets.toml").read_text(encoding="utf-8")
-        return cls(_entries(tomllib.loads(text), "outlets.toml"))
+        # a copy: the newsroom's overrides change the table, never the packaged one
+        return cls(dict(_packaged_entries()))
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> OutletTable:
@@ -140,6 +141,12 @@ def _brand_label(domain: str) -> str | None:
     """The label of a domain that names the outlet: "sky" for news.sky.com, "bbc" for bbc.co.uk."""
     labels = [label for label in domain.split(".") if label not in _GENERIC_LABELS]
     return labels[-1] if labels else None
+
+
+@functools.cache
+def _packaged_entries() -> dict[str, Outlet]:
+    text = resources.files("linkdesk").joinpath("data/outlets.toml").read_text(encoding="utf-8")
+    return _entries(tomllib.loads(text), "outlets.toml")
 
 
 def _fields(o: Outlet) -> dict[str, Any]:
