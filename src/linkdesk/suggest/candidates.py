@@ -18,6 +18,8 @@ from .spot import Analysis, phrase_hits
 __all__ = ["AnchorView", "Candidate", "generate"]
 
 MIN_COVERAGE = 0.34
+# A candidate naming at least this share of its target's title (by IDF) names it well.
+STRONG_COVERAGE = 0.66
 PER_SENTENCE = 8
 PER_PHRASE = 4
 
@@ -34,6 +36,10 @@ class AnchorView:
     linked: dict[int, int] = field(default_factory=dict)
     # per target: how many articles link to it
     inbound: dict[int, int] = field(default_factory=dict)
+    # per target: in how many articles the text named it well (see STRONG_COVERAGE), and in how
+    # many of those the editor linked it
+    named: dict[int, int] = field(default_factory=dict)
+    named_linked: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -18,7 +18,7 @@ FEATURES = [
     "sent_coverage", "doc_coverage", "doc_sim", "sent_sim", "inbound", "age_days", "undated",
     "same_section", "rank_in_sentence", "cands_in_sentence", "targets_for_span", "position", "capitalized",
     "span_sim", "target_offered", "target_link_rate", "target_mentions", "target_best_coverage",
-    "best_for_target", "first_for_target", "doc_sim_rank", "span_margin",
+    "best_for_target", "first_for_target", "doc_sim_rank", "span_margin", "target_named", "target_named_link_rate",
 ]
 F = {name: i for i, name in enumerate(FEATURES)}
 
@@ -108,6 +108,9 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
         offered = view.offered.get(c.target, 0)
         row[F["target_offered"]] = math.log1p(offered)
         row[F["target_link_rate"]] = (view.linked.get(c.target, 0) + 0.1) / (offered + 1.0)
+        named = view.named.get(c.target, 0)
+        row[F["target_named"]] = math.log1p(named)
+        row[F["target_named_link_rate"]] = (view.named_linked.get(c.target, 0) + 0.1) / (named + 1.0)
     # how the draft as a whole names each target: an article named often and well is what the draft
     # is about; among its mentions, the one that names it best is where the link goes
     by_target: dict[int, list[int]] = {}

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..index.linkindex import LinkIndex
 from ..index.phrases import phrase_key, usable_phrase
-from .candidates import AnchorView, Candidate, generate
+from .candidates import STRONG_COVERAGE, AnchorView, Candidate, generate
 from .features import FEATURES, F, featurize
 from .spot import analyze
 
@@ -46,6 +46,8 @@ class Ranker:
     threshold: float = FALLBACK_THRESHOLD
     target_offered: dict[int, int] = field(default_factory=dict)
     target_linked: dict[int, int] = field(default_factory=dict)
+    target_named: dict[int, int] = field(default_factory=dict)
+    target_named_linked: dict[int, int] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
 
     def score(self, X: np.ndarray) -> np.ndarray:
@@ -57,7 +59,8 @@ class Ranker:
 
     def view(self, index: LinkIndex) -> AnchorView:
         inbound = {int(t): int(n) for t, n in enumerate(index.inbound) if n}
-        return AnchorView(index.anchors, index.phrase_docs, self.target_offered, self.target_linked, inbound)
+        return AnchorView(index.anchors, index.phrase_docs, self.target_offered, self.target_linked, inbound,
+                          self.target_named, self.target_named_linked)
 
 
 def _fallback(X: np.ndarray) -> np.ndarray:
@@ -93,7 +96,7 @@ def training_rows(index: LinkIndex, max_articles: int = 4000) -> tuple[list[_Exa
     positions = np.arange(index.size)
     linked = [i for i in order if index.gold.get(i)]
     chosen = set(linked[-max_articles:])
-    view = AnchorView({}, {}, {}, {}, {})
+    view = AnchorView({}, {}, {}, {}, {}, {}, {})
     examples: list[_Example] = []
     for i in order:
         day = index.pub_day[i]
@@ -114,6 +117,11 @@ def training_rows(index: LinkIndex, max_articles: int = 4000) -> tuple[list[_Exa
                         view.offered[t] = view.offered.get(t, 0) + 1
                     for t in {c.target for c, hit in zip(cands, y, strict=False) if hit}:
                         view.linked[t] = view.linked.get(t, 0) + 1
+                    named = {c.target for c in cands if c.coverage >= STRONG_COVERAGE}
+                    for t in named:
+                        view.named[t] = view.named.get(t, 0) + 1
+                    for t in {c.target for c, hit in zip(cands, y, strict=False) if hit and c.target in named}:
+                        view.named_linked[t] = view.named_linked.get(t, 0) + 1
         # only now does this article's linking become part of the past
         for t in {g.target for g in index.gold.get(i, [])}:
             view.inbound[t] = view.inbound.get(t, 0) + 1
@@ -192,6 +200,7 @@ def train(index: LinkIndex, min_links: int = 300, max_articles: int = 4000) -> R
     if y.sum() < 30 or len(examples) < 20:
         log.warning("too few usable training examples (%d positives): using the unsupervised scorer", y.sum())
         return Ranker("fallback", target_offered=view.offered, target_linked=view.linked,
+                      target_named=view.named, target_named_linked=view.named_linked,
                       info={**info, "reason": "too few positive examples"})
     # the threshold is chosen on what the model has not seen: two temporal folds (fit on the oldest
     # 60%, score the next 20%; fit on the oldest 80%, score the newest 20%), pooled, so one
@@ -214,4 +223,4 @@ def train(index: LinkIndex, min_links: int = 300, max_articles: int = 4000) -> R
     info["held_out"] = held_out
     log.info("trained ranker on %d candidates (%d positives) from %d articles; threshold %.3f",
              len(y), int(y.sum()), len(examples), threshold)
-    return Ranker("trained", model, threshold, view.offered, view.linked, info)
+    return Ranker("trained", model, threshold, view.offered, view.linked, view.named, view.named_linked, info)
