@@ -130,7 +130,8 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
 
     external_hosts = {h for h in (url_host(link.href) for link in doc.links) if h and h not in hosts}
     external_outlets = {table.lookup_domain(h).name for h in external_hosts}
-    spans = [s for s in sentences(doc.text) if not any(a < s[1] and s[0] < b for a, b in note_spans)]
+    # a sentence that is itself a note is not the story; one with a "TK" inside it still is
+    spans = [s for s in sentences(doc.text) if not any(a <= s[0] and s[1] <= b for a, b in note_spans)]
     claims = find_claims(doc.text, spans)
     suggested_external = any(s.kind == "external" for s in suggestions)
     if not external_hosts:

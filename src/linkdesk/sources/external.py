@@ -50,10 +50,11 @@ class SourceNeed:
 
 def needs(doc: Document, title: str | None, skip: list[tuple[int, int]] | None = None) -> list[SourceNeed]:
     """The sentences of ``doc`` that need an outside source (plain-text offsets), leaving out
-    those that overlap ``skip`` (editorial notes, which are not the story)."""
+    those inside ``skip`` (editorial notes, which are not the story)."""
     text = doc.text
     spans = [(s, e) for s, e in sentences(text)
-             if not any(z.kind in NO_LINK_ZONES for z in doc.zones_at(s, e)) and not _overlaps((s, e), skip or [])]
+             if not any(z.kind in NO_LINK_ZONES for z in doc.zones_at(s, e))
+             and not any(a <= s and e <= b for a, b in skip or [])]
     sourced = [(link.text_start, link.text_end) for link in doc.links if url_host(link.href)]
     open_spans = [(s, e) for s, e in spans if not any(ls < e and s < le for ls, le in sourced)]
     claims = find_claims(text, open_spans)
