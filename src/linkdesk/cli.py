@@ -11,8 +11,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from . import __version__
 from .archive import describe_article
@@ -27,11 +27,13 @@ from .render import apply_suggestions, terminal_report
 from .sources.catalog import add_sources, list_sources
 from .sources.outlets import OutletTable
 from .store import default_db_path, open_store
+from .store.base import Store
 from .suggest.pipeline import Draft, Suggester, index_archive, lint_draft
 
 log = logging.getLogger("linkdesk")
 
 EXIT_OK, EXIT_REJECTED, EXIT_ERROR = 0, 1, 2
+T = TypeVar("T")
 
 
 def _print_json(data: Any) -> None:
@@ -76,12 +78,17 @@ def _report(report: IngestReport, args: argparse.Namespace) -> int:
     return EXIT_REJECTED if report.rejected else EXIT_OK
 
 
-def cmd_stats(args: argparse.Namespace) -> int:
+def _reading(args: argparse.Namespace, read: Callable[[Store], T]) -> T:
+    """``read(store)`` on the existing archive at ``--db``, closed afterwards."""
     store = open_store(args.db, create=False)
     try:
-        stats = store.stats()
+        return read(store)
     finally:
         store.close()
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    stats = _reading(args, lambda store: store.stats())
     if args.json:
         _print_json(stats)
         return EXIT_OK
@@ -263,11 +270,7 @@ def cmd_sources_add(args: argparse.Namespace) -> int:
 
 
 def cmd_sources_list(args: argparse.Namespace) -> int:
-    store = open_store(args.db, create=False)
-    try:
-        items = list_sources(store, args.limit, outlet=args.outlet, since=args.since)
-    finally:
-        store.close()
+    items = _reading(args, lambda store: list_sources(store, args.limit, outlet=args.outlet, since=args.since))
     for item in items:
         if args.json:
             _print_json(item)
@@ -278,11 +281,7 @@ def cmd_sources_list(args: argparse.Namespace) -> int:
 
 
 def cmd_sources_stats(args: argparse.Namespace) -> int:
-    store = open_store(args.db, create=False)
-    try:
-        stats = store.source_stats()
-    finally:
-        store.close()
+    stats = _reading(args, lambda store: store.source_stats())
     if args.json:
         _print_json(stats)
         return EXIT_OK

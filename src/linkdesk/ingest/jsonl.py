@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
-from typing import IO, cast
+from collections.abc import Callable, Iterator
+from typing import IO, TypeVar, cast
 
 from ..errors import BadRecordError, InputError
 from ..model import Article, IngestReport, Rejection
 from .records import article_from_record
 
-__all__ = ["read", "read_objects"]
+__all__ = ["read", "read_objects", "read_records"]
+
+T = TypeVar("T")
 
 
 def _open(path: str) -> IO[bytes]:
@@ -45,13 +47,19 @@ def read_objects(path: str) -> Iterator[tuple[str, object] | Rejection]:
             yield Rejection(path, f"file ends early or is corrupt: {exc}")
 
 
-def read(path: str, report: IngestReport) -> Iterator[Article | Rejection]:
+def read_records(path: str, convert: Callable[[object, str], T]) -> Iterator[T | Rejection]:
+    """Every line of ``path`` through ``convert(record, where)``; a line that is not JSON, or that
+    ``convert`` rejects with :class:`BadRecordError`, becomes a Rejection naming it."""
     for item in read_objects(path):
         if isinstance(item, Rejection):
             yield item
             continue
         where, rec = item
         try:
-            yield article_from_record(rec, where)
+            yield convert(rec, where)
         except BadRecordError as exc:
             yield Rejection(exc.where, exc.reason)
+
+
+def read(path: str, report: IngestReport) -> Iterator[Article | Rejection]:
+    return read_records(path, article_from_record)

@@ -22,7 +22,7 @@ from ..config import load_config
 from ..errors import BadRecordError, FetchError, InputError
 from ..ingest.crawl import Fetcher
 from ..ingest.feeds import entry_date, looks_like_feed
-from ..ingest.jsonl import read_objects
+from ..ingest.jsonl import read_records
 from ..ingest.records import normalize_date
 from ..model import IngestReport, Rejection, SourceItem
 from ..store.base import Store
@@ -79,15 +79,7 @@ def item_from_record(rec: object, where: str, outlets: OutletTable) -> SourceIte
 
 
 def read_jsonl(path: str, outlets: OutletTable) -> Iterator[SourceItem | Rejection]:
-    for item in read_objects(path):
-        if isinstance(item, Rejection):
-            yield item
-            continue
-        where, rec = item
-        try:
-            yield item_from_record(rec, where, outlets)
-        except BadRecordError as exc:
-            yield Rejection(exc.where, exc.reason)
+    return read_records(path, lambda rec, where: item_from_record(rec, where, outlets))
 
 
 def _plain(html: str) -> str:
