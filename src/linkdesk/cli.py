@@ -78,17 +78,17 @@ def _report(report: IngestReport, args: argparse.Namespace) -> int:
     return EXIT_REJECTED if report.rejected else EXIT_OK
 
 
-def _reading(args: argparse.Namespace, read: Callable[[Store], T]) -> T:
-    """``read(store)`` on the existing archive at ``--db``, closed afterwards."""
+def _on_archive(args: argparse.Namespace, use: Callable[[Store], T]) -> T:
+    """``use(store)`` on the existing archive at ``--db``, closed afterwards."""
     store = open_store(args.db, create=False)
     try:
-        return read(store)
+        return use(store)
     finally:
         store.close()
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    stats = _reading(args, lambda store: store.stats())
+    stats = _on_archive(args, lambda store: store.stats())
     if args.json:
         _print_json(stats)
         return EXIT_OK
@@ -109,11 +109,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    store = open_store(args.db, create=False)
-    try:
-        info = describe_article(store, args.url)
-    finally:
-        store.close()
+    info = _on_archive(args, lambda store: describe_article(store, args.url))
     if args.json:
         _print_json(info)
         return EXIT_OK
@@ -134,11 +130,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_index(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
-    store = open_store(args.db, create=False)
-    try:
-        info = index_archive(store, cfg)
-    finally:
-        store.close()
+    info = _on_archive(args, lambda store: index_archive(store, cfg))
     if args.json:
         _print_json(info)
         return EXIT_OK
@@ -168,11 +160,7 @@ def _drafts(paths: Sequence[str]) -> Iterator[Draft | Rejection]:
 def _suggester(args: argparse.Namespace) -> Suggester:
     """The archive's index and ranker, loaded once; the store is not needed after that."""
     cfg = load_config(args.config)
-    store = open_store(args.db, create=False)
-    try:
-        return Suggester(store, cfg)
-    finally:
-        store.close()
+    return _on_archive(args, lambda store: Suggester(store, cfg))
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
@@ -270,7 +258,7 @@ def cmd_sources_add(args: argparse.Namespace) -> int:
 
 
 def cmd_sources_list(args: argparse.Namespace) -> int:
-    items = _reading(args, lambda store: list_sources(store, args.limit, outlet=args.outlet, since=args.since))
+    items = _on_archive(args, lambda store: list_sources(store, args.limit, outlet=args.outlet, since=args.since))
     for item in items:
         if args.json:
             _print_json(item)
@@ -281,7 +269,7 @@ def cmd_sources_list(args: argparse.Namespace) -> int:
 
 
 def cmd_sources_stats(args: argparse.Namespace) -> int:
-    stats = _reading(args, lambda store: store.source_stats())
+    stats = _on_archive(args, lambda store: store.source_stats())
     if args.json:
         _print_json(stats)
         return EXIT_OK
