@@ -171,9 +171,6 @@ class ExternalSuggester:
     def min_score(self) -> float:
         return float(self.config["sources"]["min_score"])
 
-    def rank(self, text: str, published: str | None, k: int = 3) -> list[Hit]:
-        return self.index.search(text, published, k)
-
     def suggest(self, doc: Document, title: str | None, published: str | None,
                 blocked: list[tuple[int, int]] | None = None, min_score: float | None = None,
                 max_links: int | None = None, exclude: set[str] | None = None,

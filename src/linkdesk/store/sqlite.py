@@ -410,11 +410,6 @@ class SQLiteStore:
     def count_sources(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM sources").fetchone()[0])
 
-    def sources_version(self) -> str:
-        """Changes whenever the catalog does, so a cached retrieval index knows when it is stale."""
-        n, last = self.conn.execute("SELECT count(*), max(updated_at) FROM sources").fetchone()
-        return f"{n}:{last}"
-
     def source_stats(self) -> dict[str, Any]:
         c = self.conn
         by_domain = [{"domain": r[0], "items": r[1]} for r in c.execute(
