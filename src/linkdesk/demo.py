@@ -15,15 +15,14 @@ import tempfile
 from importlib import resources
 
 from .config import load_config
-from .drafts import read_drafts
+from .drafts import draft_from_text, read_drafts
 from .ingest import ingest
 from .lint import lint
 from .model import Rejection
-from .render import apply_suggestions, terminal_report
+from .render import terminal_report
 from .sources.catalog import add_sources
 from .store import open_store
-from .suggest.pipeline import Suggester, index_archive
-from .text.parse import parse
+from .suggest.pipeline import Suggester, apply_result, index_archive
 
 
 def demo_paths() -> tuple[str, str]:
@@ -42,6 +41,7 @@ def main(out_dir: str | None = None) -> int:
     logging.basicConfig(level=logging.ERROR)
     archive, draft_path = demo_paths()
     out_dir = out_dir or tempfile.mkdtemp(prefix="linkdesk-demo-")
+    os.makedirs(out_dir, exist_ok=True)
     db = os.path.join(out_dir, "demo.db")
     cfg = load_config()
     store = open_store(db)
@@ -80,14 +80,14 @@ def main(out_dir: str | None = None) -> int:
     for finding in result.findings:
         print(f"   {finding.severity}: {finding.message} [{finding.rule}]")
     applied = os.path.join(out_dir, "draft.linked.md")
-    resolved = [p for p in result.placeholders if p.resolved is not None]
-    linked = apply_suggestions(draft.doc.source, draft.doc.format, result.suggestions, remove=resolved)
+    linked = apply_result(draft, result)
     with open(applied, "w", encoding="utf-8") as fh:
         fh.write(linked)
-    print(f"== wrote {applied}: {len(result.suggestions)} link(s) inserted, {len(resolved)} note(s) removed")
-    after = lint(parse(linked, "markdown"), cfg, suggester.outlets, suggester.notes(
-        type(draft)(parse(linked, "markdown"), draft.id, draft.url, draft.title, draft.published)),
-        archive_urls=suggester.index.url_index, site_hosts=suggester.index.site_hosts)
+    removed = sum(1 for p in result.placeholders if p.resolved is not None)
+    print(f"== wrote {applied}: {len(result.suggestions)} link(s) inserted, {removed} note(s) removed")
+    after_draft = draft_from_text(linked, "markdown", draft.id)
+    after = lint(after_draft.doc, cfg, suggester.outlets, suggester.notes(after_draft),
+                 archive_urls=suggester.index.url_index, site_hosts=suggester.index.site_hosts)
     print("== lint after apply: " + ("clean" if not after else ""))
     for finding in after:
         print(f"   {finding.severity}: {finding.message} [{finding.rule}]")
