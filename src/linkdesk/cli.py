@@ -23,12 +23,12 @@ from .evaluate import backtest_dir, backtest_store
 from .ingest import KINDS, ingest
 from .lint import SEVERITIES, worst
 from .model import IngestReport, Rejection
-from .render import apply_suggestions, terminal_report
+from .render import terminal_report
 from .sources.catalog import add_sources, list_sources
 from .sources.outlets import OutletTable
 from .store import default_db_path, open_store
 from .store.base import Store
-from .suggest.pipeline import Draft, Suggester, index_archive, lint_draft
+from .suggest.pipeline import Draft, Suggester, apply_result, index_archive, lint_draft
 
 log = logging.getLogger("linkdesk")
 
@@ -199,11 +199,10 @@ def cmd_apply(args: argparse.Namespace) -> int:
         raise DraftError(f"{args.draft}: apply takes one Markdown, HTML or text draft")
     draft = drafts[0]
     result = suggester.run(draft, args.threshold, args.max_links)
-    resolved = [p for p in result.placeholders if p.resolved is not None]
-    out = apply_suggestions(draft.doc.source, draft.doc.format, result.suggestions, remove=resolved)
     with open(args.out, "w", encoding="utf-8", newline="") as fh:
-        fh.write(out)
-    print(f"wrote {args.out}: {len(result.suggestions)} link(s) inserted, {len(resolved)} resolved note(s) removed")
+        fh.write(apply_result(draft, result))
+    resolved = sum(1 for p in result.placeholders if p.resolved is not None)
+    print(f"wrote {args.out}: {len(result.suggestions)} link(s) inserted, {resolved} resolved note(s) removed")
     for note in result.placeholders:
         if note.resolved is None:
             gap = f"; content gap: \"{note.gap['working_title']}\"" if note.gap else ""
@@ -213,11 +212,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    cfg = load_config(args.config)
-    suggester = None
-    db = args.db or default_db_path()
-    if args.db or os.path.exists(db):
-        suggester = _suggester(args)
+    suggester = _suggester(args) if args.db or os.path.exists(default_db_path()) else None
+    cfg = suggester.config if suggester is not None else load_config(args.config)
     failed = rejected = 0
     bar = SEVERITIES.index(args.fail_on)
     for item in _drafts(args.drafts):

@@ -45,7 +45,7 @@ from .errors import ConfigError
 from .index.linkindex import LinkIndex
 from .model import Document, Placeholder, Suggestion
 from .sources.attribution import sentences
-from .sources.external import shared_words_span, widen
+from .sources.external import ExternalSuggester, shared_words_span, widen
 from .sources.outlets import Outlet, OutletTable
 from .text.normalize import STOPWORDS, content_terms, search_terms, term, tokens
 
@@ -222,20 +222,15 @@ def find_notes(doc: Document, outlets: OutletTable | None = None,
                 if closed is None:
                     continue
                 end = closed
-            text_span = doc.text_span(start, end) if pattern.source else (start, end)
-            if any(s < text_span[1] and text_span[0] < e for s, e in taken):
+            text_start, text_end = doc.text_span(start, end) if pattern.source else (start, end)
+            if any(s < text_end and text_start < e for s, e in taken):
                 continue
-            if pattern.source:
-                src_start, src_end = start, end
-                text_start, text_end = doc.text_span(start, end)
-            else:
-                text_start, text_end = start, end
-                src_start, src_end = doc.source_span(start, end)
+            src_start, src_end = (start, end) if pattern.source else doc.source_span(start, end)
             if pattern.whole_line:
                 src_start = doc.source.rfind("\n", 0, src_start) + 1
                 line_end = doc.source.find("\n", src_end)
                 src_end = len(doc.source) if line_end < 0 else line_end + 1
-            taken.append(text_span)
+            taken.append((text_start, text_end))
             note = haystack[start:end]
             # what the note says beyond its label: the description to resolve it with
             body = note[m.end() - start:].rstrip(")]").strip() if pattern.balanced else ""
@@ -258,8 +253,12 @@ def find_notes(doc: Document, outlets: OutletTable | None = None,
 
 # ---------------------------------------------------------------------------- resolution
 
+# Curly quotes compare as straight ones when a note's anchor is looked for in the draft.
+_STRAIGHT_QUOTES = str.maketrans("’‘“”„", "''\"\"\"")
+
+
 def _fold(s: str) -> str:
-    return re.sub(r"\s+", " ", s.translate(str.maketrans("’‘“”„", "''\"\"\""))).casefold()
+    return re.sub(r"\s+", " ", s.translate(_STRAIGHT_QUOTES)).casefold()
 
 
 def locate_anchor(doc: Document, anchor: str, note: tuple[int, int]) -> tuple[int, int] | None:
@@ -269,9 +268,10 @@ def locate_anchor(doc: Document, anchor: str, note: tuple[int, int]) -> tuple[in
     if not words:
         return None
     pattern = re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")
-    folded = doc.text.translate(str.maketrans("’‘“”„", "''\"\"\"")).casefold()
+    straight = doc.text.translate(_STRAIGHT_QUOTES)
+    folded = straight.casefold()
     if len(folded) != len(doc.text):  # casefold changed lengths (ß → ss): fall back to lower()
-        folded = doc.text.translate(str.maketrans("’‘“”„", "''\"\"\"")).lower()
+        folded = straight.lower()
     best: tuple[int, int] | None = None
     best_distance = None
     for m in pattern.finditer(folded):
@@ -333,7 +333,8 @@ def gap_phrases(doc: Document, anchor: str | None, description: str | None, limi
 class NoteResolver:
     """Resolves link notes against the archive's index and, for external notes, the source catalog."""
 
-    def __init__(self, index: LinkIndex, sources: Any | None, outlets: OutletTable, min_score: float) -> None:
+    def __init__(self, index: LinkIndex, sources: ExternalSuggester | None, outlets: OutletTable,
+                 min_score: float) -> None:
         self.index = index
         self.sources = sources
         self.outlets = outlets
@@ -341,9 +342,8 @@ class NoteResolver:
 
     def internal(self, doc: Document, note: Placeholder, exclude: set[int]) -> None:
         terms = _query_terms(f"{note.anchor or ''} {note.description or ''}")
-        query = " ".join(terms)
         located = locate_anchor(doc, note.anchor, (note.text_start, note.text_end)) if note.anchor else None
-        best = self._retrieve(query, terms, exclude) if terms else None
+        best = self._retrieve(terms, exclude) if terms else None
         if best is not None:
             target, score, why = best
             span = located or self._anchor_for(doc, note, target)
@@ -361,13 +361,13 @@ class NoteResolver:
         note.gap = {"working_title": working_title(note.anchor, note.description),
                     "phrases": gap_phrases(doc, note.anchor, note.description, skip=[(note.text_start, note.text_end)])}
 
-    def _retrieve(self, query: str, terms: list[str], exclude: set[int]) -> tuple[int, float, list[str]] | None:
+    def _retrieve(self, terms: list[str], exclude: set[int]) -> tuple[int, float, list[str]] | None:
         """The archive article the note describes: cosine of the note with the article's text
         (TF-IDF) and the share of the article's title the note's words cover."""
         if self.index.size == 0:
             return None
         vectors = self.index.vectors
-        q = vectors.transform([query])
+        q = vectors.transform([" ".join(terms)])
         cosine = np.asarray((vectors.matrix @ q.T).todense()).ravel()
         qset = set(terms)
         candidates = set(np.argsort(-cosine)[:50].tolist())
@@ -404,7 +404,8 @@ class NoteResolver:
         hits = [h for h in self.sources.index.search(query, published, k=20, exclude=tuple(used),
                                                      time_weight=NOTE_TIME_WEIGHT)
                 if h.score >= self.sources.min_score]
-        named = [self.outlets.by_name().get(n.casefold()) or self.outlets.acronyms().get(n) for n in note.outlets]
+        by_name, acronyms = self.outlets.by_name(), self.outlets.acronyms()
+        named = [by_name.get(n.casefold()) or acronyms.get(n) for n in note.outlets]
         named_domains = {o.domain for o in named if o is not None}
         chosen = None
         why = ""

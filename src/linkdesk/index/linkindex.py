@@ -20,10 +20,14 @@ from ..text.normalize import content_terms, url_key
 from .phrases import PhraseMatcher, case_fold_same_length, phrase_key, usable_phrase
 from .vectors import TextVectors
 
-__all__ = ["INDEX_BLOB", "GoldLink", "LinkIndex", "build_index", "day_number", "load_index", "save_index"]
+__all__ = ["INDEX_BLOB", "GoldLink", "LinkIndex", "build_index", "day_number", "draft_day", "load_index",
+           "save_index"]
 
 log = logging.getLogger(__name__)
 INDEX_BLOB = "link_index.v1"
+
+
+_EPOCH = date(1970, 1, 1).toordinal()
 
 
 def day_number(published: str | None) -> float:
@@ -31,9 +35,14 @@ def day_number(published: str | None) -> float:
     if not published:
         return math.nan
     try:
-        return float(date.fromisoformat(published[:10]).toordinal() - 719163)
+        return float(date.fromisoformat(published[:10]).toordinal() - _EPOCH)
     except ValueError:
         return math.nan
+
+
+def draft_day(published: str | None) -> float:
+    """The day a draft is written as of: its ``published`` date, today when it has none."""
+    return day_number(published) if published else float(date.today().toordinal() - _EPOCH)
 
 
 def _slug_terms(url: str) -> tuple[str, ...]:

@@ -172,12 +172,10 @@ class ExternalSuggester:
         return float(self.config["sources"]["min_score"])
 
     def suggest(self, doc: Document, title: str | None, published: str | None,
-                blocked: list[tuple[int, int]] | None = None, min_score: float | None = None,
+                blocked: list[tuple[int, int]] | None = None,
                 max_links: int | None = None, exclude: set[str] | None = None,
                 skip: list[tuple[int, int]] | None = None) -> list[Suggestion]:
-        cfg = self.config["sources"]
-        floor = cfg["min_score"] if min_score is None else min_score
-        cap = cfg["max_links"] if max_links is None else max_links
+        cap = self.config["sources"]["max_links"] if max_links is None else max_links
         taken = list(blocked or [])
         used = {link.href for link in doc.links} | (exclude or set())
         out: list[Suggestion] = []
@@ -185,7 +183,7 @@ class ExternalSuggester:
             if cap and len(out) >= cap:
                 break
             hits = [h for h in self.index.search(need.query, published, k=4, exclude=tuple(used))
-                    if h.score >= floor]
+                    if h.score >= self.min_score]
             if not hits:
                 continue
             best = hits[0]

@@ -13,11 +13,10 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
 
 import numpy as np
 
-from ..index.linkindex import day_number
+from ..index.linkindex import day_number, draft_day
 from ..model import SourceItem
 from ..text.normalize import search_terms
 from .outlets import Outlet, OutletTable
@@ -153,8 +152,7 @@ class SourceIndex:
         coverage = np.array([sum(self.idf[t] for t in self.title_terms[d] if t in qset) for d in pool]) \
             / self.title_mass[pool]
         relevance = scores[pool] / scores[pool].max()
-        today = day_number(published) if published else float(date.today().toordinal() - 719163)
-        age = today - self.days[pool]
+        age = draft_day(published) - self.days[pool]
         prior = date_prior(age)
         combined = np.sqrt(relevance * coverage) * ((1 - time_weight) + time_weight * prior) * self.tiers[pool]
         skip = set(exclude)

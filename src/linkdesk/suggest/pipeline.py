@@ -10,16 +10,16 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import numpy as np
 
 from ..config import load_config
-from ..index.linkindex import LinkIndex, build_index, day_number, load_index, save_index
+from ..index.linkindex import LinkIndex, build_index, draft_day, load_index, save_index
 from ..lint import lint
 from ..model import Document, Finding, Placeholder, Suggestion
 from ..placeholders import NoteResolver, find_notes, patterns_from_config
+from ..render import apply_suggestions
 from ..sources.catalog import add_sources
 from ..sources.external import ExternalSuggester
 from ..sources.outlets import OutletTable
@@ -31,7 +31,8 @@ from .policy import Policy, Scored, select
 from .ranker import Ranker, train
 from .spot import analyze
 
-__all__ = ["Draft", "DraftResult", "Ranked", "Suggester", "choose", "index_archive", "lint_draft", "rank_draft"]
+__all__ = ["Draft", "DraftResult", "Ranked", "Suggester", "apply_result", "choose", "index_archive", "lint_draft",
+           "rank_draft"]
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ def rank_draft(draft: Draft, index: LinkIndex, ranker: Ranker, view: AnchorView)
         if own is not None:
             exclude.add(own)
     cands = generate(an, index, view, None, exclude)
-    day = day_number(draft.published) if draft.published else float(date.today().toordinal() - 719163)
+    day = draft_day(draft.published)
     X = featurize(an, cands, index, view, day, draft.section)
     scores = ranker.score(X)
     items = [Scored(c.start, c.end, url_key(index.urls[c.target]), doc.text[c.start:c.end], float(s))
@@ -211,23 +212,27 @@ class Suggester:
             return result
         notes = self.notes(draft)
         resolved = [n.resolved for n in notes if n.resolved is not None]
-        blocked = [(n.text_start, n.text_end) for n in notes] + [doc.text_span(s.start, s.end) for s in resolved]
-        taken = {url_key(s.target_url) for s in resolved}
         note_spans = [(n.text_start, n.text_end) for n in notes]
+        blocked = note_spans + [doc.text_span(s.start, s.end) for s in resolved]
+        taken = {url_key(s.target_url) for s in resolved}
         internal = self.internal(draft, threshold, max_links, blocked, taken, len(resolved), note_spans)
         external: list[Suggestion] = []
         if self.sources is not None:
             blocked += [doc.text_span(s.start, s.end) for s in internal]
             external = self.sources.suggest(doc, draft.title, draft.published, blocked=blocked,
-                                            exclude={s.target_url for s in resolved},
-                                            skip=note_spans,
-                                            max_links=int(self.config["sources"]["max_links"]))
+                                            exclude={s.target_url for s in resolved}, skip=note_spans)
         result.placeholders = notes
         result.suggestions = sorted(resolved + internal + external, key=lambda s: s.start)
         result.findings = lint(doc, self.config, self.outlets, notes, result.suggestions,
                                archive_urls=self.index.url_index, site_hosts=self.index.site_hosts)
         result.findings.extend(self.notices())
         return result
+
+
+def apply_result(draft: Draft, result: DraftResult) -> str:
+    """The draft's source with the result's links inserted and the notes they resolve removed."""
+    resolved = [p for p in result.placeholders if p.resolved is not None]
+    return apply_suggestions(draft.doc.source, draft.doc.format, result.suggestions, remove=resolved)
 
 
 def lint_draft(draft: Draft, config: dict[str, Any], suggester: Suggester | None = None) -> DraftResult:
