@@ -229,6 +229,10 @@ class IngestReport:
     def skip(self, reason: str, n: int = 1) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + n
 
+    def count(self, status: str) -> None:
+        """Count one write by the status the store gave it: "added", "updated" or "unchanged"."""
+        setattr(self, status, getattr(self, status) + 1)
+
     @property
     def ok(self) -> bool:
         return not self.rejected

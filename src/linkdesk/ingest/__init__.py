@@ -125,7 +125,7 @@ def ingest(store: Store, sources: Sequence[str], *, kind: str | None = None,
         if not batch:
             return
         for status in store.write_batch(batch):
-            setattr(report, status, getattr(report, status) + 1)
+            report.count(status)
         batch.clear()
 
     try:

@@ -179,16 +179,22 @@ def _poll(url: str, store: Store, fetcher: Fetcher, report: IngestReport) -> byt
 
 def _items(source: str, store: Store, outlets: OutletTable, fetcher: Fetcher | None,
            report: IngestReport) -> Iterator[SourceItem | Rejection]:
-    kind = _source_kind(source)
-    if kind == "jsonl":
-        yield from read_jsonl(source, outlets)
-    elif kind == "feed":
-        yield from read_feed(Path(source).read_bytes(), source, outlets, report)
-    else:
-        assert fetcher is not None
-        data = _poll(source, store, fetcher, report)
-        if data is not None:
-            yield from read_feed(data, source, outlets, report)
+    """One source's items, streamed; a source that cannot be read at all is one Rejection."""
+    try:
+        kind = _source_kind(source)
+        if kind == "jsonl":
+            yield from read_jsonl(source, outlets)
+        elif kind == "feed":
+            yield from read_feed(Path(source).read_bytes(), source, outlets, report)
+        else:
+            assert fetcher is not None
+            data = _poll(source, store, fetcher, report)
+            if data is not None:
+                yield from read_feed(data, source, outlets, report)
+    except FetchError as exc:
+        yield Rejection(source, str(exc))
+    except InputError as exc:
+        yield Rejection(source, str(exc).removeprefix(f"{source}: "))
 
 
 def add_sources(store: Store, sources: Sequence[str], config: dict[str, Any] | None = None,
@@ -202,14 +208,8 @@ def add_sources(store: Store, sources: Sequence[str], config: dict[str, Any] | N
     if own_fetcher:
         fetcher = Fetcher.from_config(cfg)
     try:
-        streams: list[Iterable[SourceItem | Rejection]] = []
-        for source in sources:
-            try:
-                streams.append(list(_items(source, store, outlets, fetcher, report)))
-            except FetchError as exc:
-                report.rejected.append(Rejection(source, str(exc)))
-            except InputError as exc:
-                report.rejected.append(Rejection(source, str(exc).removeprefix(f"{source}: ")))
+        streams: list[Iterable[SourceItem | Rejection]] = [
+            _items(source, store, outlets, fetcher, report) for source in sources]
         if include_archive:
             streams.append(from_archive(store, outlets))
         _write(store, streams, int(cfg["ingest"]["batch_size"]), report)
@@ -227,12 +227,7 @@ def _write(store: Store, streams: Iterable[Iterable[SourceItem | Rejection]], ba
 
     def flush() -> None:
         for status in store.write_sources(batch):
-            if status == "added":
-                report.added += 1
-            elif status == "updated":
-                report.updated += 1
-            else:
-                report.unchanged += 1
+            report.count(status)
         batch.clear()
 
     for stream in streams:
