@@ -27,7 +27,7 @@ from .render import apply_suggestions
 from .sources.catalog import add_sources
 from .sources.outlets import Outlet, OutletTable
 from .store import open_store
-from .suggest.pipeline import Draft, DraftResult, Suggester, index_archive, lint_draft
+from .suggest.pipeline import Draft, DraftResult, Suggester, apply_result, index_archive, lint_draft
 from .text.parse import parse
 
 __version__ = "0.1.0"
@@ -50,6 +50,7 @@ __all__ = [
     "Zone",
     "__version__",
     "add_sources",
+    "apply_result",
     "apply_suggestions",
     "backtest_dir",
     "backtest_store",
