@@ -14,7 +14,7 @@ from linkdesk.demo import demo_paths, demo_sources
 from linkdesk.ingest import ingest
 from linkdesk.sources.catalog import add_sources
 from linkdesk.store import SQLiteStore, open_store
-from linkdesk.suggest.pipeline import index_archive
+from linkdesk.suggest.pipeline import Suggester, index_archive
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
@@ -48,6 +48,15 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     assert add_sources(s, demo_sources(), load_config()).ok
     s.close()
     return path
+
+
+@pytest.fixture(scope="session")
+def suggester(demo_db: str) -> Suggester:
+    """The demo archive's suggester, loaded once."""
+    store = open_store(demo_db, create=False)
+    s = Suggester(store, load_config())
+    store.close()
+    return s
 
 
 @pytest.fixture

@@ -22,16 +22,6 @@ from linkdesk.text.parse import parse
 
 from .conftest import FIXTURES, SHARED_BENCH
 
-
-@pytest.fixture(scope="module")
-def suggester(demo_db: str) -> Suggester:
-    s = open_store(demo_db, create=False)
-    try:
-        return Suggester(s, load_config())
-    finally:
-        s.close()
-
-
 NOTE_CASES = [
     # (text, pattern, kind, anchor, outlets)
     ('The tunnel reopened. (Internal Link Suggestion: Link "harbor tunnel" to your earlier article about the '

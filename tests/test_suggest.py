@@ -23,14 +23,6 @@ DRAFT = ("The Tidewater Bridge deck will be replaced with a federal grant, and t
          "weight limit. Harbor ferry ridership hit a record this spring.")
 
 
-@pytest.fixture(scope="module")
-def suggester(demo_db: str) -> Suggester:
-    store = open_store(demo_db, create=False)
-    s = Suggester(store, load_config())
-    store.close()
-    return s
-
-
 def test_demo_draft_suggestions(suggester: Suggester) -> None:
     _, draft_path = demo_paths()
     source = Path(draft_path).read_text()

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import IndexMissingError
 from ..store.base import Store
-from ..text.normalize import content_terms, url_key
+from ..text.normalize import match_terms, url_key
 from .phrases import PhraseMatcher, case_fold_same_length, phrase_key, usable_phrase
 from .vectors import TextVectors
 
@@ -45,11 +45,17 @@ def draft_day(published: str | None) -> float:
     return day_number(published) if published else float(date.today().toordinal() - _EPOCH)
 
 
-def _slug_terms(url: str) -> tuple[str, ...]:
+def _slug_variant(url: str, title_terms: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The URL slug as a second way to name the article, when it says something the title does not."""
     path = url_key(url).split("/", 1)[-1]
     last = path.rstrip("/").rsplit("/", 1)[-1]
-    words = last.replace("-", " ").replace("_", " ")
-    return tuple(dict.fromkeys(t for t in content_terms(words) if not t.isdigit()))
+    slug = match_terms(last.replace("-", " ").replace("_", " "))
+    if not any(any(ch.isdigit() for ch in t) for t in slug):
+        # slugs often drop the year or release number ("rust-survey-results"): without it, every
+        # edition of a series would be named in full by the same words
+        slug += [t for t in title_terms if any(ch.isdigit() for ch in t)]
+    variant = tuple(dict.fromkeys(slug))
+    return variant if variant and not set(variant) <= set(title_terms) else None
 
 
 @dataclass
@@ -82,14 +88,24 @@ class LinkIndex:
     n_links: int
     matcher: PhraseMatcher = field(init=False, repr=False)
     unseen_idf: float = field(init=False, repr=False)
+    # dated articles in publication order, and their days: what time references look up
+    by_day: np.ndarray = field(init=False, repr=False)
+    days_sorted: np.ndarray = field(init=False, repr=False)
     # Only while building and training: per-article phrase occurrences, texts and gold links.
     article_phrases: list[set[str]] | None = None
     texts: list[str] | None = None
     gold: dict[int, list[GoldLink]] | None = None
 
     def __post_init__(self) -> None:
+        self._derive()
+
+    def _derive(self) -> None:
+        """Structures rebuilt from the stored fields on load rather than stored."""
         self.matcher = PhraseMatcher(self.anchors.keys())
         self.unseen_idf = math.log(self.size + 1) + 1.0
+        dated = np.flatnonzero(~np.isnan(self.pub_day))
+        self.by_day = dated[np.argsort(self.pub_day[dated], kind="stable")]
+        self.days_sorted = self.pub_day[self.by_day]
 
     @property
     def size(self) -> int:
@@ -104,15 +120,19 @@ class LinkIndex:
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        for transient in ("matcher", "unseen_idf", "article_phrases", "texts", "gold"):
+        for transient in ("matcher", "unseen_idf", "by_day", "days_sorted", "article_phrases", "texts", "gold"):
             state.pop(transient, None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.article_phrases = self.texts = self.gold = None
-        self.matcher = PhraseMatcher(self.anchors.keys())
-        self.unseen_idf = math.log(self.size + 1) + 1.0
+        self._derive()
+
+    def published(self, a: int) -> str:
+        """The article's publication date as ISO text ("undated" when unknown)."""
+        day = self.pub_day[a]
+        return "undated" if math.isnan(day) else date.fromordinal(int(day) + _EPOCH).isoformat()
 
     def lookup_url(self, url: str) -> int | None:
         return self.url_index.get(url_key(url))
@@ -136,10 +156,10 @@ def build_index(store: Store, keep_training_data: bool = True) -> LinkIndex:
         sections.append(art.section)
         days.append(day_number(art.published))
         texts.append(art.text)
-        title_terms = tuple(dict.fromkeys(content_terms(art.title)))
+        title_terms = tuple(dict.fromkeys(match_terms(art.title)))
         own = [title_terms] if title_terms else []
-        slug = _slug_terms(art.url)
-        if slug and set(slug) != set(title_terms):
+        slug = _slug_variant(art.url, title_terms)
+        if slug:
             own.append(slug)
         variants.append(own)
         url_index[url_key(art.url)] = idx

@@ -71,10 +71,23 @@ class TextVectors:
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         return _l2(self._weigh(_hasher().transform(texts), self.idf))
 
-    def similarity(self, queries: sparse.csr_matrix, rows: Sequence[int], targets: Sequence[int]) -> np.ndarray:
+    def similarity(self, queries: sparse.csr_matrix, rows: Sequence[int] | np.ndarray,
+                   targets: Sequence[int] | np.ndarray) -> np.ndarray:
         """Cosine of query row ``rows[k]`` with article ``targets[k]``, for every k."""
         if not len(rows):
             return np.zeros(0, dtype=np.float32)
-        q = queries[np.asarray(rows)]
-        t = self.matrix[np.asarray(targets)]
-        return np.asarray(q.multiply(t).sum(axis=1)).ravel()
+        # one product over the distinct rows and articles, then the pairs read out of it; the product
+        # runs over only the columns the queries use, as scipy would otherwise allocate per call
+        # arrays the size of the whole hashed vocabulary
+        uq, qpos = np.unique(np.asarray(rows), return_inverse=True)
+        ut, tpos = np.unique(np.asarray(targets), return_inverse=True)
+        q, t = queries[uq], self.matrix[ut]
+        cols, qcols = np.unique(q.indices, return_inverse=True)
+        if not len(cols):
+            return np.zeros(len(rows), dtype=np.float32)
+        at = np.minimum(np.searchsorted(cols, t.indices), len(cols) - 1)
+        shared = np.where(cols[at] == t.indices, t.data, 0.0)
+        qc = sparse.csr_matrix((q.data, qcols, q.indptr), shape=(len(uq), len(cols)))
+        tc = sparse.csr_matrix((shared, at, t.indptr), shape=(len(ut), len(cols)))
+        product = (qc @ tc.T).toarray()
+        return product[qpos, tpos].astype(np.float32)

@@ -1,19 +1,24 @@
-"""Candidates: (mention, article) pairs a draft could link, from two sources.
+"""Candidates: (mention, article) pairs a draft could link, from four sources.
 
 * the anchor dictionary: phrases the desk already linked, to the articles they linked to;
 * title matching: windows of a sentence that cover most of an article's title (or URL slug)
-  by IDF weight, which finds articles nobody has linked yet, the day after they are published.
+  by IDF weight, which finds articles nobody has linked yet, the day after they are published;
+* time references ("last year's survey", "in March"): the period's articles closest to the sentence;
+* an archive article's address spelled out in the text.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..index.linkindex import LinkIndex
 from .spot import Analysis, phrase_hits
+from .timeref import find_time_refs, period_articles
 
 __all__ = ["AnchorView", "Candidate", "generate"]
 
@@ -22,6 +27,10 @@ MIN_COVERAGE = 0.34
 STRONG_COVERAGE = 0.66
 PER_SENTENCE = 8
 PER_PHRASE = 4
+# per time reference: how many of the period's articles, and how close to the sentence they must be
+PER_TIME_REF = 3
+TIME_MIN_SIM = 0.05
+_URL = re.compile(r"https?://[^\s<>()\[\]\"'`]+")
 
 
 @dataclass
@@ -58,6 +67,9 @@ class Candidate:
     matched: int = 0
     matched_idf: float = 0.0
     variant: int = 0
+    from_time: bool = False
+    time_rank: int = -1
+    names_url: bool = False
 
 
 def _postings_cap(n: int) -> int:
@@ -66,23 +78,39 @@ def _postings_cap(n: int) -> int:
 
 
 def generate(an: Analysis, index: LinkIndex, view: AnchorView, visible: np.ndarray | None,
-             exclude: set[int]) -> list[Candidate]:
+             exclude: set[int], day: float) -> list[Candidate]:
+    """Every candidate of a text written on ``day``, among the ``visible`` articles (all when None)."""
     found: dict[tuple[int, int, int], Candidate] = {}
 
     def allowed(t: int) -> bool:
         return t not in exclude and (visible is None or bool(visible[t]))
 
+    def add(start: int, end: int, target: int) -> Candidate | None:
+        a, b = an.token_range(start, end)
+        if a >= b:
+            return None
+        return found.setdefault((start, end, target), Candidate(start, end, target, an.sent_of[a], a, b))
+
+    for m in _URL.finditer(an.text):
+        url = m.group().rstrip(".,;:!?")
+        target = index.lookup_url(url)
+        if target is not None and allowed(target):
+            named = add(m.start(), m.start() + len(url), target)
+            if named is not None:
+                named.names_url = True
+
+    _time_candidates(an, index, day, visible, exclude, add)
+
     for start, end, key in phrase_hits(an, index.matcher):
         targets = view.anchors.get(key)
         if not targets:
             continue
-        a, b = an.token_range(start, end)
-        if a >= b:
-            continue
         for target, _count in targets.most_common(PER_PHRASE):
             if not allowed(target):
                 continue
-            c = found.setdefault((start, end, target), Candidate(start, end, target, an.sent_of[a], a, b))
+            c = add(start, end, target)
+            if c is None:
+                break
             c.from_anchor = True
             c.phrase = key
 
@@ -136,6 +164,34 @@ def generate(an: Analysis, index: LinkIndex, view: AnchorView, visible: np.ndarr
             else:
                 found[key3] = cand
     return sorted(found.values(), key=lambda c: (c.start, c.end, c.target))
+
+
+def _time_candidates(an: Analysis, index: LinkIndex, day: float, visible: np.ndarray | None, exclude: set[int],
+                     add: Callable[[int, int, int], Candidate | None]) -> None:
+    refs = find_time_refs(an.text, day)
+    if not refs:
+        return
+    sentences = sorted({an.sentence_at(r.start) for r in refs})
+    row = {si: k + 1 for k, si in enumerate(sentences)}
+    queries = index.vectors.transform([an.text] + [an.text[s:e] for s, e in (an.sentences[i] for i in sentences)])
+    best: dict[tuple[int, float, float], list[int]] = {}
+    for ref in refs:
+        key = (an.sentence_at(ref.start), ref.lo, ref.hi)
+        if key not in best:
+            articles = period_articles(index, ref)
+            if visible is not None:
+                articles = articles[visible[articles]]
+            if exclude:
+                articles = articles[~np.isin(articles, list(exclude))]
+            # the sentence says what the earlier piece was about; the draft as a whole, less sharply
+            fit = (index.vectors.similarity(queries, [row[key[0]]] * len(articles), articles)
+                   + 0.5 * index.vectors.similarity(queries, [0] * len(articles), articles))
+            order = np.argsort(-fit, kind="stable")[:PER_TIME_REF]
+            best[key] = [int(articles[k]) for k in order if fit[k] >= TIME_MIN_SIM]
+        for rank, target in enumerate(best[key]):
+            cand = add(ref.start, ref.end, target)
+            if cand is not None:
+                cand.from_time, cand.time_rank = True, rank
 
 
 def _window(matched: list[str], positions: dict[str, list[int]], index: LinkIndex, title_len: int

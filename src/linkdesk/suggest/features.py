@@ -19,6 +19,7 @@ FEATURES = [
     "same_section", "rank_in_sentence", "cands_in_sentence", "targets_for_span", "position", "capitalized",
     "span_sim", "target_offered", "target_link_rate", "target_mentions", "target_best_coverage",
     "best_for_target", "first_for_target", "doc_sim_rank", "span_margin", "target_named", "target_named_link_rate",
+    "sentence_share", "from_time", "time_rank", "names_url",
 ]
 F = {name: i for i, name in enumerate(FEATURES)}
 
@@ -60,6 +61,9 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
             row[F["phrase_docs"]] = math.log1p(docs)
         row[F["from_anchor"]] = c.from_anchor
         row[F["from_title"]] = c.from_title
+        row[F["from_time"]] = c.from_time
+        row[F["time_rank"]] = c.time_rank if c.from_time else math.nan
+        row[F["names_url"]] = c.names_url
         variants = index.variants[c.target]
         # dict.fromkeys, not set: sums must not depend on string hash order, or training is not repeatable
         span_terms = list(dict.fromkeys(an.terms[k] for k in range(c.tok_a, c.tok_b) if an.content[k]))
@@ -105,6 +109,10 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
         words = an.text[c.start:c.end].split()
         row[F["capitalized"]] = sum(1 for w in words if w[:1].isupper()) / max(1, len(words))
         row[F["span_sim"]] = span_sim[i]
+        # a mention that is its whole sentence or list item ("Related: ...") is written to be a link
+        sa, sb = an.sent_tokens[c.sent]
+        in_sentence = sum(an.content[sa:sb])
+        row[F["sentence_share"]] = sum(an.content[c.tok_a:c.tok_b]) / in_sentence if in_sentence else 0.0
         offered = view.offered.get(c.target, 0)
         row[F["target_offered"]] = math.log1p(offered)
         row[F["target_link_rate"]] = (view.linked.get(c.target, 0) + 0.1) / (offered + 1.0)
@@ -143,6 +151,11 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
 def reasons_for(row: np.ndarray, c: Candidate, index: LinkIndex) -> list[str]:
     """Plain-language reasons an editor can check, from the features that drove the score."""
     out = []
+    if c.names_url:
+        out.append("the draft spells out this article's address")
+    if c.from_time:
+        out.append(f"refers to earlier coverage by date; this article ran then (published {index.published(c.target)})"
+                   + (" and is the closest to the sentence" if c.time_rank == 0 else ""))
     if c.from_anchor:
         out.append(f"the desk has linked this phrase before (link probability {row[F['link_prob']]:.2f}, "
                    f"{row[F['commonness']]:.0%} of the time to this article)")

@@ -37,6 +37,7 @@ TARGET_PRECISION = 0.6
 HOLDOUT_FOLDS = ((0.6, 0.8), (0.8, 1.0))
 FALLBACK_MIN_RECALL = 0.05
 FALLBACK_THRESHOLD = 0.5
+NAMED_URL_SCORE = 0.99
 
 
 @dataclass
@@ -54,8 +55,12 @@ class Ranker:
         if not len(X):
             return np.zeros(0)
         if self.kind == "trained" and self.model is not None:
-            return np.asarray(self.model.predict_proba(X)[:, 1])
-        return _fallback(X)
+            scores = np.asarray(self.model.predict_proba(X)[:, 1])
+        else:
+            scores = _fallback(X)
+        # a draft that spells out an archive article's address means that article; archives
+        # link their addresses, so the model never sees one written out to learn it from
+        return np.where(X[:, F["names_url"]] == 1.0, np.maximum(scores, NAMED_URL_SCORE), scores)
 
     def view(self, index: LinkIndex) -> AnchorView:
         inbound = {int(t): int(n) for t, n in enumerate(index.inbound) if n}
@@ -85,6 +90,7 @@ class _Example:
     y: np.ndarray
     cands: list[Candidate]
     gold_links: int
+    day: float
 
 
 def training_rows(index: LinkIndex, max_articles: int = 4000) -> tuple[list[_Example], AnchorView]:
@@ -105,14 +111,14 @@ def training_rows(index: LinkIndex, max_articles: int = 4000) -> tuple[list[_Exa
             gold = [g for g in index.gold[i] if visible[g.target]]
             if gold:
                 an = analyze(index.texts[i])
-                cands = generate(an, index, view, visible, {i})
+                cands = generate(an, index, view, visible, {i}, day)
                 if cands:
                     # half the articles are shown without their section, as many drafts arrive
                     section = index.sections[i] if i % 2 == 0 else None
                     X = featurize(an, cands, index, view, day, section)
                     y = np.array([any(g.target == c.target and c.start < g.end and g.start < c.end for g in gold)
                                   for c in cands], dtype=np.int8)
-                    examples.append(_Example(X, y, cands, len(gold)))
+                    examples.append(_Example(X, y, cands, len(gold), day))
                     for t in {c.target for c in cands}:
                         view.offered[t] = view.offered.get(t, 0) + 1
                     for t in {c.target for c, hit in zip(cands, y, strict=False) if hit}:

@@ -7,9 +7,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from ..index.phrases import PhraseMatcher, case_fold_same_length
-from ..text.normalize import STOPWORDS, WORD_RE, term
-
-_YEAR = re.compile(r"(?:1[89]|20)\d\d")
+from ..text.normalize import WORD_RE, is_match_term, term
 
 __all__ = ["Analysis", "analyze", "phrase_hits"]
 
@@ -54,8 +52,7 @@ def analyze(text: str) -> Analysis:
         an.starts.append(m.start())
         an.ends.append(m.end())
         an.terms.append(t)
-        # bare numbers are noise, except years, which titles use to tell one edition from the next
-        an.content.append(t not in STOPWORDS and len(t) > 1 and (not t.isdigit() or bool(_YEAR.fullmatch(t))))
+        an.content.append(is_match_term(t))
         an.sent_of.append(max(0, bisect_right(sent_starts, m.start()) - 1))
     bounds: list[tuple[int, int]] = []
     k = 0

@@ -9,7 +9,8 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-__all__ = ["STOPWORDS", "WORD_RE", "content_terms", "search_terms", "term", "terms", "tokens", "url_host", "url_key"]
+__all__ = ["STOPWORDS", "WORD_RE", "content_terms", "is_match_term", "match_terms", "search_terms", "term", "terms",
+           "tokens", "url_host", "url_key"]
 
 # Words keep inner apostrophes and hyphens joined by letters ("don't", "open-source")
 # together with digits and dots inside numbers ("1.87").
@@ -32,6 +33,7 @@ STOPWORDS = frozenset(
 
 
 _VERSION = re.compile(r"\d+(?:\.\d+)+")
+_YEAR = re.compile(r"(?:1[89]|20)\d\d")
 
 
 def tokens(text: str) -> Iterator[tuple[int, int, str]]:
@@ -64,6 +66,16 @@ def terms(text: str) -> list[str]:
 def content_terms(text: str) -> list[str]:
     """Terms that carry meaning: no stopwords, no one-letter tokens."""
     return [t for t in terms(text) if t not in STOPWORDS and len(t) > 1]
+
+
+def is_match_term(t: str) -> bool:
+    """Whether a normalized term can tie a phrase to an article's title: a content word, and not a
+    bare number, except a year, which titles use to tell one edition from the next."""
+    return t not in STOPWORDS and len(t) > 1 and (not t.isdigit() or bool(_YEAR.fullmatch(t)))
+
+
+def match_terms(text: str) -> list[str]:
+    return [t for t in terms(text) if is_match_term(t)]
 
 
 def search_terms(text: str) -> list[str]:

@@ -1,0 +1,82 @@
+"""Candidate sources beyond titles and anchors: time references, written-out addresses, slug variants."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from linkdesk.drafts import draft_from_text
+from linkdesk.index.linkindex import _slug_variant, day_number
+from linkdesk.index.vectors import TextVectors
+from linkdesk.suggest.pipeline import Suggester, rank_draft
+from linkdesk.suggest.timeref import find_time_refs
+
+FERRY_RECORD = "https://harborledger.example/2025/06/ferry-ridership-record/"
+
+
+@pytest.mark.parametrize("text,published,expected", [
+    ("as we reported last year, fares", "2025-11-20", [("last year", "2024-01-01", "2025-01-01")]),
+    ("following last year's election.", "2025-08-20", [("last year's election", "2024-01-01", "2025-01-01")]),
+    ("since our last update, the council", "2025-06-11", [("our last update", None, "2025-06-11")]),
+    ("As announced in March, Josh joined", "2025-06-11", [("March", "2025-03-01", "2025-04-01")]),
+    # a month later in the year than the draft is last year's
+    ("the plan from October was shelved", "2025-06-11", [("October", "2024-10-01", "2024-11-01")]),
+    ("Since our development update in February 2025, we", "2025-07-11",
+     [("February 2025", "2025-02-01", "2025-03-01")]),
+    ("It was phased out in 2019 for NLL", "2026-08-04", [("in 2019", "2019-01-01", "2020-01-01")]),
+    ("last month the board met", "2025-03-10", [("last month", "2025-02-01", "2025-03-01")]),
+    # the verb "may", references to the future and to the draft's own day are not references to coverage
+    ("You may remember the vote.", "2025-06-11", []),
+    ("The deck opens in 2030.", "2025-06-11", []),
+])
+def test_time_references(text: str, published: str, expected: list[tuple[str, str | None, str]]) -> None:
+    refs = find_time_refs(text, day_number(published))
+    got = [(text[r.start:r.end], r.lo, r.hi) for r in refs]
+    want = [(span, -np.inf if lo is None else day_number(lo), day_number(hi)) for span, lo, hi in expected]
+    assert got == want
+
+
+def test_time_reference_finds_the_period_article_closest_to_the_sentence(suggester: Suggester) -> None:
+    text = ("Ferry ridership hit a record in June, the Port Authority said, as the electric ferry "
+            "drew new riders on the Eastbank route.")
+    draft = draft_from_text(text, "text", "d.txt", published="2025-11-20")
+    ranked = rank_draft(draft, suggester.index, suggester.ranker, suggester.view)
+    timed = [c for c in ranked.cands if c.from_time]
+    assert timed and all(text[c.start:c.end] == "June" for c in timed)
+    best = min(timed, key=lambda c: c.time_rank)
+    assert suggester.index.urls[best.target] == FERRY_RECORD
+    # every article offered for "June" ran in June 2025
+    assert all(suggester.index.published(c.target).startswith("2025-06") for c in timed)
+
+
+def test_written_out_archive_address_is_linked(suggester: Suggester) -> None:
+    text = ("Background on the numbers is in our earlier story: "
+            "https://harborledger.example/2025/06/ferry-ridership-record. Riders kept coming.")
+    result = suggester.run(draft_from_text(text, "text", "d.txt", published="2025-11-20"))
+    (named,) = [s for s in result.suggestions if s.anchor.startswith("https://")]
+    assert named.anchor == "https://harborledger.example/2025/06/ferry-ridership-record"  # no trailing period
+    assert named.target_url == FERRY_RECORD and named.score >= 0.99
+    assert "the draft spells out this article's address" in named.reasons
+
+
+@pytest.mark.parametrize("url,title,expected", [
+    # the slug says nothing the title does not: no second variant
+    ("https://x.example/2024/harbor-ferry-fares/", ("harbor", "ferry", "fare"), None),
+    # a slug that dropped the edition's year gets it back from the title
+    ("https://x.example/rust-survey-results-wrapup/", ("2022", "annual", "rust", "survey", "result"),
+     ("rust", "survey", "result", "wrapup", "2022")),
+    # a slug with its own words is kept as it is, bare numbers aside
+    ("https://x.example/inside/2019/12/ide-future-42/", ("2019-11-18", "ide", "team", "meeting"),
+     ("ide", "future", "2019-11-18")),
+])
+def test_slug_variant(url: str, title: tuple[str, ...], expected: tuple[str, ...] | None) -> None:
+    assert _slug_variant(url, title) == expected
+
+
+def test_similarity_equals_pairwise_cosine() -> None:
+    vectors = TextVectors.fit(["ferry fares frozen", "bridge deck replaced", "ferry ridership record", "jazz festival"])
+    queries = vectors.transform(["ferry record", "bridge deck", "nothing shared zzz"])
+    rows, targets = [0, 0, 1, 1, 2, 0], [0, 2, 1, 3, 1, 2]
+    pairwise = np.asarray(queries[rows].multiply(vectors.matrix[targets]).sum(axis=1)).ravel()
+    assert np.allclose(vectors.similarity(queries, rows, targets), pairwise)
+    assert vectors.similarity(queries, [0], [2])[0] > vectors.similarity(queries, [0], [1])[0]
