@@ -86,6 +86,8 @@ class LinkIndex:
     url_index: dict[str, int]
     site_hosts: list[str]
     n_links: int
+    # per article: the archive articles it links to
+    outlinks: dict[int, tuple[int, ...]] = field(default_factory=dict)
     matcher: PhraseMatcher = field(init=False, repr=False)
     unseen_idf: float = field(init=False, repr=False)
     # dated articles in publication order, and their days: what time references look up
@@ -216,6 +218,7 @@ def build_index(store: Store, keep_training_data: bool = True) -> LinkIndex:
         inbound=inbound, variants=variants, variant_weight=variant_weight, title_postings=dict(postings),
         title_idf=title_idf, anchors=dict(anchor_table), phrase_docs=dict(phrase_docs), vectors=vectors,
         url_index=url_index, site_hosts=store.site_hosts(), n_links=n_links,
+        outlinks={src: tuple(dict.fromkeys(g.target for g in links)) for src, links in gold.items()},
     )
     if keep_training_data:
         index.article_phrases = article_phrases

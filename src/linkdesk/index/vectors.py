@@ -91,3 +91,11 @@ class TextVectors:
         tc = sparse.csr_matrix((shared, at, t.indptr), shape=(len(ut), len(cols)))
         product = (qc @ tc.T).toarray()
         return product[qpos, tpos].astype(np.float32)
+
+    def similarity_to_all(self, query: sparse.csr_matrix) -> np.ndarray:
+        """Cosine of one query row with every article."""
+        if not query.nnz:
+            return np.zeros(self.matrix.shape[0], dtype=np.float32)
+        dense = np.zeros(self.matrix.shape[1], dtype=np.float32)
+        dense[query.indices] = query.data
+        return np.asarray(self.matrix @ dense, dtype=np.float32).ravel()

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..index.linkindex import LinkIndex
+from ..text.normalize import match_terms
 from .spot import Analysis, phrase_hits
 from .timeref import find_time_refs, period_articles
 
@@ -49,6 +50,26 @@ class AnchorView:
     # many of those the editor linked it
     named: dict[int, int] = field(default_factory=dict)
     named_linked: dict[int, int] = field(default_factory=dict)
+    # per target: the distinct phrases it was linked with, as term sets, oldest first
+    target_anchors: dict[int, list[frozenset[str]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.anchors and not self.target_anchors:
+            for key, counts in self.anchors.items():
+                for target in counts:
+                    self._remember(key, target)
+
+    def add_anchor(self, key: str, target: int) -> None:
+        """Count one more link with phrase ``key`` to ``target``."""
+        counts = self.anchors.setdefault(key, Counter())
+        if not counts[target]:
+            self._remember(key, target)
+        counts[target] += 1
+
+    def _remember(self, key: str, target: int) -> None:
+        words = frozenset(match_terms(key))
+        if words:
+            self.target_anchors.setdefault(target, []).append(words)
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -19,13 +20,20 @@ FEATURES = [
     "same_section", "rank_in_sentence", "cands_in_sentence", "targets_for_span", "position", "capitalized",
     "span_sim", "target_offered", "target_link_rate", "target_mentions", "target_best_coverage",
     "best_for_target", "first_for_target", "doc_sim_rank", "span_margin", "target_named", "target_named_link_rate",
-    "sentence_share", "from_time", "time_rank", "names_url",
+    "sentence_share", "from_time", "time_rank", "names_url", "anchor_match", "neighbor_vote", "neighbor_links",
 ]
 F = {name: i for i, name in enumerate(FEATURES)}
+# the most recent phrases of a target compared with a mention
+MAX_PHRASES = 40
+# how many of the archive's articles closest to the draft vote for the articles they link to
+NEIGHBORS = 20
 
 
 def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: AnchorView,
-              draft_day: float, draft_section: str | None) -> np.ndarray:
+              draft_day: float, draft_section: str | None, visible: np.ndarray | None = None,
+              exclude: set[int] | None = None) -> np.ndarray:
+    """One row of FEATURES per candidate; ``visible`` and ``exclude`` say which archive articles
+    the text may know of (training replays the past), as for :func:`generate`."""
     X = np.zeros((len(cands), len(FEATURES)), dtype=np.float32)
     if not cands:
         return X
@@ -38,6 +46,7 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
     sent_sim = index.vectors.similarity(queries, [c.sent + 1 for c in cands], targets)
     span_sim = index.vectors.similarity(queries, [span_row[(c.start, c.end)] for c in cands], targets)
     draft_terms = {t for t, ok in zip(an.terms, an.content, strict=False) if ok}
+    votes, voters = _neighbor_votes(index, index.vectors.similarity_to_all(queries[0]), visible, exclude)
     by_sentence: dict[int, list[int]] = {}
     by_span: dict[tuple[int, int], set[int]] = {}
     for i, c in enumerate(cands):
@@ -80,6 +89,8 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
             if set(span_terms) == vset:
                 exact = 1.0
         row[F["coverage"]] = best_cov
+        # how closely the words match a phrase the desk once used for this article, if not word for word
+        row[F["anchor_match"]] = _best_overlap(span_terms, view.target_anchors.get(c.target, ()), index)
         row[F["span_precision"]] = best_prec
         row[F["exact_title"]] = exact
         row[F["title_len"]] = title_len
@@ -109,6 +120,8 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
         words = an.text[c.start:c.end].split()
         row[F["capitalized"]] = sum(1 for w in words if w[:1].isupper()) / max(1, len(words))
         row[F["span_sim"]] = span_sim[i]
+        row[F["neighbor_vote"]] = votes.get(c.target, 0.0)
+        row[F["neighbor_links"]] = voters.get(c.target, 0)
         # a mention that is its whole sentence or list item ("Related: ...") is written to be a link
         sa, sb = an.sent_tokens[c.sent]
         in_sentence = sum(an.content[sa:sb])
@@ -146,6 +159,44 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
                   if cands[j].target != c.target and cands[j].start < c.end and c.start < cands[j].end]
         X[i, F["span_margin"]] = strength[i] - max(rivals) if rivals else 1.0
     return X
+
+
+def _neighbor_votes(index: LinkIndex, sims: np.ndarray, visible: np.ndarray | None, exclude: set[int] | None
+                    ) -> tuple[dict[int, float], dict[int, int]]:
+    """What the archive's articles most like the draft link to: per target, the share of their
+    similarity that links to it, and how many of them do."""
+    if visible is not None:
+        sims = np.where(visible, sims, 0.0)
+    for a in exclude or ():
+        sims[a] = 0.0
+    k = min(NEIGHBORS, len(sims))
+    if not k:
+        return {}, {}
+    top = np.argpartition(-sims, k - 1)[:k]
+    total = float(sims[top].sum())
+    votes: dict[int, float] = {}
+    voters: dict[int, int] = {}
+    for n in top:
+        if sims[n] <= 0:
+            continue
+        for t in index.outlinks.get(int(n), ()):
+            votes[t] = votes.get(t, 0.0) + float(sims[n]) / total
+            voters[t] = voters.get(t, 0) + 1
+    return votes, voters
+
+
+def _best_overlap(words: list[str], phrases: Sequence[frozenset[str]], index: LinkIndex) -> float:
+    """The best IDF-weighted F1 between ``words`` and any of ``phrases``."""
+    if not words or not phrases:
+        return 0.0
+    own = sum(index.idf(t) for t in words)
+    best = 0.0
+    for phrase in phrases[-MAX_PHRASES:]:
+        shared = sum(index.idf(t) for t in words if t in phrase)
+        if shared:
+            precision, recall = shared / own, shared / sum(index.idf(t) for t in phrase)
+            best = max(best, 2 * precision * recall / (precision + recall))
+    return best
 
 
 def reasons_for(row: np.ndarray, c: Candidate, index: LinkIndex) -> list[str]:

@@ -113,7 +113,7 @@ def rank_draft(draft: Draft, index: LinkIndex, ranker: Ranker, view: AnchorView)
             exclude.add(own)
     day = draft_day(draft.published)
     cands = generate(an, index, view, None, exclude, day)
-    X = featurize(an, cands, index, view, day, draft.section)
+    X = featurize(an, cands, index, view, day, draft.section, None, exclude)
     scores = ranker.score(X)
     items = [Scored(c.start, c.end, url_key(index.urls[c.target]), doc.text[c.start:c.end], float(s))
              for c, s in zip(cands, scores, strict=False)]

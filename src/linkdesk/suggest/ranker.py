@@ -9,7 +9,7 @@ The default threshold is chosen on the archive itself, on articles the model has
 fitted on the oldest 60% of those articles and scored on the next 20%, fitted on the oldest
 80% and scored on the newest 20%; over both, the threshold that gives the best F1 while keeping
 precision at or above ``TARGET_PRECISION`` is kept (if none reaches it, the most precise
-threshold that still finds ``FALLBACK_MIN_RECALL`` of the links).
+threshold that still finds ``MIN_RECALL`` of the links); thresholds finding less are never chosen.
 With too few links to learn from, a fixed unsupervised scorer takes over and says so.
 """
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +34,7 @@ log = logging.getLogger(__name__)
 
 TARGET_PRECISION = 0.6
 HOLDOUT_FOLDS = ((0.6, 0.8), (0.8, 1.0))
-FALLBACK_MIN_RECALL = 0.05
+MIN_RECALL = 0.05
 FALLBACK_THRESHOLD = 0.5
 NAMED_URL_SCORE = 0.99
 
@@ -115,7 +114,7 @@ def training_rows(index: LinkIndex, max_articles: int = 4000) -> tuple[list[_Exa
                 if cands:
                     # half the articles are shown without their section, as many drafts arrive
                     section = index.sections[i] if i % 2 == 0 else None
-                    X = featurize(an, cands, index, view, day, section)
+                    X = featurize(an, cands, index, view, day, section, visible, {i})
                     y = np.array([any(g.target == c.target and c.start < g.end and g.start < c.end for g in gold)
                                   for c in cands], dtype=np.int8)
                     examples.append(_Example(X, y, cands, len(gold), day))
@@ -133,7 +132,7 @@ def training_rows(index: LinkIndex, max_articles: int = 4000) -> tuple[list[_Exa
             view.inbound[t] = view.inbound.get(t, 0) + 1
         for g in index.gold.get(i, []):
             if usable_phrase(g.anchor):
-                view.anchors.setdefault(phrase_key(g.anchor), Counter())[g.target] += 1
+                view.add_anchor(phrase_key(g.anchor), g.target)
         for key in index.article_phrases[i]:
             view.phrase_docs[key] = view.phrase_docs.get(key, 0) + 1
     return examples, view
@@ -181,9 +180,12 @@ def choose_threshold(examples: list[_Example], scores: list[np.ndarray]) -> tupl
         r = tp / ngold if ngold else 0.0
         f1 = 2 * p * r / (p + r) if p + r else 0.0
         stats = {"threshold": float(t), "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4)}
-        # when no threshold reaches the target precision: the most precise one that still finds
-        # a useful share of the links, as an editor would rather see few good links than many poor ones
-        if r >= FALLBACK_MIN_RECALL and (fallback is None or p > fallback[1]):
+        # a threshold that finds almost none of the links is no default, however precise (and its
+        # precision rests on a handful of picks); when none reaching the target precision finds enough,
+        # the most precise one that does, as an editor would rather see few good links than many poor ones
+        if r < MIN_RECALL:
+            continue
+        if fallback is None or p > fallback[1]:
             fallback = (float(t), p, stats)
         if p >= TARGET_PRECISION and (best is None or f1 > best[1]):
             best = (float(t), f1, stats)

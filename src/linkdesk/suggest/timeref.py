@@ -24,6 +24,9 @@ _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "augu
 _EPOCH = date(1970, 1, 1)
 # how far back "our last update" or "previously" may reach, in articles before the draft
 _RECENT_REACH = 400
+# how many of a busy period's articles are compared with the sentence (its latest), which bounds
+# the cost of "in 2019" on an archive that ran thousands of articles that year
+_PERIOD_REACH = 2000
 
 # Relative references, any case: "last year('s X)", "our last update", "previously".
 _RELATIVE = re.compile(
@@ -98,11 +101,10 @@ def find_time_refs(text: str, draft_day: float) -> list[TimeRef]:
 
 
 def period_articles(index: LinkIndex, ref: TimeRef) -> np.ndarray:
-    """Indices of the dated articles published within the reference's period (the most recent
-    ``_RECENT_REACH`` of them for open-ended references)."""
+    """Indices of the dated articles published within the reference's period: its latest
+    ``_PERIOD_REACH``, or ``_RECENT_REACH`` for open-ended references."""
     days = index.days_sorted
-    a = 0 if ref.lo == -np.inf else bisect_left(days, ref.lo)
     b = bisect_left(days, ref.hi)
     if ref.lo == -np.inf:
-        a = max(0, b - _RECENT_REACH)
-    return index.by_day[a:b]
+        return index.by_day[max(0, b - _RECENT_REACH):b]
+    return index.by_day[max(bisect_left(days, ref.lo), b - _PERIOD_REACH):b]

@@ -1,0 +1,67 @@
+"""The ranker's threshold choice and the features that read the archive's links."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from linkdesk.suggest.candidates import Candidate
+from linkdesk.suggest.features import _best_overlap, _neighbor_votes
+from linkdesk.suggest.pipeline import Suggester
+from linkdesk.suggest.ranker import MIN_RECALL, TARGET_PRECISION, _Example, choose_threshold
+
+
+def _article(score: float, hit: bool) -> tuple[_Example, np.ndarray]:
+    """One held-out article with one link to find and one candidate scored ``score``."""
+    return _Example(np.zeros((1, 1)), np.array([int(hit)], dtype=np.int8), [Candidate(0, 5, 1, 0, 0, 1)], 1, 0.0), \
+        np.array([score])
+
+
+def test_threshold_never_chosen_for_a_handful_of_precise_picks() -> None:
+    # two links found at 0.9 (precise, but 2% of the links); at 0.5 half of 80 picks are right
+    pairs = [_article(0.9, True) for _ in range(2)]
+    pairs += [_article(0.5, k % 2 == 0) for k in range(80)]
+    pairs += [_article(0.0, False) for _ in range(18)]
+    threshold, stats = choose_threshold([e for e, _ in pairs], [s for _, s in pairs])
+    assert stats["recall"] >= MIN_RECALL
+    assert threshold <= 0.5 and stats["precision"] < TARGET_PRECISION  # the most precise useful one
+
+
+def test_threshold_best_f1_at_target_precision() -> None:
+    pairs = [_article(0.8, k % 10 != 0) for k in range(40)]  # 90% right
+    pairs += [_article(0.4, k % 4 == 0) for k in range(40)]  # 25% right: together under the target precision
+    pairs += [_article(0.0, False) for _ in range(20)]
+    threshold, stats = choose_threshold([e for e, _ in pairs], [s for _, s in pairs])
+    assert 0.4 < threshold <= 0.8 and stats["precision"] == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize("words,phrases,expected", [
+    ([], [frozenset({"ferry"})], 0.0),
+    (["ferry", "ridership"], [], 0.0),
+    (["ferry", "ridership"], [frozenset({"ferry", "ridership"})], 1.0),
+    (["ferry", "ridership"], [frozenset({"bridge"}), frozenset({"ferry", "ridership"})], 1.0),
+    (["bridge"], [frozenset({"ferry"})], 0.0),
+])
+def test_anchor_overlap(suggester: Suggester, words: list[str], phrases: list[frozenset[str]],
+                        expected: float) -> None:
+    assert _best_overlap(words, phrases, suggester.index) == pytest.approx(expected)
+
+
+def test_anchor_overlap_partial_is_between(suggester: Suggester) -> None:
+    partial = _best_overlap(["ferry", "fare"], [frozenset({"ferry", "ridership"})], suggester.index)
+    assert 0.0 < partial < 1.0
+
+
+def test_neighbors_vote_for_what_they_link(suggester: Suggester) -> None:
+    index = suggester.index
+    source, targets = next((a, t) for a, t in index.outlinks.items() if t)
+    sims = np.zeros(index.size, dtype=np.float32)
+    sims[source] = 0.8
+    votes, voters = _neighbor_votes(index, sims.copy(), None, None)
+    assert set(votes) == set(targets) and all(v == pytest.approx(1.0) for v in votes.values())
+    assert all(voters[t] == 1 for t in targets)
+    # an article the text cannot know of (newer, or the draft itself) does not vote
+    hidden = np.ones(index.size, dtype=bool)
+    hidden[source] = False
+    assert _neighbor_votes(index, sims.copy(), hidden, None) == ({}, {})
+    assert _neighbor_votes(index, sims.copy(), None, {source}) == ({}, {})
