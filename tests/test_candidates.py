@@ -10,6 +10,7 @@ from linkdesk.index.linkindex import _slug_variant, day_number
 from linkdesk.index.vectors import TextVectors
 from linkdesk.suggest.pipeline import Suggester, rank_draft
 from linkdesk.suggest.timeref import find_time_refs
+from linkdesk.text.normalize import match_tokens
 
 FERRY_RECORD = "https://harborledger.example/2025/06/ferry-ridership-record/"
 
@@ -80,3 +81,13 @@ def test_similarity_equals_pairwise_cosine() -> None:
     pairwise = np.asarray(queries[rows].multiply(vectors.matrix[targets]).sum(axis=1)).ravel()
     assert np.allclose(vectors.similarity(queries, rows, targets), pairwise)
     assert vectors.similarity(queries, [0], [2])[0] > vectors.similarity(queries, [0], [1])[0]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("open-source tools", [("open", "open"), ("source", "source"), ("tools", "tool")]),
+    ("This Development-cycle in Cargo", [("This", "this"), ("Development", "development"), ("cycle", "cycle"),
+                                         ("in", "in"), ("Cargo", "cargo")]),
+    ("don't stop at 1.82.0", [("don't", "don't"), ("stop", "stop"), ("at", "at"), ("1.82.0", "1.82")]),
+])
+def test_match_tokens_split_hyphenated_compounds(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(text[a:b], t) for a, b, t in match_tokens(text)] == expected

@@ -7,7 +7,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from ..index.phrases import PhraseMatcher, case_fold_same_length
-from ..text.normalize import WORD_RE, is_match_term, term
+from ..text.normalize import is_match_term, match_tokens
 
 __all__ = ["Analysis", "analyze", "phrase_hits"]
 
@@ -47,13 +47,12 @@ def analyze(text: str) -> Analysis:
     if start < len(text):
         an.sentences.append((start, len(text)))
     an.sent_starts = sent_starts = [s for s, _ in an.sentences]
-    for m in WORD_RE.finditer(text):
-        t = term(m.group())
-        an.starts.append(m.start())
-        an.ends.append(m.end())
+    for start, end, t in match_tokens(text):
+        an.starts.append(start)
+        an.ends.append(end)
         an.terms.append(t)
         an.content.append(is_match_term(t))
-        an.sent_of.append(max(0, bisect_right(sent_starts, m.start()) - 1))
+        an.sent_of.append(max(0, bisect_right(sent_starts, start) - 1))
     bounds: list[tuple[int, int]] = []
     k = 0
     for si in range(len(an.sentences)):

@@ -9,8 +9,8 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-__all__ = ["STOPWORDS", "WORD_RE", "content_terms", "is_match_term", "match_terms", "search_terms", "term", "terms",
-           "tokens", "url_host", "url_key"]
+__all__ = ["STOPWORDS", "WORD_RE", "content_terms", "is_match_term", "match_terms", "match_tokens", "search_terms",
+           "term", "terms", "tokens", "url_host", "url_key"]
 
 # Words keep inner apostrophes and hyphens joined by letters ("don't", "open-source")
 # together with digits and dots inside numbers ("1.87").
@@ -40,6 +40,20 @@ def tokens(text: str) -> Iterator[tuple[int, int, str]]:
     """Yield ``(start, end, surface)`` for every word in ``text``."""
     for m in WORD_RE.finditer(text):
         yield m.start(), m.end(), m.group()
+
+
+_HYPHEN_PART = re.compile(r"[^\W_]+(?:['’.][^\W_]+)*")
+
+
+def match_tokens(text: str) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, term)`` for matching phrases against titles: hyphenated compounds count
+    as their parts, so "open-source" in a draft meets "Open Source" in a title (and the reverse)."""
+    for start, end, word in tokens(text):
+        if "-" not in word:
+            yield start, end, term(word)
+            continue
+        for m in _HYPHEN_PART.finditer(word):
+            yield start + m.start(), start + m.end(), term(m.group())
 
 
 def term(word: str) -> str:
@@ -75,7 +89,7 @@ def is_match_term(t: str) -> bool:
 
 
 def match_terms(text: str) -> list[str]:
-    return [t for t in terms(text) if is_match_term(t)]
+    return [t for _, _, t in match_tokens(text) if is_match_term(t)]
 
 
 def search_terms(text: str) -> list[str]:
