@@ -91,3 +91,12 @@ def test_similarity_equals_pairwise_cosine() -> None:
 ])
 def test_match_tokens_split_hyphenated_compounds(text: str, expected: list[tuple[str, str]]) -> None:
     assert [(text[a:b], t) for a, b, t in match_tokens(text)] == expected
+
+
+def test_title_mention_keeps_its_closing_bracket(suggester: Suggester) -> None:
+    text = "Riders cheered the first electric ferry service (Eastbank route) today."
+    draft = draft_from_text(text, "text", "d.txt", published="2025-11-20")
+    ranked = rank_draft(draft, suggester.index, suggester.ranker, suggester.view)
+    spans = {text[c.start:c.end] for c in ranked.cands if c.from_title}
+    assert all(s.count("(") == s.count(")") for s in spans)
+    assert any("(Eastbank route)" in s for s in spans)

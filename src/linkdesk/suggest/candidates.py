@@ -169,8 +169,9 @@ def generate(an: Analysis, index: LinkIndex, view: AnchorView, visible: np.ndarr
                 if cov < MIN_COVERAGE:
                     continue
                 if best is None or cov > best.coverage:
-                    best = Candidate(an.starts[a], an.ends[b - 1], art, si, a, b, from_title=True, coverage=cov,
-                                     sent_coverage=sent_cov, matched=len(used),
+                    start = an.starts[a]
+                    best = Candidate(start, _balanced_end(an.text, start, an.ends[b - 1]), art, si, a, b,
+                                     from_title=True, coverage=cov, sent_coverage=sent_cov, matched=len(used),
                                      matched_idf=sum(index.idf(t) for t in used), variant=vi)
             if best is not None:
                 scored.append((best.coverage * best.matched_idf, best))
@@ -185,6 +186,15 @@ def generate(an: Analysis, index: LinkIndex, view: AnchorView, visible: np.ndarr
             else:
                 found[key3] = cand
     return sorted(found.values(), key=lambda c: (c.start, c.end, c.target))
+
+
+def _balanced_end(text: str, start: int, end: int) -> int:
+    """``end``, moved past a closing bracket that the span opened ("Robotic Process Automation (RPA)")."""
+    if end < len(text):
+        for opening, closing in ("()", "[]"):
+            if text[end] == closing and text.count(opening, start, end) > text.count(closing, start, end):
+                return end + 1
+    return end
 
 
 def _time_candidates(an: Analysis, index: LinkIndex, day: float, visible: np.ndarray | None, exclude: set[int],
