@@ -8,7 +8,7 @@ import pytest
 from linkdesk.suggest.candidates import Candidate
 from linkdesk.suggest.features import _best_overlap, _neighbor_votes
 from linkdesk.suggest.pipeline import Suggester
-from linkdesk.suggest.ranker import MIN_RECALL, TARGET_PRECISION, _Example, choose_threshold
+from linkdesk.suggest.ranker import MIN_RECALL, TARGET_PRECISION, _Example, choose_threshold, fit_model
 
 
 def _article(score: float, hit: bool) -> tuple[_Example, np.ndarray]:
@@ -65,3 +65,14 @@ def test_neighbors_vote_for_what_they_link(suggester: Suggester) -> None:
     hidden[source] = False
     assert _neighbor_votes(index, sims.copy(), hidden, None) == ({}, {})
     assert _neighbor_votes(index, sims.copy(), None, {source}) == ({}, {})
+
+
+def test_model_fits_when_a_feature_is_missing_everywhere() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.random((300, 3))
+    X[:, 1] = np.nan  # e.g. an archive without sections: same_section is unknown for every candidate
+    y = (X[:, 0] > 0.5).astype(np.int8)
+    model = fit_model(X, y)
+    drafts = rng.random((50, 3))
+    drafts[:, 1] = 1.0  # a draft that does carry a section
+    assert ((model.predict_proba(drafts)[:, 1] > 0.5) == (drafts[:, 0] > 0.5)).mean() > 0.9

@@ -28,7 +28,7 @@ from .candidates import STRONG_COVERAGE, AnchorView, Candidate, generate
 from .features import FEATURES, F, featurize
 from .spot import analyze
 
-__all__ = ["TARGET_PRECISION", "Ranker", "train", "training_rows"]
+__all__ = ["TARGET_PRECISION", "Ranker", "fit_model", "train", "training_rows"]
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +147,17 @@ def _model() -> Any:
                                           min_samples_leaf=40, l2_regularization=1.0, random_state=0)
 
 
+def fit_model(X: np.ndarray, y: np.ndarray) -> Any:
+    """The ranker's model fitted on ``X``. A feature missing everywhere (no sections in the archive,
+    no time references in its text) would stop the trees from binning it, so it is filled with a
+    constant, which they then ignore."""
+    missing = np.isnan(X).all(axis=0)
+    if missing.any():
+        X = X.copy()
+        X[:, missing] = -1.0
+    return _model().fit(X, y)
+
+
 def _stack(examples: list[_Example]) -> tuple[np.ndarray, np.ndarray]:
     return np.vstack([e.X for e in examples]), np.concatenate([e.y for e in examples])
 
@@ -224,12 +235,12 @@ def train(index: LinkIndex, min_links: int = 300, max_articles: int = 4000) -> R
         Xo, yo = _stack(examples[:a]) if a else (np.zeros((0, len(FEATURES))), np.zeros(0))
         if not 0 < yo.sum() < len(yo) or b <= a:
             continue
-        probe = _model().fit(Xo, yo)
+        probe = fit_model(Xo, yo)
         pooled.extend(examples[a:b])
         pooled_scores.extend(probe.predict_proba(e.X)[:, 1] for e in examples[a:b])
     if pooled:
         threshold, held_out = choose_threshold(pooled, pooled_scores)
-    model = _model().fit(X, y)
+    model = fit_model(X, y)
     info["held_out"] = held_out
     log.info("trained ranker on %d candidates (%d positives) from %d articles; threshold %.3f",
              len(y), int(y.sum()), len(examples), threshold)
