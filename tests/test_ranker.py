@@ -13,7 +13,7 @@ from linkdesk.suggest.ranker import MIN_RECALL, TARGET_PRECISION, _Example, choo
 
 def _article(score: float, hit: bool) -> tuple[_Example, np.ndarray]:
     """One held-out article with one link to find and one candidate scored ``score``."""
-    return _Example(np.zeros((1, 1)), np.array([int(hit)], dtype=np.int8), [Candidate(0, 5, 1, 0, 0, 1)], 1, 0.0), \
+    return _Example(np.zeros((1, 1)), np.array([int(hit)], dtype=np.int8), [Candidate(0, 5, 1, 0, 0, 1)], 1), \
         np.array([score])
 
 

@@ -50,7 +50,7 @@ class AnchorView:
     # many of those the editor linked it
     named: dict[int, int] = field(default_factory=dict)
     named_linked: dict[int, int] = field(default_factory=dict)
-    # per target: the distinct phrases it was linked with, as term sets, oldest first
+    # per target: the distinct phrases it was linked with, as term sets, in the order first seen
     target_anchors: dict[int, list[frozenset[str]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

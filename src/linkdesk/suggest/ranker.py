@@ -89,7 +89,6 @@ class _Example:
     y: np.ndarray
     cands: list[Candidate]
     gold_links: int
-    day: float
 
 
 def training_rows(index: LinkIndex, max_articles: int = 4000) -> tuple[list[_Example], AnchorView]:
@@ -117,7 +116,7 @@ def training_rows(index: LinkIndex, max_articles: int = 4000) -> tuple[list[_Exa
                     X = featurize(an, cands, index, view, day, section, visible, {i})
                     y = np.array([any(g.target == c.target and c.start < g.end and g.start < c.end for g in gold)
                                   for c in cands], dtype=np.int8)
-                    examples.append(_Example(X, y, cands, len(gold), day))
+                    examples.append(_Example(X, y, cands, len(gold)))
                     for t in {c.target for c in cands}:
                         view.offered[t] = view.offered.get(t, 0) + 1
                     for t in {c.target for c, hit in zip(cands, y, strict=False) if hit}:

@@ -30,8 +30,8 @@ _PERIOD_REACH = 2000
 
 # Relative references, any case: "last year('s X)", "our last update", "previously".
 _RELATIVE = re.compile(
-    r"\b(?:(?P<rel>last|past|previous)\s+(?P<unit>year|month|week)(?:['’]s\s+(?P<noun>[A-Za-z][\w-]*))?"
-    r"|(?:our|the|my|its|their)\s+(?:last|latest|previous|most\s+recent|earlier)\s+(?P<recent>[A-Za-z][\w-]*)"
+    r"\b(?:(?:last|past|previous)\s+(?P<unit>year|month|week)(?:['’]s\s+[A-Za-z][\w-]*)?"
+    r"|(?:our|the|my|its|their)\s+(?:last|latest|previous|most\s+recent|earlier)\s+[A-Za-z][\w-]*"
     r"|(?P<prev>previously|earlier\s+this\s+year))\b",
     re.IGNORECASE,
 )
