@@ -100,3 +100,14 @@ def test_title_mention_keeps_its_closing_bracket(suggester: Suggester) -> None:
     spans = {text[c.start:c.end] for c in ranked.cands if c.from_title}
     assert all(s.count("(") == s.count(")") for s in spans)
     assert any("(Eastbank route)" in s for s in spans)
+
+
+def test_similarity_in_slices_equals_one_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    import linkdesk.index.vectors as vectors_module
+
+    vectors = TextVectors.fit(["ferry fares frozen", "bridge deck replaced", "ferry ridership record", "jazz festival"])
+    queries = vectors.transform(["ferry record", "bridge deck", "jazz ferry", "fares"])
+    rows, targets = [0, 1, 2, 3, 3, 0, 2], [2, 1, 3, 0, 2, 0, 1]
+    whole = vectors.similarity(queries, rows, targets)
+    monkeypatch.setattr(vectors_module, "_DENSE_LIMIT", 1)  # one query row at a time
+    assert np.allclose(vectors.similarity(queries, rows, targets), whole)

@@ -16,6 +16,8 @@ __all__ = ["TextVectors"]
 
 _N_FEATURES = 2**20
 _KEEP_TERMS = 96
+# the largest dense block of similarities computed at once (rows x articles)
+_DENSE_LIMIT = 2_000_000
 _TOKEN = r"(?u)\b\w\w+\b"
 # the stop list as the hasher's own tokenizer splits it ("don't" → "don"), so both agree
 _STOP = sorted({w for s in STOPWORDS for w in re.findall(_TOKEN, s)})
@@ -88,9 +90,16 @@ class TextVectors:
         at = np.minimum(np.searchsorted(cols, t.indices), len(cols) - 1)
         shared = np.where(cols[at] == t.indices, t.data, 0.0)
         qc = sparse.csr_matrix((q.data, qcols, q.indptr), shape=(len(uq), len(cols)))
-        tc = sparse.csr_matrix((shared, at, t.indptr), shape=(len(ut), len(cols)))
-        product = (qc @ tc.T).toarray()
-        return product[qpos, tpos].astype(np.float32)
+        tc = sparse.csr_matrix((shared, at, t.indptr), shape=(len(ut), len(cols))).T.tocsc()
+        out = np.zeros(len(rows), dtype=np.float32)
+        # in slices of query rows, so a very long draft never asks for one huge dense product
+        step = max(1, _DENSE_LIMIT // max(1, len(ut)))
+        for lo in range(0, len(uq), step):
+            pick = (qpos >= lo) & (qpos < lo + step)
+            if pick.any():
+                block = (qc[lo:lo + step] @ tc).toarray()
+                out[pick] = block[qpos[pick] - lo, tpos[pick]]
+        return out
 
     def similarity_to_all(self, query: sparse.csr_matrix) -> np.ndarray:
         """Cosine of one query row with every article."""
