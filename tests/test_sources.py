@@ -266,6 +266,21 @@ def test_sentence_already_sourced_gets_no_external_suggestion(store: SQLiteStore
     assert ext.suggest(doc, None, "2025-06-02") == []
 
 
+def test_link_to_the_desks_own_site_is_not_a_source(store: SQLiteStore, tmp_path: Path, config: dict) -> None:
+    store.set_site_hosts(["harborledger.example"])
+    path = _write_jsonl(tmp_path / "c.jsonl", [
+        {"url": "https://www.reuters.com/lithium-exports-2025-06-01/", "published": "2025-06-01",
+         "title": "Lithium exports rise sharply in May"}])
+    add_sources(store, [path], config)
+    ext = ExternalSuggester(store, config)
+    source = ("Lithium exports rose 30% in May, Reuters reported, [extending a rise](https://harborledger.example/a/) "
+              "that began in April.")
+    (s,) = ext.suggest(parse(source, "markdown"), None, "2025-06-02")
+    assert s.target_url == "https://www.reuters.com/lithium-exports-2025-06-01/"
+    link_start = source.index("[")
+    assert s.end <= link_start or s.start >= source.index(")", link_start)  # not on top of the draft's own link
+
+
 # ---------------------------------------------------------------------------- CLI
 
 def test_cli_sources_add_list_stats_outlet(tmp_path: Path, capsys) -> None:

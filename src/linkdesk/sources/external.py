@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 # A draft this short is read as one event summary needing one source.
 SUMMARY_MAX_WORDS = 120
 MAX_ANCHOR_WORDS = 8
-NO_LINK_ZONES = ("heading", "code", "byline", "placeholder", "link")
+# sentences in these need no source; a sentence with a link is judged by where the link goes
+NO_SOURCE_ZONES = ("heading", "code", "byline", "placeholder")
 # Words a widened anchor never takes in, on top of the stopwords: negations and auxiliaries.
 _NOT_PHRASE = STOPWORDS | frozenset((
     "cannot can't won't wouldn't didn't doesn't don't isn't aren't wasn't weren't hasn't haven't hadn't "
@@ -48,14 +49,17 @@ class SourceNeed:
     region: tuple[int, int]
 
 
-def needs(doc: Document, title: str | None, skip: list[tuple[int, int]] | None = None) -> list[SourceNeed]:
+def needs(doc: Document, title: str | None, skip: list[tuple[int, int]] | None = None,
+          own_hosts: Sequence[str] = ()) -> list[SourceNeed]:
     """The sentences of ``doc`` that need an outside source (plain-text offsets), leaving out
-    those inside ``skip`` (editorial notes, which are not the story)."""
+    those inside ``skip`` (editorial notes, which are not the story). A link to the desk's own
+    site (``own_hosts``) is earlier coverage, not a source."""
     text = doc.text
     spans = [(s, e) for s, e in sentences(text)
-             if not any(z.kind in NO_LINK_ZONES for z in doc.zones_at(s, e))
+             if not any(z.kind in NO_SOURCE_ZONES for z in doc.zones_at(s, e))
              and not any(a <= s and e <= b for a, b in skip or [])]
-    sourced = [(link.text_start, link.text_end) for link in doc.links if url_host(link.href)]
+    sourced = [(link.text_start, link.text_end) for link in doc.links
+               if url_host(link.href) and url_host(link.href) not in own_hosts]
     open_spans = [(s, e) for s, e in spans if not any(ls < e and s < le for ls, le in sourced)]
     claims = find_claims(text, open_spans)
     strong = [c for c in claims if not c.weak]
@@ -165,6 +169,7 @@ class ExternalSuggester:
         self.config = config or load_config()
         self.outlets = OutletTable.from_config(self.config)
         self.index = SourceIndex(store.iter_sources(), self.outlets)
+        self.own_hosts = store.site_hosts()
         log.info("source catalog: %d items usable", len(self.index))
 
     @property
@@ -176,10 +181,11 @@ class ExternalSuggester:
                 max_links: int | None = None, exclude: set[str] | None = None,
                 skip: list[tuple[int, int]] | None = None) -> list[Suggestion]:
         cap = self.config["sources"]["max_links"] if max_links is None else max_links
-        taken = list(blocked or [])
+        # never on top of a link the draft already has
+        taken = list(blocked or []) + [(link.text_start, link.text_end) for link in doc.links]
         used = {link.href for link in doc.links} | (exclude or set())
         out: list[Suggestion] = []
-        for need in needs(doc, title, skip):
+        for need in needs(doc, title, skip, self.own_hosts):
             if cap and len(out) >= cap:
                 break
             hits = [h for h in self.index.search(need.query, published, k=4, exclude=tuple(used))
