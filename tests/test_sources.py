@@ -256,29 +256,26 @@ def test_external_suggestions_carry_outlet_and_label(store: SQLiteStore, tmp_pat
     assert any("according to" in r for r in s.reasons)
 
 
-def test_sentence_already_sourced_gets_no_external_suggestion(store: SQLiteStore, tmp_path: Path, config: dict) -> None:
-    path = _write_jsonl(tmp_path / "c.jsonl", [
-        {"url": "https://www.reuters.com/lithium-exports-2025-06-01/", "published": "2025-06-01",
-         "title": "Lithium exports rise sharply in May"}])
-    add_sources(store, [path], config)
-    ext = ExternalSuggester(store, config)
-    doc = parse("Lithium exports rose 30% in May, [Reuters reported](https://www.reuters.com/other/).", "markdown")
-    assert ext.suggest(doc, None, "2025-06-02") == []
+LITHIUM = "https://www.reuters.com/lithium-exports-2025-06-01/"
 
 
-def test_link_to_the_desks_own_site_is_not_a_source(store: SQLiteStore, tmp_path: Path, config: dict) -> None:
+@pytest.mark.parametrize("source,expected", [
+    # an outside link already sources the sentence
+    ("Lithium exports rose 30% in May, [Reuters reported](https://www.reuters.com/other/).", None),
+    # a link to the desk's own earlier coverage does not; the source goes beside it, not on it
+    ("Lithium exports rose 30% in May, Reuters reported, [extending a rise](https://harborledger.example/a/) "
+     "that began in April.", LITHIUM),
+])
+def test_links_in_a_sentence_and_its_source(store: SQLiteStore, tmp_path: Path, config: dict, source: str,
+                                            expected: str | None) -> None:
     store.set_site_hosts(["harborledger.example"])
     path = _write_jsonl(tmp_path / "c.jsonl", [
-        {"url": "https://www.reuters.com/lithium-exports-2025-06-01/", "published": "2025-06-01",
-         "title": "Lithium exports rise sharply in May"}])
+        {"url": LITHIUM, "published": "2025-06-01", "title": "Lithium exports rise sharply in May"}])
     add_sources(store, [path], config)
-    ext = ExternalSuggester(store, config)
-    source = ("Lithium exports rose 30% in May, Reuters reported, [extending a rise](https://harborledger.example/a/) "
-              "that began in April.")
-    (s,) = ext.suggest(parse(source, "markdown"), None, "2025-06-02")
-    assert s.target_url == "https://www.reuters.com/lithium-exports-2025-06-01/"
-    link_start = source.index("[")
-    assert s.end <= link_start or s.start >= source.index(")", link_start)  # not on top of the draft's own link
+    found = ExternalSuggester(store, config).suggest(parse(source, "markdown"), None, "2025-06-02")
+    assert [s.target_url for s in found] == ([expected] if expected else [])
+    link = (source.index("["), source.index(")") + 1)
+    assert all(s.end <= link[0] or s.start >= link[1] for s in found)
 
 
 # ---------------------------------------------------------------------------- CLI
