@@ -18,7 +18,7 @@ import numpy as np
 
 from ..index.linkindex import LinkIndex
 from ..text.normalize import match_terms
-from .spot import Analysis, phrase_hits
+from .spot import Analysis, phrase_hits, text_queries
 from .timeref import find_time_refs, period_articles
 
 __all__ = ["AnchorView", "Candidate", "generate"]
@@ -202,12 +202,11 @@ def _time_candidates(an: Analysis, index: LinkIndex, day: float, visible: np.nda
     refs = find_time_refs(an.text, day)
     if not refs:
         return
-    sentences = sorted({an.sentence_at(r.start) for r in refs})
-    row = {si: k + 1 for k, si in enumerate(sentences)}
-    queries = index.vectors.transform([an.text] + [an.text[s:e] for s, e in (an.sentences[i] for i in sentences)])
+    queries = text_queries(an, index.vectors)
     best: dict[tuple[int, float, float], list[int]] = {}
     for ref in refs:
-        key = (an.sentence_at(ref.start), ref.lo, ref.hi)
+        sentence = an.sentence_at(ref.start)
+        key = (sentence, ref.lo, ref.hi)
         if key not in best:
             articles = period_articles(index, ref)
             if visible is not None:
@@ -215,7 +214,7 @@ def _time_candidates(an: Analysis, index: LinkIndex, day: float, visible: np.nda
             if exclude:
                 articles = articles[~np.isin(articles, list(exclude))]
             # the sentence says what the earlier piece was about; the draft as a whole, less sharply
-            fit = (index.vectors.similarity(queries, [row[key[0]]] * len(articles), articles)
+            fit = (index.vectors.similarity(queries, [sentence + 1] * len(articles), articles)
                    + 0.5 * index.vectors.similarity(queries, [0] * len(articles), articles))
             order = np.argsort(-fit, kind="stable")[:PER_TIME_REF]
             best[key] = [int(articles[k]) for k in order if fit[k] >= TIME_MIN_SIM]

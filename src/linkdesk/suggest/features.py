@@ -6,10 +6,11 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from scipy import sparse
 
 from ..index.linkindex import LinkIndex
 from .candidates import AnchorView, Candidate
-from .spot import Analysis
+from .spot import Analysis, text_queries
 
 __all__ = ["FEATURES", "featurize", "reasons_for"]
 
@@ -39,8 +40,8 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
         return X
     spans = sorted({(c.start, c.end) for c in cands})
     span_row = {span: 1 + len(an.sentences) + k for k, span in enumerate(spans)}
-    queries = index.vectors.transform([an.text] + [an.text[s:e] for s, e in an.sentences]
-                                      + [an.text[s:e] for s, e in spans])
+    queries = sparse.vstack([text_queries(an, index.vectors),
+                             index.vectors.transform([an.text[s:e] for s, e in spans])]).tocsr()
     targets = [c.target for c in cands]
     doc_sim = index.vectors.similarity(queries, [0] * len(cands), targets)
     sent_sim = index.vectors.similarity(queries, [c.sent + 1 for c in cands], targets)

@@ -6,10 +6,13 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from scipy import sparse
+
 from ..index.phrases import PhraseMatcher, case_fold_same_length
+from ..index.vectors import TextVectors
 from ..text.normalize import is_match_term, match_tokens
 
-__all__ = ["Analysis", "analyze", "phrase_hits"]
+__all__ = ["Analysis", "analyze", "phrase_hits", "text_queries"]
 
 # A sentence ends at . ! ? (plus closing quotes/brackets) before whitespace and a capital,
 # digit or opening quote; a paragraph or line break always ends one.
@@ -28,6 +31,8 @@ class Analysis:
     sentences: list[tuple[int, int]] = field(default_factory=list)
     sent_tokens: list[tuple[int, int]] = field(default_factory=list)
     sent_starts: list[int] = field(default_factory=list)
+    # the text's vector (row 0) and each sentence's (row k + 1) against one archive: see text_queries
+    queries: sparse.csr_matrix | None = field(default=None, repr=False)
 
     def token_range(self, start: int, end: int) -> tuple[int, int]:
         """Tokens ``[a, b)`` inside the char span ``[start, end)``."""
@@ -71,3 +76,11 @@ def phrase_hits(an: Analysis, matcher: PhraseMatcher) -> list[tuple[int, int, st
         if an.sentence_at(start) == an.sentence_at(end - 1):
             out.append((start, end, key))
     return out
+
+
+def text_queries(an: Analysis, vectors: TextVectors) -> sparse.csr_matrix:
+    """The text's vector (row 0) and each sentence's (row k + 1), computed once per analysis:
+    time references and the features both compare them with the archive."""
+    if an.queries is None:
+        an.queries = vectors.transform([an.text] + [an.text[s:e] for s, e in an.sentences])
+    return an.queries
