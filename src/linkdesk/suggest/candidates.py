@@ -21,7 +21,7 @@ from ..text.normalize import match_terms
 from .spot import Analysis, phrase_hits, text_queries
 from .timeref import find_time_refs, period_articles
 
-__all__ = ["AnchorView", "Candidate", "generate"]
+__all__ = ["AnchorView", "Candidate", "Context", "generate"]
 
 MIN_COVERAGE = 0.34
 # A candidate naming at least this share of its target's title (by IDF) names it well.
@@ -73,6 +73,21 @@ class AnchorView:
 
 
 @dataclass
+class Context:
+    """What a text may know of the archive when it is written: its day and section, the articles it
+    can see (all when None, as for a draft; training replays the past) and those it must not link
+    (itself)."""
+
+    day: float
+    section: str | None = None
+    visible: np.ndarray | None = None
+    exclude: set[int] = field(default_factory=set)
+
+    def allowed(self, t: int) -> bool:
+        return t not in self.exclude and (self.visible is None or bool(self.visible[t]))
+
+
+@dataclass
 class Candidate:
     start: int
     end: int
@@ -98,13 +113,10 @@ def _postings_cap(n: int) -> int:
     return max(30, min(1000, int(0.03 * n)))
 
 
-def generate(an: Analysis, index: LinkIndex, view: AnchorView, visible: np.ndarray | None,
-             exclude: set[int], day: float) -> list[Candidate]:
-    """Every candidate of a text written on ``day``, among the ``visible`` articles (all when None)."""
+def generate(an: Analysis, index: LinkIndex, view: AnchorView, ctx: Context) -> list[Candidate]:
+    """Every candidate of a text, among the articles its context may link."""
     found: dict[tuple[int, int, int], Candidate] = {}
-
-    def allowed(t: int) -> bool:
-        return t not in exclude and (visible is None or bool(visible[t]))
+    allowed = ctx.allowed
 
     def add(start: int, end: int, target: int) -> Candidate | None:
         a, b = an.token_range(start, end)
@@ -120,7 +132,7 @@ def generate(an: Analysis, index: LinkIndex, view: AnchorView, visible: np.ndarr
             if named is not None:
                 named.names_url = True
 
-    _time_candidates(an, index, day, visible, exclude, add)
+    _time_candidates(an, index, ctx, add)
 
     for start, end, key in phrase_hits(an, index.matcher):
         targets = view.anchors.get(key)
@@ -197,9 +209,9 @@ def _balanced_end(text: str, start: int, end: int) -> int:
     return end
 
 
-def _time_candidates(an: Analysis, index: LinkIndex, day: float, visible: np.ndarray | None, exclude: set[int],
+def _time_candidates(an: Analysis, index: LinkIndex, ctx: Context,
                      add: Callable[[int, int, int], Candidate | None]) -> None:
-    refs = find_time_refs(an.text, day)
+    refs = find_time_refs(an.text, ctx.day)
     if not refs:
         return
     queries = text_queries(an, index.vectors)
@@ -209,10 +221,10 @@ def _time_candidates(an: Analysis, index: LinkIndex, day: float, visible: np.nda
         key = (sentence, ref.lo, ref.hi)
         if key not in best:
             articles = period_articles(index, ref)
-            if visible is not None:
-                articles = articles[visible[articles]]
-            if exclude:
-                articles = articles[~np.isin(articles, list(exclude))]
+            if ctx.visible is not None:
+                articles = articles[ctx.visible[articles]]
+            if ctx.exclude:
+                articles = articles[~np.isin(articles, list(ctx.exclude))]
             # the sentence says what the earlier piece was about; the draft as a whole, less sharply
             fit = (index.vectors.similarity(queries, [sentence + 1] * len(articles), articles)
                    + 0.5 * index.vectors.similarity(queries, [0] * len(articles), articles))

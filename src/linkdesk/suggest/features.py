@@ -9,7 +9,7 @@ import numpy as np
 from scipy import sparse
 
 from ..index.linkindex import LinkIndex
-from .candidates import AnchorView, Candidate
+from .candidates import AnchorView, Candidate, Context
 from .spot import Analysis, text_queries
 
 __all__ = ["FEATURES", "featurize", "reasons_for"]
@@ -30,11 +30,8 @@ MAX_PHRASES = 40
 NEIGHBORS = 20
 
 
-def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: AnchorView,
-              draft_day: float, draft_section: str | None, visible: np.ndarray | None = None,
-              exclude: set[int] | None = None) -> np.ndarray:
-    """One row of FEATURES per candidate; ``visible`` and ``exclude`` say which archive articles
-    the text may know of (training replays the past), as for :func:`generate`."""
+def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: AnchorView, ctx: Context) -> np.ndarray:
+    """One row of FEATURES per candidate, in the text's context, as for :func:`generate`."""
     X = np.zeros((len(cands), len(FEATURES)), dtype=np.float32)
     if not cands:
         return X
@@ -47,7 +44,7 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
     sent_sim = index.vectors.similarity(queries, [c.sent + 1 for c in cands], targets)
     span_sim = index.vectors.similarity(queries, [span_row[(c.start, c.end)] for c in cands], targets)
     draft_terms = {t for t, ok in zip(an.terms, an.content, strict=False) if ok}
-    votes, voters = _neighbor_votes(index, index.vectors.similarity_to_all(queries[0]), visible, exclude)
+    votes, voters = _neighbor_votes(index, index.vectors.similarity_to_all(queries[0]), ctx.visible, ctx.exclude)
     by_sentence: dict[int, list[int]] = {}
     by_span: dict[tuple[int, int], set[int]] = {}
     for i, c in enumerate(cands):
@@ -106,13 +103,13 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
         row[F["sent_sim"]] = sent_sim[i]
         row[F["inbound"]] = math.log1p(view.inbound.get(c.target, 0))
         tday = index.pub_day[c.target]
-        if math.isnan(tday) or math.isnan(draft_day):
+        if math.isnan(tday) or math.isnan(ctx.day):
             row[F["undated"]] = 1.0
             row[F["age_days"]] = -1.0
         else:
-            row[F["age_days"]] = math.log1p(max(0.0, draft_day - tday))
+            row[F["age_days"]] = math.log1p(max(0.0, ctx.day - tday))
         # many drafts come without a section: missing, not "different", so the model can tell
-        row[F["same_section"]] = (float(index.sections[c.target] == draft_section) if draft_section
+        row[F["same_section"]] = (float(index.sections[c.target] == ctx.section) if ctx.section
                                   else math.nan)
         row[F["rank_in_sentence"]] = rank[i]
         row[F["cands_in_sentence"]] = len(by_sentence[c.sent])

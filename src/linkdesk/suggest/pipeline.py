@@ -25,7 +25,7 @@ from ..sources.external import ExternalSuggester
 from ..sources.outlets import OutletTable
 from ..store.base import Store
 from ..text.normalize import url_host, url_key
-from .candidates import AnchorView, Candidate, generate
+from .candidates import AnchorView, Candidate, Context, generate
 from .features import FEATURES, featurize, reasons_for
 from .policy import Policy, Scored, select
 from .ranker import Ranker, train
@@ -111,9 +111,9 @@ def rank_draft(draft: Draft, index: LinkIndex, ranker: Ranker, view: AnchorView)
         own = index.lookup_url(draft.url)
         if own is not None:
             exclude.add(own)
-    day = draft_day(draft.published)
-    cands = generate(an, index, view, None, exclude, day)
-    X = featurize(an, cands, index, view, day, draft.section, None, exclude)
+    ctx = Context(draft_day(draft.published), draft.section, None, exclude)
+    cands = generate(an, index, view, ctx)
+    X = featurize(an, cands, index, view, ctx)
     scores = ranker.score(X)
     items = [Scored(c.start, c.end, url_key(index.urls[c.target]), doc.text[c.start:c.end], float(s))
              for c, s in zip(cands, scores, strict=False)]

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..index.linkindex import LinkIndex
 from ..index.phrases import phrase_key, usable_phrase
-from .candidates import STRONG_COVERAGE, AnchorView, Candidate, generate
+from .candidates import STRONG_COVERAGE, AnchorView, Candidate, Context, generate
 from .features import FEATURES, F, featurize
 from .spot import analyze
 
@@ -109,11 +109,11 @@ def training_rows(index: LinkIndex, max_articles: int = 4000) -> tuple[list[_Exa
             gold = [g for g in index.gold[i] if visible[g.target]]
             if gold:
                 an = analyze(index.texts[i])
-                cands = generate(an, index, view, visible, {i}, day)
+                # half the articles are shown without their section, as many drafts arrive
+                ctx = Context(day, index.sections[i] if i % 2 == 0 else None, visible, {i})
+                cands = generate(an, index, view, ctx)
                 if cands:
-                    # half the articles are shown without their section, as many drafts arrive
-                    section = index.sections[i] if i % 2 == 0 else None
-                    X = featurize(an, cands, index, view, day, section, visible, {i})
+                    X = featurize(an, cands, index, view, ctx)
                     y = np.array([any(g.target == c.target and c.start < g.end and g.start < c.end for g in gold)
                                   for c in cands], dtype=np.int8)
                     examples.append(_Example(X, y, cands, len(gold)))
