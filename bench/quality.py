@@ -1,8 +1,10 @@
 """Quality on the shared backtests: the same figures `linkdesk eval` prints.
 
-Usage: python bench/quality.py [--check]
+Usage: python bench/quality.py [--check] [--unsupervised]
 --check compares the figures with bench/floors.json and exits 1 when any falls below its
 floor. Floors only ever go up: raise one when a change lifts a figure for good.
+--unsupervised measures the fixed scorer that archives with too few links get instead of the
+trained ranker (floors under "internal_unsupervised").
 """
 
 from __future__ import annotations
@@ -14,13 +16,18 @@ import time
 
 from common import RESULTS, ROOT, SHARED, record
 
+from linkdesk.config import load_config
 from linkdesk.evaluate import backtest_dir
 
 FLOORS = ROOT / "bench" / "floors.json"
 REFERENCE = {"digitalgov": "anchor dictionary 0.395 / 0.184 / 0.252", "rust": "anchor dictionary 0.455 / 0.164 / 0.241"}
 
 
-def measure() -> dict[str, dict]:
+def measure(unsupervised: bool = False) -> dict[str, dict]:
+    config = load_config()
+    if unsupervised:
+        # as an archive with fewer links than the trained ranker needs
+        config["suggest"]["min_training_links"] = 10**9
     results = {}
     for name in ("digitalgov", "rust"):
         path = SHARED / name
@@ -28,7 +35,7 @@ def measure() -> dict[str, dict]:
             print(f"skip {name}: {path} not found", file=sys.stderr)
             continue
         t = time.perf_counter()
-        report = backtest_dir(str(path))
+        report = backtest_dir(str(path), config)
         m = report.metrics["linked"]
         results[name] = {"threshold": report.threshold, "span": m["span"], "target": m["target"],
                          "all_span": report.metrics["all"]["span"], "seconds": round(time.perf_counter() - t, 1),
@@ -39,8 +46,8 @@ def measure() -> dict[str, dict]:
     return results
 
 
-def check(results: dict[str, dict]) -> list[str]:
-    floors = json.loads(FLOORS.read_text())["internal"]
+def check(results: dict[str, dict], kind: str) -> list[str]:
+    floors = json.loads(FLOORS.read_text())[kind]
     failures = []
     for name, views in floors.items():
         if name not in results:
@@ -57,8 +64,9 @@ def check(results: dict[str, dict]) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--unsupervised", action="store_true")
     args = ap.parse_args()
-    results = measure()
+    results = measure(args.unsupervised)
     lines = ["| backtest | ranker | threshold | span P / R / F1 (linked) | target P / R / F1 (linked) | "
              "span P / R / F1 (all drafts) | reference (span, linked) | seconds |", "|---|---|---|---|---|---|---|---|"]
     for name, r in results.items():
@@ -66,10 +74,11 @@ def main() -> None:
         lines.append(f"| {name} | {r['ranker']} | {r['threshold']:.3f} | {s['precision']:.3f} / {s['recall']:.3f} / "
                      f"{s['f1']:.3f} | {t['precision']:.3f} / {t['recall']:.3f} / {t['f1']:.3f} | "
                      f"{a['precision']:.3f} / {a['recall']:.3f} / {a['f1']:.3f} | {REFERENCE[name]} | {r['seconds']} |")
-    record("Quality (bench/quality.py)", "\n".join(lines))
+    record("Quality, unsupervised scorer (bench/quality.py --unsupervised)" if args.unsupervised
+           else "Quality (bench/quality.py)", "\n".join(lines))
     print(f"recorded in {RESULTS}")
     if args.check:
-        failures = check(results)
+        failures = check(results, "internal_unsupervised" if args.unsupervised else "internal")
         for f in failures:
             print(f"FLOOR: {f}", file=sys.stderr)
         sys.exit(1 if failures else 0)

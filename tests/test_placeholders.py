@@ -254,7 +254,7 @@ LINT_CASES = [
     ("# Fares [frozen](https://harborledger.example/2022/02/ferry-fare-freeze/)\n\nText.", "link-in-heading", "warning"),
     ("[Fares](https://harborledger.example/2022/02/ferry-fare-freeze/) and "
      "[fares again](https://harborledger.example/2022/02/ferry-fare-freeze/).", "duplicate-link", "warning"),
-    ("[Fares](https://harborledger.example/2022/02/ferry-fare-freeze/), "
+    ("[Fares](https://harborledger.example/2022/02/ferry-fare-freeze/) "
      "[ridership](https://harborledger.example/2025/06/ferry-ridership-record/) rose.", "adjacent-links", "warning"),
     ("See [the old page](https://harborledger.example/2019/01/no-such-article/).", "internal-link-not-found", "warning"),
     ("As [reported](https://www.infowars.com/posts/x) last week.", "blocked-domain", "error"),

@@ -15,8 +15,8 @@ from linkdesk.drafts import draft_from_text
 from linkdesk.errors import DraftError, IndexMissingError
 from linkdesk.render import apply_suggestions
 from linkdesk.store import open_store
-from linkdesk.suggest.pipeline import Suggester, index_archive
-from linkdesk.suggest.policy import Policy, Scored, select
+from linkdesk.suggest.pipeline import Suggester, apply_result, index_archive
+from linkdesk.suggest.policy import Policy, Scored, apart, select, side_by_side
 from linkdesk.text.parse import parse
 
 DRAFT = ("The Tidewater Bridge deck will be replaced with a federal grant, and trucks stay barred under the "
@@ -138,3 +138,56 @@ def test_empty_archive_and_archive_without_links(tmp_path: Path) -> None:
     result = Suggester(store).run(draft_from_text(DRAFT, "text", "d.txt"))
     assert result.suggestions == [] and {f.rule for f in result.findings} >= {"empty-archive"}
     store.close()
+
+
+@pytest.mark.parametrize("text,end,start,expected", [
+    ("Alpha Beta", 5, 6, True),
+    ("Alpha   Beta", 5, 8, True),
+    ("AlphaBeta", 5, 5, True),
+    ("Alpha, Beta", 5, 7, False),
+    ("Alpha. Beta", 5, 7, False),
+    ("Alpha\nBeta", 5, 6, False),
+    ("Alpha and Beta", 5, 10, False),
+])
+def test_side_by_side(text: str, end: int, start: int, expected: bool) -> None:
+    assert side_by_side(text, end, start) is expected
+
+
+def test_apart_covers_every_side_by_side_span() -> None:
+    text = "One two. Three, four  five -- six   seven"
+    words = [(m.start(), m.end()) for m in re.finditer(r"\w+", text)]
+    for a, b in words:
+        lo, hi = apart(text, a, b)
+        for s, e in words:
+            touching = (s < b and a < e) or side_by_side(text, b, s) or side_by_side(text, e, a)
+            assert (s < hi and lo < e) == touching, (text[a:b], text[s:e])
+
+
+def test_policy_keeps_links_apart() -> None:
+    # two spaces clear the minimum gap, but the links would still read as one
+    doc = parse("Harbor ferry  Northgate Shipyard works late.", "text")
+    items = [Scored(0, 12, "a", "Harbor ferry", 0.9), Scored(14, 32, "b", "Northgate Shipyard", 0.8)]
+    policy = Policy.from_config(load_config(), max_links_per_100_words=0)
+    assert select(doc, items, policy, 0.5) == [0]
+
+
+def test_demo_draft_applied_passes_lint(suggester: Suggester) -> None:
+    _, draft_path = demo_paths()
+    draft = draft_from_text(Path(draft_path).read_text(), "markdown", "draft.md")
+    result = suggester.run(draft)
+    assert {s.kind for s in result.suggestions} == {"internal", "external"}
+    applied = draft_from_text(apply_result(draft, result), "markdown", "applied.md")
+    assert not [f for f in suggester.run(applied).findings if f.severity != "info"]
+
+
+@pytest.mark.parametrize("sentence,target", [
+    # the exact words of a long title: the unsupervised scorer suggests it
+    ("Volunteers haul two tons of trash off Gull Island, the group said.", "/2022/08/gull-island-cleanup/"),
+    # a few of its words: not enough without links to learn from
+    ("Volunteers went back to Gull Island on Saturday.", None),
+])
+def test_unsupervised_scorer(suggester: Suggester, sentence: str, target: str | None) -> None:
+    assert suggester.ranker.kind == "fallback"  # the demo archive has too few links
+    found = {s.target_url.removeprefix("https://harborledger.example") for s in
+             suggester.run(draft_from_text(sentence, "text", "d.txt")).suggestions if s.kind == "internal"}
+    assert found == ({target} if target else set())

@@ -14,7 +14,7 @@ duplicate-link             warning   a second link to the same page
 over-linking               warning   more links per 100 words than the policy allows
 link-in-heading            warning   a link inside a heading
 vague-anchor               warning   "click here", "here", "read more" and the like
-adjacent-links             warning   two links with nothing but space or punctuation between
+adjacent-links             warning   two links with nothing but a few spaces between them
 unsourced-attribution      warning   second-hand reporting ("according to", "reportedly") with no
                                      outside link in the draft
 single-source-contested    warning   a contested claim, and the draft cites at most one outlet
@@ -33,7 +33,7 @@ from urllib.parse import urljoin
 from .model import Document, Finding, Placeholder, Suggestion
 from .sources.attribution import find_claims, sentences
 from .sources.outlets import OutletTable
-from .suggest.policy import Policy
+from .suggest.policy import Policy, side_by_side
 from .text.normalize import url_host, url_key
 
 __all__ = ["SEVERITIES", "lint", "worst"]
@@ -114,8 +114,7 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
 
     links = sorted(doc.links, key=lambda link: link.text_start)
     for a, b in itertools.pairwise(links):
-        between = doc.text[a.text_end:b.text_start]
-        if b.text_start >= a.text_end and not re.search(r"\w", between) and len(between) < 4:
+        if side_by_side(doc.text, a.text_end, b.text_start):
             out.append(Finding("adjacent-links", "warning",
                                f'links "{a.anchor}" and "{b.anchor}" sit side by side', a.src_start, b.src_end))
 

@@ -27,7 +27,7 @@ from ..store.base import Store
 from ..text.normalize import url_host, url_key
 from .candidates import AnchorView, Candidate, Context, generate
 from .features import FEATURES, featurize, reasons_for
-from .policy import Policy, Scored, select
+from .policy import Policy, Scored, apart, select
 from .ranker import Ranker, train
 from .spot import analyze
 
@@ -218,7 +218,8 @@ class Suggester:
         internal = self.internal(draft, threshold, max_links, blocked, taken, len(resolved), note_spans)
         external: list[Suggestion] = []
         if self.sources is not None:
-            blocked += [doc.text_span(s.start, s.end) for s in internal]
+            # an outside link never lands right beside an internal one
+            blocked += [apart(doc.text, *doc.text_span(s.start, s.end)) for s in internal + resolved]
             external = self.sources.suggest(doc, draft.title, draft.published, blocked=blocked,
                                             exclude={s.target_url for s in resolved}, skip=note_spans)
         result.placeholders = notes

@@ -6,6 +6,7 @@ All rules come from the ``[policy]`` config table and can be overridden per call
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -13,7 +14,30 @@ from typing import Any
 from ..errors import ConfigError
 from ..model import Document
 
-__all__ = ["Policy", "select"]
+__all__ = ["Policy", "apart", "select", "side_by_side"]
+
+# Links with only this much space between them read as one link.
+_SIDE_BY_SIDE = re.compile(r"[ \t\u00a0]{0,3}")
+_SPACE = " \t\u00a0"
+
+
+def side_by_side(text: str, end: int, start: int) -> bool:
+    """Whether a link ending at ``end`` and one starting at ``start`` read as one: nothing but a few
+    spaces between them (lint's ``adjacent-links``). Punctuation or a line break keeps them apart,
+    as in "Cargo [1.81](...), [1.82](...)"."""
+    return start >= end and _SIDE_BY_SIDE.fullmatch(text, end, start) is not None
+
+
+def apart(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span widened over the spaces beside it, so that a span overlapping the result either
+    overlaps ``(start, end)`` or would sit side by side with it."""
+    right = end
+    while right < len(text) and right - end < 3 and text[right] in _SPACE:
+        right += 1
+    left = start
+    while left > 0 and start - left < 3 and text[left - 1] in _SPACE:
+        left -= 1
+    return max(0, left - 1), right + 1
 
 
 @dataclass
@@ -98,7 +122,8 @@ def select(doc: Document, items: list[Scored], policy: Policy, threshold: float,
         it = items[i]
         if policy.one_link_per_target and it.target in targets:
             continue
-        if not clear_of(taken, it.start, it.end, policy.min_gap_chars):
+        if not clear_of(taken, it.start, it.end, policy.min_gap_chars) or any(
+                side_by_side(doc.text, b, it.start) or side_by_side(doc.text, it.end, a) for a, b in taken):
             continue
         chosen.append(i)
         taken.append((it.start, it.end))
