@@ -120,6 +120,18 @@ def test_gzipped_and_truncated_gzip_catalog(store: SQLiteStore, tmp_path: Path, 
     assert "ends early" in report.rejected[0].reason
 
 
+def test_gzipped_feed_is_read_as_a_feed(store: SQLiteStore, tmp_path: Path, fixtures: Path, config: dict) -> None:
+    # named without a hint, as a feed saved by a crawler often is
+    blob = gzip.compress((fixtures / "feed.rss").read_bytes())
+    (tmp_path / "feed.gz").write_bytes(blob)
+    (tmp_path / "cut.gz").write_bytes(blob[: len(blob) // 2])
+    report = add_sources(store, [str(tmp_path / "feed.gz"), str(tmp_path / "cut.gz")], config)
+    assert report.added >= 2 and all(" entry " in r.where for r in report.rejected if "feed.gz" in r.where)
+    # a damaged one is named, not a traceback
+    assert any(r.where.endswith("cut.gz") for r in report.rejected)
+    assert all(i.origin == "feed" for i in store.iter_sources())
+
+
 def test_feeds_truncated_wrong_encoding_and_undated(store: SQLiteStore, tmp_path: Path, fixtures: Path,
                                                      config: dict) -> None:
     full = (fixtures / "feed.rss").read_bytes()

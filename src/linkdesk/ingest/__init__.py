@@ -7,7 +7,6 @@ with where it came from and never stops the rest; a crash leaves whole batches o
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -17,7 +16,7 @@ from ..config import load_config
 from ..errors import BadRecordError, FetchError, InputError
 from ..model import Article, IngestReport, Rejection
 from ..store.base import PreparedArticle, Store
-from . import crawl, feeds, html_pages, jsonl, static_site, wxr
+from . import crawl, feeds, files, html_pages, jsonl, static_site, wxr
 from .records import prepare
 
 __all__ = ["KINDS", "detect_kind", "ingest"]
@@ -25,17 +24,6 @@ __all__ = ["KINDS", "detect_kind", "ingest"]
 log = logging.getLogger(__name__)
 
 KINDS = ("jsonl", "wxr", "feed", "static_site", "html_pages", "sitemap", "urls", "url")
-
-
-def _head(path: Path, n: int = 4096) -> bytes:
-    with open(path, "rb") as fh:
-        data = fh.read(n)
-    if data[:2] == b"\x1f\x8b":
-        import gzip
-
-        with gzip.open(path, "rb") as gz, contextlib.suppress(OSError, EOFError):
-            data = gz.read(n)
-    return data
 
 
 def detect_kind(source: str) -> str:
@@ -51,7 +39,7 @@ def detect_kind(source: str) -> str:
         if any(p.suffix.lower() in (".html", ".htm") for p in path.rglob("*")):
             return "html_pages"
         raise InputError(f"{source}: folder has no Markdown or HTML files")
-    head = _head(path)
+    head = files.head(path)
     name = path.name.lower()
     if b"\x00" in head:
         raise InputError(f"{source}: binary file, not an archive export")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections.abc import Callable, Iterator
-from typing import IO, TypeVar, cast
+from typing import TypeVar
 
 from ..errors import BadRecordError, InputError
 from ..model import Article, IngestReport, Rejection
+from .files import open_source
 from .records import article_from_record
 
 __all__ = ["read", "read_objects", "read_records"]
@@ -16,16 +16,10 @@ __all__ = ["read", "read_objects", "read_records"]
 T = TypeVar("T")
 
 
-def _open(path: str) -> IO[bytes]:
-    with open(path, "rb") as probe:
-        magic = probe.read(2)
-    return cast(IO[bytes], gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb"))
-
-
 def read_objects(path: str) -> Iterator[tuple[str, object] | Rejection]:
     """``(where, parsed JSON)`` for every non-blank line, or a Rejection naming the line and the fault."""
     try:
-        fh = _open(path)
+        fh = open_source(path)
     except OSError as exc:
         raise InputError(f"{path}: cannot open: {exc.strerror or exc}") from exc
     with fh:

@@ -22,6 +22,7 @@ from ..config import load_config
 from ..errors import BadRecordError, FetchError, InputError
 from ..ingest.crawl import Fetcher
 from ..ingest.feeds import entry_date, looks_like_feed
+from ..ingest.files import head, open_source
 from ..ingest.jsonl import read_records
 from ..ingest.records import normalize_date
 from ..model import IngestReport, Rejection, SourceItem
@@ -146,12 +147,11 @@ def _source_kind(source: str) -> str:
     path = Path(source)
     if not path.is_file():
         raise InputError(f"{source}: no such file")
-    with open(path, "rb") as fh:
-        head = fh.read(4096)
+    start = head(path)
     low = path.name.lower()
-    if head[:2] == b"\x1f\x8b" or low.endswith((".jsonl", ".ndjson", ".json")) or head.lstrip()[:1] == b"{":
+    if low.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".json", ".json.gz")) or start.lstrip()[:1] == b"{":
         return "jsonl"
-    if looks_like_feed(head):
+    if looks_like_feed(start):
         return "feed"
     raise InputError(f"{source}: neither a feed (RSS/Atom) nor JSONL source records")
 
@@ -185,12 +185,17 @@ def _items(source: str, store: Store, outlets: OutletTable, fetcher: Fetcher | N
         if kind == "jsonl":
             yield from read_jsonl(source, outlets)
         elif kind == "feed":
-            yield from read_feed(Path(source).read_bytes(), source, outlets, report)
+            try:
+                with open_source(source) as fh:
+                    saved = fh.read()
+            except (OSError, EOFError) as exc:
+                raise InputError(f"{source}: compressed feed ends early or is damaged ({exc})") from exc
+            yield from read_feed(saved, source, outlets, report)
         else:
             assert fetcher is not None
-            data = _poll(source, store, fetcher, report)
-            if data is not None:
-                yield from read_feed(data, source, outlets, report)
+            polled = _poll(source, store, fetcher, report)
+            if polled is not None:
+                yield from read_feed(polled, source, outlets, report)
     except FetchError as exc:
         yield Rejection(source, str(exc))
     except InputError as exc:
