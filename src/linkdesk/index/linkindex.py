@@ -20,8 +20,8 @@ from ..text.normalize import match_terms, url_key
 from .phrases import PhraseMatcher, case_fold_same_length, phrase_key, usable_phrase
 from .vectors import TextVectors
 
-__all__ = ["INDEX_BLOB", "GoldLink", "LinkIndex", "build_index", "day_number", "draft_day", "load_index",
-           "save_index"]
+__all__ = ["INDEX_BLOB", "GoldLink", "LinkIndex", "build_index", "date_of", "day_number", "day_of", "draft_day",
+           "load_index", "save_index"]
 
 log = logging.getLogger(__name__)
 INDEX_BLOB = "link_index.v1"
@@ -30,19 +30,29 @@ INDEX_BLOB = "link_index.v1"
 _EPOCH = date(1970, 1, 1).toordinal()
 
 
+def day_of(d: date) -> float:
+    """Days since 1970-01-01: how the index counts time."""
+    return float(d.toordinal() - _EPOCH)
+
+
+def date_of(day: float) -> date:
+    """The calendar date of a day number (see :func:`day_of`)."""
+    return date.fromordinal(int(day) + _EPOCH)
+
+
 def day_number(published: str | None) -> float:
-    """Days since 1970-01-01 for an ISO date/datetime; NaN when unknown."""
+    """The day number of an ISO date/datetime; NaN when unknown."""
     if not published:
         return math.nan
     try:
-        return float(date.fromisoformat(published[:10]).toordinal() - _EPOCH)
+        return day_of(date.fromisoformat(published[:10]))
     except ValueError:
         return math.nan
 
 
 def draft_day(published: str | None) -> float:
     """The day a draft is written as of: its ``published`` date, today when it has none."""
-    return day_number(published) if published else float(date.today().toordinal() - _EPOCH)
+    return day_number(published) if published else day_of(date.today())
 
 
 def _slug_variant(url: str, title_terms: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -134,7 +144,7 @@ class LinkIndex:
     def published(self, a: int) -> str:
         """The article's publication date as ISO text ("undated" when unknown)."""
         day = self.pub_day[a]
-        return "undated" if math.isnan(day) else date.fromordinal(int(day) + _EPOCH).isoformat()
+        return "undated" if math.isnan(day) else date_of(day).isoformat()
 
     def lookup_url(self, url: str) -> int | None:
         return self.url_index.get(url_key(url))

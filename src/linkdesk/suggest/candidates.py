@@ -86,6 +86,14 @@ class Context:
     def allowed(self, t: int) -> bool:
         return t not in self.exclude and (self.visible is None or bool(self.visible[t]))
 
+    def allowed_among(self, articles: np.ndarray) -> np.ndarray:
+        """The ``articles`` the text may link, as :meth:`allowed` for each."""
+        if self.visible is not None:
+            articles = articles[self.visible[articles]]
+        if self.exclude:
+            articles = articles[~np.isin(articles, list(self.exclude))]
+        return articles
+
 
 @dataclass
 class Candidate:
@@ -220,11 +228,7 @@ def _time_candidates(an: Analysis, index: LinkIndex, ctx: Context,
         sentence = an.sentence_at(ref.start)
         key = (sentence, ref.lo, ref.hi)
         if key not in best:
-            articles = period_articles(index, ref)
-            if ctx.visible is not None:
-                articles = articles[ctx.visible[articles]]
-            if ctx.exclude:
-                articles = articles[~np.isin(articles, list(ctx.exclude))]
+            articles = ctx.allowed_among(period_articles(index, ref))
             # the sentence says what the earlier piece was about; the draft as a whole, less sharply
             fit = (index.vectors.similarity(queries, [sentence + 1] * len(articles), articles)
                    + 0.5 * index.vectors.similarity(queries, [0] * len(articles), articles))

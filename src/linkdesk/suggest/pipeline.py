@@ -218,9 +218,9 @@ class Suggester:
         internal = self.internal(draft, threshold, max_links, blocked, taken, len(resolved), note_spans)
         external: list[Suggestion] = []
         if self.sources is not None:
-            # an outside link never lands right beside an internal one
-            blocked += [apart(doc.text, *doc.text_span(s.start, s.end)) for s in internal + resolved]
-            external = self.sources.suggest(doc, draft.title, draft.published, blocked=blocked,
+            # an outside link never lands on or right beside an internal one
+            beside = note_spans + [apart(doc.text, *doc.text_span(s.start, s.end)) for s in resolved + internal]
+            external = self.sources.suggest(doc, draft.title, draft.published, blocked=beside,
                                             exclude={s.target_url for s in resolved}, skip=note_spans)
         result.placeholders = notes
         result.suggestions = sorted(resolved + internal + external, key=lambda s: s.start)

@@ -6,7 +6,6 @@ All rules come from the ``[policy]`` config table and can be overridden per call
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -16,8 +15,8 @@ from ..model import Document
 
 __all__ = ["Policy", "apart", "select", "side_by_side"]
 
-# Links with only this much space between them read as one link.
-_SIDE_BY_SIDE = re.compile(r"[ \t\u00a0]{0,3}")
+# Links with no more than this many spaces between them read as one link.
+_SIDE_BY_SIDE_SPACES = 3
 _SPACE = " \t\u00a0"
 
 
@@ -25,17 +24,17 @@ def side_by_side(text: str, end: int, start: int) -> bool:
     """Whether a link ending at ``end`` and one starting at ``start`` read as one: nothing but a few
     spaces between them (lint's ``adjacent-links``). Punctuation or a line break keeps them apart,
     as in "Cargo [1.81](...), [1.82](...)"."""
-    return start >= end and _SIDE_BY_SIDE.fullmatch(text, end, start) is not None
+    return 0 <= start - end <= _SIDE_BY_SIDE_SPACES and all(ch in _SPACE for ch in text[end:start])
 
 
 def apart(text: str, start: int, end: int) -> tuple[int, int]:
     """The span widened over the spaces beside it, so that a span overlapping the result either
     overlaps ``(start, end)`` or would sit side by side with it."""
     right = end
-    while right < len(text) and right - end < 3 and text[right] in _SPACE:
+    while right < len(text) and right - end < _SIDE_BY_SIDE_SPACES and text[right] in _SPACE:
         right += 1
     left = start
-    while left > 0 and start - left < 3 and text[left - 1] in _SPACE:
+    while left > 0 and start - left < _SIDE_BY_SIDE_SPACES and text[left - 1] in _SPACE:
         left -= 1
     return max(0, left - 1), right + 1
 

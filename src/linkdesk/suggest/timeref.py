@@ -15,13 +15,12 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from ..index.linkindex import LinkIndex
+from ..index.linkindex import LinkIndex, date_of, day_of
 
 __all__ = ["TimeRef", "find_time_refs", "period_articles"]
 
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december"]
-_EPOCH = date(1970, 1, 1)
 # how far back "our last update" or "previously" may reach, in articles before the draft
 _RECENT_REACH = 400
 # how many of a busy period's articles are compared with the sentence (its latest), which bounds
@@ -51,13 +50,9 @@ class TimeRef:
     hi: float  # the day after the period
 
 
-def _day(d: date) -> float:
-    return float((d - _EPOCH).days)
-
-
 def _month_bounds(year: int, month: int) -> tuple[float, float]:
     nxt = date(year + (month == 12), month % 12 + 1, 1)
-    return _day(date(year, month, 1)), _day(nxt)
+    return day_of(date(year, month, 1)), day_of(nxt)
 
 
 def find_time_refs(text: str, draft_day: float) -> list[TimeRef]:
@@ -65,13 +60,13 @@ def find_time_refs(text: str, draft_day: float) -> list[TimeRef]:
     references to the draft's own day or later are left out."""
     if np.isnan(draft_day):
         return []
-    today = _EPOCH + timedelta(days=int(draft_day))
+    today = date_of(draft_day)
     out: list[TimeRef] = []
     for m in _RELATIVE.finditer(text):
         if m.group("unit"):
             unit = m.group("unit").lower()
             if unit == "year":
-                lo, hi = _day(date(today.year - 1, 1, 1)), _day(date(today.year, 1, 1))
+                lo, hi = day_of(date(today.year - 1, 1, 1)), day_of(date(today.year, 1, 1))
             elif unit == "month":
                 first = today.replace(day=1)
                 prev = first - timedelta(days=1)
@@ -79,14 +74,14 @@ def find_time_refs(text: str, draft_day: float) -> list[TimeRef]:
             else:
                 lo, hi = draft_day - 14, draft_day
         elif m.group("prev") and m.group("prev").lower().startswith("earlier"):
-            lo, hi = _day(date(today.year, 1, 1)), draft_day
+            lo, hi = day_of(date(today.year, 1, 1)), draft_day
         else:
             lo, hi = -np.inf, draft_day
         out.append(TimeRef(m.start(), m.end(), lo, min(hi, draft_day)))
     for m in _CALENDAR.finditer(text):
         if m.group("year"):
             year = int(m.group("year"))
-            lo, hi = _day(date(year, 1, 1)), _day(date(year + 1, 1, 1))
+            lo, hi = day_of(date(year, 1, 1)), day_of(date(year + 1, 1, 1))
         else:
             month = _MONTHS.index(m.group("month").lower()) + 1
             if m.group("month_year"):
