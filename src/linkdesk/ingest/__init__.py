@@ -43,7 +43,7 @@ def detect_kind(source: str) -> str:
     name = path.name.lower()
     if b"\x00" in head:
         raise InputError(f"{source}: binary file, not an archive export")
-    if name.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".json", ".json.gz")) or head.lstrip()[:1] == b"{":
+    if jsonl.looks_like_jsonl(name, head):
         return "jsonl"
     if wxr.looks_like_wxr(head):
         return "wxr"

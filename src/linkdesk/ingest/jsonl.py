@@ -11,9 +11,16 @@ from ..model import Article, IngestReport, Rejection
 from .files import open_source
 from .records import article_from_record
 
-__all__ = ["read", "read_objects", "read_records"]
+__all__ = ["looks_like_jsonl", "read", "read_objects", "read_records"]
 
 T = TypeVar("T")
+
+_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".json", ".json.gz")
+
+
+def looks_like_jsonl(name: str, head: bytes) -> bool:
+    """Whether a file named ``name`` that starts with ``head`` (decompressed) holds JSON lines."""
+    return name.lower().endswith(_SUFFIXES) or head.lstrip()[:1] == b"{"
 
 
 def read_objects(path: str) -> Iterator[tuple[str, object] | Rejection]:

@@ -23,7 +23,7 @@ from ..errors import BadRecordError, FetchError, InputError
 from ..ingest.crawl import Fetcher
 from ..ingest.feeds import entry_date, looks_like_feed
 from ..ingest.files import head, open_source
-from ..ingest.jsonl import read_records
+from ..ingest.jsonl import looks_like_jsonl, read_records
 from ..ingest.records import normalize_date
 from ..model import IngestReport, Rejection, SourceItem
 from ..store.base import Store
@@ -148,8 +148,7 @@ def _source_kind(source: str) -> str:
     if not path.is_file():
         raise InputError(f"{source}: no such file")
     start = head(path)
-    low = path.name.lower()
-    if low.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".json", ".json.gz")) or start.lstrip()[:1] == b"{":
+    if looks_like_jsonl(path.name, start):
         return "jsonl"
     if looks_like_feed(start):
         return "feed"

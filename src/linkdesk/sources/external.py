@@ -59,7 +59,7 @@ def needs(doc: Document, title: str | None, skip: list[tuple[int, int]] | None =
              if not any(z.kind in NO_SOURCE_ZONES for z in doc.zones_at(s, e))
              and not any(a <= s and e <= b for a, b in skip or [])]
     sourced = [(link.text_start, link.text_end) for link in doc.links
-               if url_host(link.href) and url_host(link.href) not in own_hosts]
+               if (host := url_host(link.href)) and host not in own_hosts]
     open_spans = [(s, e) for s, e in spans if not any(ls < e and s < le for ls, le in sourced)]
     claims = find_claims(text, open_spans)
     strong = [c for c in claims if not c.weak]
