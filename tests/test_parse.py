@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from linkdesk.text.normalize import link_scope
 from linkdesk.text.parse import parse
 
 
@@ -110,3 +111,20 @@ def test_generated_markdown_offsets_round_trip(paragraphs: list[list[tuple[str, 
             assert ch in " \n"
         else:
             assert raw == ch
+
+
+@pytest.mark.parametrize("href,scope", [
+    ("#results", "page"),
+    ("", "page"),
+    ("which-version-do-you-use.svg", "asset"),
+    ("https://cdn.example.net/img/chart.PNG?w=600", "asset"),
+    ("mailto:desk@harborledger.example", "other"),
+    ("ftp://files.example.org/x", "other"),
+    ("/2024/05/ferry-fares/", "site"),
+    ("https://www.HarborLedger.example/2024/05/ferry-fares/#map", "site"),
+    ("https://harborledger.example/reports/budget-2024.pdf", "site"),
+    ("https://www.reuters.com/world/story/", "outside"),
+    ("https://www.epa.gov/report.pdf", "outside"),
+])
+def test_link_scope(href: str, scope: str) -> None:
+    assert link_scope(href, ["www.harborledger.example"]) == scope

@@ -286,6 +286,16 @@ def test_clean_draft_lints_clean(suggester: Suggester) -> None:
                 site_hosts=suggester.index.site_hosts) == []
 
 
+def test_in_page_links_and_images_are_not_archive_links(suggester: Suggester) -> None:
+    text = ("The [ferry fares](https://harborledger.example/2022/02/ferry-fare-freeze/) stay frozen this year, "
+            "the board said on Monday. " + "Word " * 50
+            + ", ".join(f"[section {k}](#s{k})" for k in range(10))
+            + ". See [the fare chart](fares-2025.svg) and [the desk](mailto:desk@harborledger.example).")
+    doc = parse(text, "markdown")
+    assert lint(doc, load_config(), suggester.outlets, find_notes(doc), archive_urls=suggester.index.url_index,
+                site_hosts=suggester.index.site_hosts) == []
+
+
 def test_cli_lint_exit_status_and_json(demo_db: str, tmp_path: Path, capsys) -> None:
     _, draft_path = demo_paths()
     assert run(["lint", draft_path, "--db", demo_db]) == 1

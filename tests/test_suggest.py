@@ -58,6 +58,22 @@ def test_existing_link_target_not_suggested_again(suggester: Suggester) -> None:
                                                                                    result.suggestions}
 
 
+def test_in_page_anchors_and_images_leave_the_link_budget_alone(suggester: Suggester) -> None:
+    # a long contents list and charts are not links to earlier coverage; counted as such they
+    # would use up the draft's whole budget and nothing would be suggested
+    contents = ", ".join(f"[part {k}](#part-{k})" for k in range(12))
+    charts = ", ".join(f"[chart {k}](chart-{k}.png)" for k in range(6))
+    linked = f"{contents}\n\n{DRAFT}\n\n{charts}"
+    unlinked = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", linked)
+
+    def internal(text: str) -> list[str]:
+        return [s.target_url for s in suggester.run(draft_from_text(text, "markdown", "d.md")).suggestions
+                if s.kind == "internal"]
+
+    assert internal(unlinked)
+    assert internal(linked) == internal(unlinked)
+
+
 def _items(*spans: tuple[int, int, str, float]) -> list[Scored]:
     return [Scored(a, b, t, f"anchor{a}", s) for a, b, t, s in spans]
 

@@ -34,7 +34,7 @@ from .model import Document, Finding, Placeholder, Suggestion
 from .sources.attribution import find_claims, sentences
 from .sources.outlets import OutletTable
 from .suggest.policy import Policy, side_by_side
-from .text.normalize import url_host, url_key
+from .text.normalize import link_scope, url_host, url_key
 
 __all__ = ["SEVERITIES", "lint", "worst"]
 
@@ -91,11 +91,15 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
                                f'anchor "{anchor}" says nothing about where it goes; name the target instead', *where))
         if any(s < link.text_end and link.text_start < e for s, e in headings):
             out.append(Finding("link-in-heading", "warning", f'link "{anchor}" sits in a heading', *where))
+        scope = link_scope(href, hosts)
+        if scope not in ("site", "outside"):
+            # a place on this page, an image or a mail address: neither coverage nor a source
+            continue
         key = url_key(absolute)
         if key in seen:
             out.append(Finding("duplicate-link", "warning", f"{href} is already linked earlier in the draft", *where))
         seen.setdefault(key, link.src_start)
-        if not host or host in hosts:
+        if scope == "site":
             if archive_urls is not None and hosts and key not in archive_urls:
                 out.append(Finding("internal-link-not-found", "warning",
                                    f"{href} points at the site but matches no article in the archive", *where))
@@ -121,13 +125,15 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
     note_spans = [(n.text_start, n.text_end) for n in notes]
     # the policy's cap for links to the archive plus the budget for outside sources
     allowed = policy.cap(doc, note_spans) + int(config["sources"]["max_links"])
-    if len(doc.text.split()) >= 50 and len(doc.links) > allowed:
+    # in-page anchors, images and mail addresses are not what over-linking is about
+    counted = [link for link in doc.links if link_scope(link.href, hosts) in ("site", "outside")]
+    if len(doc.text.split()) >= 50 and len(counted) > allowed:
         out.append(Finding("over-linking", "warning",
-                           f"{len(doc.links)} links in {len(doc.text.split())} words; the policy allows {allowed:g} "
+                           f"{len(counted)} links in {len(doc.text.split())} words; the policy allows {allowed:g} "
                            f"({policy.max_links_per_100_words:g} per 100 words to the archive, "
                            f"{config['sources']['max_links']} to outside sources)"))
 
-    external_hosts = {h for h in (url_host(link.href) for link in doc.links) if h and h not in hosts}
+    external_hosts = {url_host(link.href) for link in counted if link_scope(link.href, hosts) == "outside"}
     external_outlets = {table.lookup_domain(h).name for h in external_hosts}
     # a sentence that is itself a note is not the story; one with a "TK" inside it still is
     spans = [s for s in sentences(doc.text) if not any(a <= s[0] and s[1] <= b for a, b in note_spans)]

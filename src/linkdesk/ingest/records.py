@@ -13,12 +13,12 @@ from urllib.parse import urljoin, urlsplit
 from ..errors import BadRecordError
 from ..model import Article, Format
 from ..store.base import PreparedArticle
+from ..text.normalize import link_scope
 from ..text.parse import parse
 
 __all__ = ["FORMATS", "article_from_record", "normalize_date", "prepare"]
 
 FORMATS = ("markdown", "html", "text")
-_SKIP_SCHEMES = ("mailto:", "javascript:", "tel:", "data:", "ftp:", "sms:")
 
 
 def normalize_date(value: Any, field: str = "published") -> str | None:
@@ -106,7 +106,7 @@ def prepare(article: Article, max_body_bytes: int, where: str, origin: str = "")
     links = []
     for link in doc.links:
         href = link.href.strip()
-        if not href or href.startswith("#") or href.lower().startswith(_SKIP_SCHEMES):
+        if link_scope(href, ()) in ("page", "asset", "other"):
             continue
         link.href = urljoin(article.url, href)
         links.append(link)

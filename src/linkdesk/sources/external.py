@@ -18,7 +18,7 @@ from typing import Any
 from ..config import load_config
 from ..model import Document, Suggestion
 from ..store.base import Store
-from ..text.normalize import STOPWORDS, term, tokens, url_host
+from ..text.normalize import STOPWORDS, link_scope, term, tokens
 from .attribution import Claim, find_claims, sentences
 from .outlets import OutletTable
 from .retrieve import Hit, SourceIndex
@@ -58,8 +58,7 @@ def needs(doc: Document, title: str | None, skip: list[tuple[int, int]] | None =
     spans = [(s, e) for s, e in sentences(text)
              if not any(z.kind in NO_SOURCE_ZONES for z in doc.zones_at(s, e))
              and not any(a <= s and e <= b for a, b in skip or [])]
-    sourced = [(link.text_start, link.text_end) for link in doc.links
-               if (host := url_host(link.href)) and host not in own_hosts]
+    sourced = [(link.text_start, link.text_end) for link in doc.links if link_scope(link.href, own_hosts) == "outside"]
     open_spans = [(s, e) for s, e in spans if not any(ls < e and s < le for ls, le in sourced)]
     claims = find_claims(text, open_spans)
     strong = [c for c in claims if not c.weak]

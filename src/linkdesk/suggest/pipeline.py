@@ -24,7 +24,7 @@ from ..sources.catalog import add_sources
 from ..sources.external import ExternalSuggester
 from ..sources.outlets import OutletTable
 from ..store.base import Store
-from ..text.normalize import url_host, url_key
+from ..text.normalize import link_scope, url_key
 from .candidates import AnchorView, Candidate, Context, generate
 from .features import FEATURES, featurize, reasons_for
 from .policy import Policy, Scored, apart, select
@@ -128,9 +128,9 @@ def choose(ranked: Ranked, index: LinkIndex, policy: Policy, threshold: float,
     doc = ranked.draft.doc
     existing = {url_key(link.href) for link in doc.links} | (taken or set())
     if policy.respect_existing_links:
-        # the draft's own internal links count against the cap; its citations of outside sources do not
-        reserved += sum(1 for link in doc.links if url_host(link.href) in index.site_hosts
-                        or not url_host(link.href))
+        # the draft's own links to the site count against the cap; its citations of outside sources,
+        # in-page anchors ("#results") and images do not
+        reserved += sum(1 for link in doc.links if link_scope(link.href, index.site_hosts) == "site")
     out = []
     for i in select(doc, ranked.items, policy, threshold, existing, blocked, reserved, uncounted):
         c = ranked.cands[i]

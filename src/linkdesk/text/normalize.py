@@ -6,11 +6,11 @@ Indexing and matching must normalize the same way, so every stage goes through h
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from urllib.parse import urlsplit
 
-__all__ = ["STOPWORDS", "WORD_RE", "content_terms", "is_match_term", "match_terms", "match_tokens", "search_terms",
-           "term", "terms", "tokens", "url_host", "url_key"]
+__all__ = ["STOPWORDS", "WORD_RE", "content_terms", "is_match_term", "link_scope", "match_terms",
+           "match_tokens", "search_terms", "term", "terms", "tokens", "url_host", "url_key"]
 
 # Words keep inner apostrophes and hyphens joined by letters ("don't", "open-source")
 # together with digits and dots inside numbers ("1.87").
@@ -116,3 +116,30 @@ def url_key(url: str) -> str:
 def url_host(url: str) -> str:
     host = (urlsplit(url).hostname or "").lower()
     return host.removeprefix("www.")
+
+
+# links that lead nowhere a reader would call another page
+_SKIP_SCHEMES = ("mailto:", "javascript:", "tel:", "data:", "ftp:", "sms:")
+# files shown or played inside a page (images, media, styles, scripts, fonts); documents such as
+# PDF reports are pages in their own right and can be sources
+_ASSET = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|avif|bmp|ico|tiff?|mp[34]|m4a|wav|ogg|webm|mov|avi"
+                    r"|css|js|woff2?|ttf|otf)$")
+
+
+def link_scope(href: str, site_hosts: Collection[str]) -> str:
+    """Where a link in a draft leads: ``"page"`` (a place on this page: "#section", or nothing),
+    ``"asset"`` (an image, video, style sheet... shown inside a page), ``"other"`` (mail, phone,
+    script), ``"site"`` (a page of the desk's own site: a relative link or one of ``site_hosts``)
+    or ``"outside"``. Only ``"site"`` links can be earlier coverage, only ``"outside"`` ones sources."""
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return "page"
+    if href.lower().startswith(_SKIP_SCHEMES):
+        return "other"
+    parts = urlsplit(href)
+    if _ASSET.search(parts.path.lower()):
+        return "asset"
+    if parts.scheme and parts.scheme.lower() not in ("http", "https"):
+        return "other"
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    return "site" if not host or host in {h.lower().removeprefix("www.") for h in site_hosts} else "outside"
