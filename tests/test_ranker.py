@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from linkdesk.suggest.candidates import Candidate
-from linkdesk.suggest.features import _best_overlap, _neighbor_votes
+from linkdesk.suggest.features import FEATURES, F, _best_overlap, _neighbor_votes
 from linkdesk.suggest.pipeline import Suggester
-from linkdesk.suggest.ranker import MIN_RECALL, TARGET_PRECISION, _Example, choose_threshold, fit_model
+from linkdesk.suggest.ranker import MIN_RECALL, TARGET_PRECISION, Ranker, _Example, choose_threshold, fit_model
 
 
 def _article(score: float, hit: bool) -> tuple[_Example, np.ndarray]:
@@ -76,3 +76,40 @@ def test_model_fits_when_a_feature_is_missing_everywhere() -> None:
     drafts = rng.random((50, 3))
     drafts[:, 1] = 1.0  # a draft that does carry a section
     assert ((model.predict_proba(drafts)[:, 1] > 0.5) == (drafts[:, 0] > 0.5)).mean() > 0.9
+
+
+def _title_mention(title_words: int, best: bool, named: int, linked: int) -> np.ndarray:
+    """A candidate whose words are exactly an article's title, the desk having named that
+    article ``named`` times and linked it ``linked`` of those; no phrase statistics at all."""
+    row = np.zeros(len(FEATURES))
+    row[[F["coverage"], F["span_precision"], F["exact_title"]]] = 1.0
+    row[F["title_len"]] = title_words
+    row[F["best_for_target"]] = float(best)
+    row[F["target_named"]] = np.log1p(named)
+    row[F["target_named_link_rate"]] = (linked + 0.1) / (named + 1.0)
+    return row
+
+
+@pytest.fixture(scope="module")
+def trained() -> Ranker:
+    # a model that learned only "a phrase the desk links often is a link": it knows nothing of titles
+    rng = np.random.default_rng(0)
+    X = np.zeros((400, len(FEATURES)))
+    X[:, F["link_prob"]] = rng.random(400)
+    return Ranker("trained", fit_model(X, (X[:, F["link_prob"]] > 0.7).astype(np.int8)), threshold=0.3)
+
+
+@pytest.mark.parametrize("words,best,named,linked,found", [
+    (5, True, 0, 0, True),     # a new article named by its whole title: found the day after
+    (4, True, 2, 0, True),     # named twice before, too few times to call it the desk's practice
+    (4, True, 8, 4, True),     # named and linked before
+    (4, True, 12, 0, False),   # named twelve times, never linked: the desk's choice stands
+    (3, True, 0, 0, False),    # three words may be a topic ("Federal web council"), left to the model
+    (5, False, 0, 0, False),   # another mention names the article better
+])
+def test_trained_ranker_finds_whole_titles_the_desk_has_no_record_of(
+        trained: Ranker, words: int, best: bool, named: int, linked: int, found: bool) -> None:
+    score = trained.score(_title_mention(words, best, named, linked)[None, :])[0]
+    assert (score >= trained.threshold) == found
+    if found:
+        assert 0.5 <= score <= 0.8

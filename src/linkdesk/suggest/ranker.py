@@ -10,6 +10,10 @@ fitted on the oldest 60% of those articles and scored on the next 20%, fitted on
 80% and scored on the newest 20%; over both, the threshold that gives the best F1 while keeping
 precision at or above ``TARGET_PRECISION`` is kept (if none reaches it, the most precise
 threshold that still finds ``MIN_RECALL`` of the links); thresholds finding less are never chosen.
+
+The model only knows articles the desk has linked or passed over. A mention that spells out the
+whole title (four words or more) of an article the desk has no record of declining to link is
+scored as the unsupervised scorer would, so an article is found the day after it is published.
 With too few links to learn from, a fixed unsupervised scorer takes over and says so.
 """
 
@@ -39,6 +43,14 @@ FALLBACK_THRESHOLD = 0.5
 NAMED_URL_SCORE = 0.99
 # the add-a-link candidate rule: a phrase linked in fewer of the articles holding it is no link
 DICTIONARY_MIN_LINK_PROB = 0.065
+# titles this long name one article; shorter ones ("Plain language") are topics the desk may or
+# may not link. The trained ranker asks for four words, as it has the phrase statistics besides
+FALLBACK_TITLE_MIN_WORDS = 3
+TRAINED_TITLE_MIN_WORDS = 4
+# an article named at least this often and linked in under this share of those is one the desk
+# chooses not to link
+DECLINED_MIN_NAMED = 5
+DECLINED_MAX_LINK_RATE = 0.1
 
 
 @dataclass
@@ -56,7 +68,10 @@ class Ranker:
         if not len(X):
             return np.zeros(0)
         if self.kind == "trained" and self.model is not None:
-            scores = np.asarray(self.model.predict_proba(X)[:, 1])
+            # the model knows only articles the desk has linked or passed over; one it has no
+            # record of (new yesterday, or never named) is still found by its full title
+            scores = np.maximum(np.asarray(self.model.predict_proba(X)[:, 1]),
+                                np.where(_declined(X), 0.0, _title_score(X, TRAINED_TITLE_MIN_WORDS)))
         else:
             scores = _fallback(X)
         # a draft that spells out an archive article's address means that article; archives
@@ -73,17 +88,28 @@ def _fallback(X: np.ndarray) -> np.ndarray:
     """Fixed scorer for archives with too few links to learn from. Two kinds of mention pass the
     default threshold (0.5): a phrase the desk has linked in at least ``DICTIONARY_MIN_LINK_PROB`` of
     the articles that contain it, scored up by how often it was linked and to this article; and the
-    exact words of a title three or more words long, where the draft names that article best,
-    scored up by title length and how close the sentence is to the article. Looser title matches
+    exact words of a title three or more words long (:func:`_title_score`). Looser title matches
     are left out: without links to learn from, about one in eight was right on the shared backtests
     (about one in three of these)."""
     link_prob = X[:, F["link_prob"]]
     dictionary = np.where(link_prob >= DICTIONARY_MIN_LINK_PROB, 0.5 + 0.5 * link_prob * X[:, F["commonness"]], 0.0)
-    names_title = ((X[:, F["coverage"]] * X[:, F["span_precision"]] >= 0.9) & (X[:, F["title_len"]] >= 3)
+    return np.maximum(dictionary, _title_score(X, FALLBACK_TITLE_MIN_WORDS))
+
+
+def _title_score(X: np.ndarray, min_words: int) -> np.ndarray:
+    """0.5 to 0.8 for a mention that spells out an article's whole title of ``min_words`` or more
+    words where the draft names that article best, scored up by title length and how close the
+    sentence is to the article; 0 for any other candidate."""
+    names_title = ((X[:, F["coverage"]] * X[:, F["span_precision"]] >= 0.9) & (X[:, F["title_len"]] >= min_words)
                    & (X[:, F["best_for_target"]] == 1.0))
-    title = np.where(names_title, 0.5 + 0.1 * np.minimum(X[:, F["title_len"]] - 3, 3) / 3
-                     + 0.2 * np.clip(X[:, F["sent_sim"]], 0.0, 1.0), 0.0)
-    return np.maximum(dictionary, title)
+    return np.where(names_title, 0.5 + 0.1 * np.minimum(X[:, F["title_len"]] - 3, 3) / 3
+                    + 0.2 * np.clip(X[:, F["sent_sim"]], 0.0, 1.0), 0.0)
+
+
+def _declined(X: np.ndarray) -> np.ndarray:
+    """Candidates whose article the desk has named often and seldom linked: its own practice."""
+    named = np.expm1(X[:, F["target_named"]])
+    return (named >= DECLINED_MIN_NAMED - 1e-9) & (X[:, F["target_named_link_rate"]] < DECLINED_MAX_LINK_RATE)
 
 
 @dataclass
@@ -188,15 +214,20 @@ def simulate(examples: list[_Example], scores: list[np.ndarray], threshold: floa
     return tp, predicted, gold
 
 
+def held_out_figures(examples: list[_Example], scores: list[np.ndarray], threshold: float) -> dict[str, float]:
+    tp, npred, ngold = simulate(examples, scores, threshold)
+    p = tp / npred if npred else 0.0
+    r = tp / ngold if ngold else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return {"threshold": threshold, "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4)}
+
+
 def choose_threshold(examples: list[_Example], scores: list[np.ndarray]) -> tuple[float, dict[str, float]]:
     best: tuple[float, float, dict[str, float]] | None = None
     fallback: tuple[float, float, dict[str, float]] | None = None
     for t in np.round(np.arange(0.05, 0.96, 0.025), 3):
-        tp, npred, ngold = simulate(examples, scores, float(t))
-        p = tp / npred if npred else 0.0
-        r = tp / ngold if ngold else 0.0
-        f1 = 2 * p * r / (p + r) if p + r else 0.0
-        stats = {"threshold": float(t), "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4)}
+        stats = held_out_figures(examples, scores, float(t))
+        p, r, f1 = stats["precision"], stats["recall"], stats["f1"]
         # a threshold that finds almost none of the links is no default, however precise (and its
         # precision rests on a handful of picks); when none reaching the target precision finds enough,
         # the most precise one that does, as an editor would rather see few good links than many poor ones
@@ -233,17 +264,23 @@ def train(index: LinkIndex, min_links: int = 300, max_articles: int = 4000) -> R
     threshold = FALLBACK_THRESHOLD
     held_out: dict[str, float] = {}
     pooled: list[_Example] = []
+    pooled_probs: list[np.ndarray] = []
     pooled_scores: list[np.ndarray] = []
     for lo, hi in HOLDOUT_FOLDS:
         a, b = int(len(examples) * lo), int(len(examples) * hi)
         Xo, yo = _stack(examples[:a]) if a else (np.zeros((0, len(FEATURES))), np.zeros(0))
         if not 0 < yo.sum() < len(yo) or b <= a:
             continue
-        probe = fit_model(Xo, yo)
+        probe = Ranker("trained", fit_model(Xo, yo))
         pooled.extend(examples[a:b])
-        pooled_scores.extend(probe.predict_proba(e.X)[:, 1] for e in examples[a:b])
+        pooled_probs.extend(probe.model.predict_proba(e.X)[:, 1] for e in examples[a:b])
+        pooled_scores.extend(probe.score(e.X) for e in examples[a:b])
     if pooled:
-        threshold, held_out = choose_threshold(pooled, pooled_scores)
+        # the threshold cuts the model's probabilities; the fixed rules (an address or a whole title
+        # written out) score on their own scale, from 0.5 up. What is reported is what the suggester
+        # would have done on those articles, rules included
+        threshold, _ = choose_threshold(pooled, pooled_probs)
+        held_out = held_out_figures(pooled, pooled_scores, threshold)
     model = fit_model(X, y)
     info["held_out"] = held_out
     log.info("trained ranker on %d candidates (%d positives) from %d articles; threshold %.3f",
