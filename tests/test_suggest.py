@@ -74,6 +74,20 @@ def test_in_page_anchors_and_images_leave_the_link_budget_alone(suggester: Sugge
     assert internal(linked) == internal(unlinked)
 
 
+def test_no_suggestion_beside_the_link_a_note_asked_for(suggester: Suggester) -> None:
+    filler = "Commuters waited on the dock for an hour on Monday, and several said they would drive next week. " * 6
+    src = (filler + 'The first electric ferry Harbor ferry ridership hit a record this spring. (Internal Link '
+           'Suggestion: Link "first electric ferry" to your earlier article about the first electric ferry entering '
+           'service on the Eastbank route.)')
+    draft = draft_from_text(src, "markdown", "d.md")
+    result = suggester.run(draft)
+    assert [p.resolved.anchor for p in result.placeholders if p.resolved] == ["first electric ferry"]
+    spans = sorted((s.start, s.end) for s in result.suggestions)
+    assert not any(side_by_side(src, a_end, b_start) for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+    applied = draft_from_text(apply_result(draft, result), "markdown", "applied.md")
+    assert "adjacent-links" not in {f.rule for f in suggester.run(applied).findings}
+
+
 def _items(*spans: tuple[int, int, str, float]) -> list[Scored]:
     return [Scored(a, b, t, f"anchor{a}", s) for a, b, t, s in spans]
 

@@ -213,13 +213,14 @@ class Suggester:
         notes = self.notes(draft)
         resolved = [n.resolved for n in notes if n.resolved is not None]
         note_spans = [(n.text_start, n.text_end) for n in notes]
-        blocked = note_spans + [doc.text_span(s.start, s.end) for s in resolved]
+        # no suggestion lands on or right beside the link a note asked for, nor an outside link
+        # beside an internal one
+        blocked = note_spans + [apart(doc.text, *doc.text_span(s.start, s.end)) for s in resolved]
         taken = {url_key(s.target_url) for s in resolved}
         internal = self.internal(draft, threshold, max_links, blocked, taken, len(resolved), note_spans)
         external: list[Suggestion] = []
         if self.sources is not None:
-            # an outside link never lands on or right beside an internal one
-            beside = note_spans + [apart(doc.text, *doc.text_span(s.start, s.end)) for s in resolved + internal]
+            beside = blocked + [apart(doc.text, *doc.text_span(s.start, s.end)) for s in internal]
             external = self.sources.suggest(doc, draft.title, draft.published, blocked=beside,
                                             exclude={s.target_url for s in resolved}, skip=note_spans)
         result.placeholders = notes
