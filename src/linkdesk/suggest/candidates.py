@@ -50,14 +50,23 @@ class AnchorView:
     # many of those the editor linked it
     named: dict[int, int] = field(default_factory=dict)
     named_linked: dict[int, int] = field(default_factory=dict)
-    # per target: the distinct phrases it was linked with, as term sets, in the order first seen
+    # per target: the distinct phrases it was linked with, as term sets. Filled link by link while
+    # training replays the archive; a view of a whole archive works a target's out when first asked
+    # (a draft meets a few hundred targets, the archive may hold a million phrases)
     target_anchors: dict[int, list[frozenset[str]]] = field(default_factory=dict)
+    _unread: dict[int, list[str]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.anchors and not self.target_anchors:
             for key, counts in self.anchors.items():
                 for target in counts:
-                    self._remember(key, target)
+                    self._unread.setdefault(target, []).append(key)
+
+    def phrases_of(self, target: int) -> list[frozenset[str]]:
+        """The term sets of the phrases the archive has linked ``target`` with."""
+        for key in self._unread.pop(target, ()):
+            self._remember(key, target)
+        return self.target_anchors.get(target, [])
 
     def add_anchor(self, key: str, target: int) -> None:
         """Count one more link with phrase ``key`` to ``target``."""

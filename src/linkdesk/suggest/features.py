@@ -88,7 +88,7 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
                 exact = 1.0
         row[F["coverage"]] = best_cov
         # how closely the words match a phrase the desk once used for this article, if not word for word
-        row[F["anchor_match"]] = _best_overlap(span_terms, view.target_anchors.get(c.target, ()), index)
+        row[F["anchor_match"]] = _best_overlap(span_terms, view.phrases_of(c.target), index)
         row[F["span_precision"]] = best_prec
         row[F["exact_title"]] = exact
         row[F["title_len"]] = title_len
