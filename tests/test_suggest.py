@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -83,7 +84,7 @@ def test_no_suggestion_beside_the_link_a_note_asked_for(suggester: Suggester) ->
     result = suggester.run(draft)
     assert [p.resolved.anchor for p in result.placeholders if p.resolved] == ["first electric ferry"]
     spans = sorted((s.start, s.end) for s in result.suggestions)
-    assert not any(side_by_side(src, a_end, b_start) for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+    assert not any(side_by_side(src, a_end, b_start) for (_, a_end), (b_start, _) in itertools.pairwise(spans))
     applied = draft_from_text(apply_result(draft, result), "markdown", "applied.md")
     assert "adjacent-links" not in {f.rule for f in suggester.run(applied).findings}
 
