@@ -10,11 +10,11 @@ fitted on the oldest 60% of those articles and scored on the next 20%, fitted on
 80% and scored on the newest 20%; over both, the threshold that gives the best F1 while keeping
 precision at or above ``TARGET_PRECISION`` is kept (if none reaches it, the most precise
 threshold that still finds ``MIN_RECALL`` of the links); thresholds finding less are never chosen.
+With too few links to learn from, a fixed unsupervised scorer takes over and says so.
 
 The model only knows articles the desk has linked or passed over. A mention that spells out the
 whole title (four words or more) of an article the desk has no record of declining to link is
 scored as the unsupervised scorer would, so an article is found the day after it is published.
-With too few links to learn from, a fixed unsupervised scorer takes over and says so.
 """
 
 from __future__ import annotations
@@ -214,20 +214,28 @@ def simulate(examples: list[_Example], scores: list[np.ndarray], threshold: floa
     return tp, predicted, gold
 
 
-def held_out_figures(examples: list[_Example], scores: list[np.ndarray], threshold: float) -> dict[str, float]:
+def _precision_recall_f1(examples: list[_Example], scores: list[np.ndarray],
+                         threshold: float) -> tuple[float, float, float]:
     tp, npred, ngold = simulate(examples, scores, threshold)
     p = tp / npred if npred else 0.0
     r = tp / ngold if ngold else 0.0
-    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _figures(threshold: float, p: float, r: float, f1: float) -> dict[str, float]:
     return {"threshold": threshold, "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4)}
+
+
+def held_out_figures(examples: list[_Example], scores: list[np.ndarray], threshold: float) -> dict[str, float]:
+    return _figures(threshold, *_precision_recall_f1(examples, scores, threshold))
 
 
 def choose_threshold(examples: list[_Example], scores: list[np.ndarray]) -> tuple[float, dict[str, float]]:
     best: tuple[float, float, dict[str, float]] | None = None
     fallback: tuple[float, float, dict[str, float]] | None = None
     for t in np.round(np.arange(0.05, 0.96, 0.025), 3):
-        stats = held_out_figures(examples, scores, float(t))
-        p, r, f1 = stats["precision"], stats["recall"], stats["f1"]
+        p, r, f1 = _precision_recall_f1(examples, scores, float(t))
+        stats = _figures(float(t), p, r, f1)
         # a threshold that finds almost none of the links is no default, however precise (and its
         # precision rests on a handful of picks); when none reaching the target precision finds enough,
         # the most precise one that does, as an editor would rather see few good links than many poor ones
