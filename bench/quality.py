@@ -39,10 +39,10 @@ def measure(unsupervised: bool = False) -> dict[str, dict]:
         m = report.metrics["linked"]
         results[name] = {"threshold": report.threshold, "span": m["span"], "target": m["target"],
                          "all_span": report.metrics["all"]["span"], "seconds": round(time.perf_counter() - t, 1),
-                         "ranker": report.training["ranker"]}
+                         "ranker": report.training["ranker"], "ece": report.calibration["ece"]}
         print(f"{name}: threshold {report.threshold:.3f}  span P/R/F1 {m['span']['precision']:.3f} / "
               f"{m['span']['recall']:.3f} / {m['span']['f1']:.3f}   target P/R/F1 {m['target']['precision']:.3f} / "
-              f"{m['target']['recall']:.3f} / {m['target']['f1']:.3f}")
+              f"{m['target']['recall']:.3f} / {m['target']['f1']:.3f}   calibration error {report.calibration['ece']}")
     return results
 
 
@@ -68,12 +68,14 @@ def main() -> None:
     args = ap.parse_args()
     results = measure(args.unsupervised)
     lines = ["| backtest | ranker | threshold | span P / R / F1 (linked) | target P / R / F1 (linked) | "
-             "span P / R / F1 (all drafts) | reference (span, linked) | seconds |", "|---|---|---|---|---|---|---|---|"]
+             "span P / R / F1 (all drafts) | calibration error | reference (span, linked) | seconds |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for name, r in results.items():
         s, t, a = r["span"], r["target"], r["all_span"]
         lines.append(f"| {name} | {r['ranker']} | {r['threshold']:.3f} | {s['precision']:.3f} / {s['recall']:.3f} / "
                      f"{s['f1']:.3f} | {t['precision']:.3f} / {t['recall']:.3f} / {t['f1']:.3f} | "
-                     f"{a['precision']:.3f} / {a['recall']:.3f} / {a['f1']:.3f} | {REFERENCE[name]} | {r['seconds']} |")
+                     f"{a['precision']:.3f} / {a['recall']:.3f} / {a['f1']:.3f} | {r['ece']} | {REFERENCE[name]} | "
+                     f"{r['seconds']} |")
     record("Quality, unsupervised scorer (bench/quality.py --unsupervised)" if args.unsupervised
            else "Quality (bench/quality.py)", "\n".join(lines))
     print(f"recorded in {RESULTS}")

@@ -10,7 +10,7 @@ import pytest
 
 from linkdesk.cli import run
 from linkdesk.demo import demo_paths
-from linkdesk.evaluate import backtest_dir, score_predictions
+from linkdesk.evaluate import backtest_dir, reliability, score_predictions
 
 from .conftest import SHARED_BENCH
 
@@ -85,8 +85,27 @@ def test_score_predictions_matches_reference_on_edge_cases(gold, pred) -> None:
     assert score_predictions(gold, pred) == _reference_scorer().score(gold, pred)
 
 
+def test_reliability_bands_and_calibration_error() -> None:
+    gold = {"d": [{"start": 0, "end": 5, "target_url": "https://a.example/x"},
+                  {"start": 10, "end": 15, "target_url": "https://a.example/y"}],
+            "unlinked": []}
+    pred = {"d": [{"start": 0, "end": 5, "target_url": "https://a.example/x", "score": 0.85},   # right
+                  {"start": 10, "end": 15, "target_url": "https://a.example/z", "score": 0.8},  # wrong target
+                  {"start": 20, "end": 25, "target_url": "https://a.example/y", "score": 0.15},  # wrong place
+                  {"start": 11, "end": 14, "target_url": "https://a.example/y", "score": 1.0}],  # right, top edge
+            "unlinked": [{"start": 0, "end": 3, "target_url": "https://a.example/x", "score": 0.9}]}
+    cal = reliability(gold, pred)
+    assert cal["suggestions"] == 4  # linked drafts only, as the span view
+    assert [(b["low"], b["suggestions"], b["right"]) for b in cal["bands"]] == [(0.1, 1, 0.0), (0.8, 2, 0.5),
+                                                                                (0.9, 1, 1.0)]
+    assert cal["ece"] == pytest.approx((0.15 + 2 * abs(0.825 - 0.5) + 0.0) / 4)
+
+
 @pytest.mark.slow
 def test_cli_eval_on_store_split(demo_db: str, tmp_path: Path, capsys) -> None:
     assert run(["eval", "--db", demo_db, "--out", str(tmp_path / "ev")]) == 0
     out = capsys.readouterr().out
     assert "linked span" in out and (tmp_path / "ev" / "pr.png").exists()
+    assert "expected calibration error" in out
+    report = json.loads((tmp_path / "ev" / "eval.json").read_text())
+    assert sum(b["suggestions"] for b in report["calibration"]["bands"]) == report["calibration"]["suggestions"]

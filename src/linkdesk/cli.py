@@ -19,7 +19,7 @@ from .archive import describe_article
 from .config import load_config
 from .drafts import read_drafts
 from .errors import DraftError, InputError, LinkdeskError
-from .evaluate import backtest_dir, backtest_store
+from .evaluate import THRESHOLDS, backtest_dir, backtest_store
 from .ingest import KINDS, ingest
 from .lint import SEVERITIES, worst
 from .model import IngestReport, Rejection
@@ -316,6 +316,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         sp, tg = row["span"], row["target"]
         print(f"  {row['threshold']:9.2f}   {sp['precision']:.3f} / {sp['recall']:.3f} / {sp['f1']:.3f}"
               f"   {tg['precision']:.3f} / {tg['recall']:.3f} / {tg['f1']:.3f}")
+    cal = report.calibration
+    if cal.get("bands"):
+        print(f"  score band   suggestions   mean score   right   (linked drafts, every suggestion down to "
+              f"{THRESHOLDS[0]:.2f}; expected calibration error {cal['ece']:.3f})")
+        for band in cal["bands"]:
+            print(f"  {band['low']:.1f} - {band['high']:.1f}   {band['suggestions']:11d}   {band['mean_score']:10.3f}"
+                  f"   {band['right']:.3f}")
     print(f"wrote {paths['report']}, {paths['plot']}, {paths['predictions']}")
     return EXIT_OK
 

@@ -9,6 +9,7 @@ each over drafts with at least one gold link (``linked``) and over all drafts (`
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import logging
 import os
@@ -29,10 +30,11 @@ from .suggest.policy import Policy
 from .text.normalize import url_key
 from .text.parse import parse
 
-__all__ = ["THRESHOLDS", "EvalReport", "backtest_dir", "backtest_store", "score_predictions"]
+__all__ = ["THRESHOLDS", "EvalReport", "backtest_dir", "backtest_store", "reliability", "score_predictions"]
 
 log = logging.getLogger(__name__)
 THRESHOLDS = [round(0.05 * k, 2) for k in range(1, 20)]
+CALIBRATION_EDGES = tuple(round(0.1 * k, 1) for k in range(11))
 
 
 def _prf(tp: int, npred: int, ngold: int) -> dict[str, float | int]:
@@ -58,21 +60,55 @@ def score_predictions(gold: dict[str, list[dict[str, Any]]], pred: dict[str, lis
             t_tp += len(gset & pset)
             t_np += len(pset)
             t_ng += len(gset)
-            used: set[int] = set()
-            for s in sugg:
-                st, en = s.get("start"), s.get("end")
-                if st is None or en is None:
-                    continue
-                tu = url_key(s.get("target_url") or s.get("url") or "")
-                s_np += 1
-                for i, g in enumerate(glinks):
-                    if i not in used and url_key(g["target_url"]) == tu and st < g["end"] and g["start"] < en:
-                        used.add(i)
-                        s_tp += 1
-                        break
+            spans = _with_span(sugg)
+            s_np += len(spans)
+            s_tp += sum(_hits(glinks, spans))
             s_ng += len(glinks)
         out[scope] = {"target": _prf(t_tp, t_np, t_ng), "span": _prf(s_tp, s_np, s_ng)}
     return out
+
+
+def _with_span(sugg: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [s for s in sugg if s.get("start") is not None and s.get("end") is not None]
+
+
+def _hits(glinks: list[dict[str, Any]], sugg: list[dict[str, Any]]) -> list[bool]:
+    """Per suggestion (each with a span), whether it is right in the span view: its target is that
+    of a gold link its span overlaps, each gold link matched once, in the suggestions' order."""
+    used: set[int] = set()
+    out = []
+    for s in sugg:
+        key = url_key(s.get("target_url") or s.get("url") or "")
+        hit = next((i for i, g in enumerate(glinks) if i not in used and url_key(g["target_url"]) == key
+                    and s["start"] < g["end"] and g["start"] < s["end"]), None)
+        if hit is not None:
+            used.add(hit)
+        out.append(hit is not None)
+    return out
+
+
+def reliability(gold: dict[str, list[dict[str, Any]]], pred: dict[str, list[dict[str, Any]]],
+                edges: tuple[float, ...] = CALIBRATION_EDGES) -> dict[str, Any]:
+    """How far scores can be read as chances: per score band, the suggestions in it (linked drafts),
+    their mean score and the share that were right in the span view; and the expected calibration
+    error, the suggestion-weighted mean gap between the two."""
+    rows: list[tuple[float, bool]] = []
+    for did, glinks in gold.items():
+        if glinks:
+            spans = _with_span(pred.get(did, []))
+            rows.extend((float(s["score"]), hit) for s, hit in zip(spans, _hits(glinks, spans), strict=True))
+    bands = []
+    gap = 0.0
+    for lo, hi in itertools.pairwise(edges):
+        inside = [(sc, hit) for sc, hit in rows if lo <= sc < hi or (hi == edges[-1] and sc == hi)]
+        if not inside:
+            continue
+        mean = sum(sc for sc, _ in inside) / len(inside)
+        right = sum(hit for _, hit in inside) / len(inside)
+        gap += len(inside) * abs(mean - right)
+        bands.append({"low": lo, "high": hi, "suggestions": len(inside), "mean_score": round(mean, 4),
+                      "right": round(right, 4)})
+    return {"bands": bands, "ece": round(gap / len(rows), 4) if rows else None, "suggestions": len(rows)}
 
 
 @dataclass
@@ -84,10 +120,12 @@ class EvalReport:
     training: dict[str, Any]
     drafts: int
     predictions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # scores against outcomes, over every suggestion down to the lowest threshold swept
+    calibration: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"source": self.source, "threshold": self.threshold, "drafts": self.drafts, "metrics": self.metrics,
-                "sweep": self.sweep, "training": self.training}
+                "sweep": self.sweep, "calibration": self.calibration, "training": self.training}
 
     def write(self, out_dir: str) -> dict[str, str]:
         """Write the JSON report, the predictions (JSONL) and a precision-recall plot (PNG)."""
@@ -161,7 +199,8 @@ def _run(store: Store, source: str, drafts: list[Draft], gold: dict[str, list[di
     for t in THRESHOLDS:
         m = score_predictions(gold, predictions(t))["linked"]
         sweep.append({"threshold": t, "target": m["target"], "span": m["span"]})
-    return EvalReport(source, chosen, score_predictions(gold, preds), sweep, info, len(drafts), preds)
+    return EvalReport(source, chosen, score_predictions(gold, preds), sweep, info, len(drafts), preds,
+                      reliability(gold, predictions(THRESHOLDS[0])))
 
 
 def backtest_dir(directory: str, config: dict[str, Any] | None = None, threshold: float | None = None,
