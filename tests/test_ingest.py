@@ -54,6 +54,21 @@ def test_reingest_is_idempotent(tmp_path: Path, store, config) -> None:
     assert store.stats()["links"]["internal_resolved_share"] == 1.0
 
 
+def test_pages_told_apart_by_query_are_kept_and_a_repeated_address_is_named(tmp_path: Path, store, config) -> None:
+    src = tmp_path / "a.jsonl"
+    recs = [_record(1, url="https://courier.example/story.php?id=1"),
+            _record(2, url="https://courier.example/story.php?id=2&utm_source=feed"),
+            _record(3, url="https://courier.example/story.php?utm_medium=x&id=2")]  # record 2 again, other tracking
+    src.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    report = ingest(store, [str(src)], config=config)
+    assert store.count_articles() == 2
+    assert store.get_article("https://courier.example/story.php?id=1").title == "Story 1"
+    assert store.get_article("https://courier.example/story.php?id=2").title == "Story 3"
+    assert report.warnings == [f"{src} record 3 (https://courier.example/story.php?utm_medium=x&id=2): same address "
+                               f"as {src} record 2 (https://courier.example/story.php?id=2&utm_source=feed); "
+                               "the later record replaces the earlier"]
+
+
 @pytest.mark.parametrize("rec,message", [
     ({"url": "https://c.example/1"}, "missing required field 'title'"),
     ({"url": "not a url", "title": "x"}, "not an absolute URL"),

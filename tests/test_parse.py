@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkdesk.text.normalize import link_scope
+from linkdesk.text.normalize import link_scope, url_key
 from linkdesk.text.parse import parse
 
 
@@ -128,3 +128,13 @@ def test_generated_markdown_offsets_round_trip(paragraphs: list[list[tuple[str, 
 ])
 def test_link_scope(href: str, scope: str) -> None:
     assert link_scope(href, ["www.harborledger.example"]) == scope
+
+
+@pytest.mark.parametrize("a,b,same", [
+    ("https://www.News.example/a/", "http://news.example/a", True),
+    ("https://news.example/a?utm_source=x&fbclid=1#top", "https://news.example/a", True),
+    ("https://news.example/story.php?p=1", "https://news.example/story.php?p=2", False),
+    ("https://news.example/list?b=2&a=1", "https://news.example/list?a=1&b=2&utm_medium=rss", True),
+])
+def test_url_key_identity(a: str, b: str, same: bool) -> None:
+    assert (url_key(a) == url_key(b)) == same

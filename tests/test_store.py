@@ -8,7 +8,7 @@ from linkdesk.errors import StoreError
 from linkdesk.ingest.records import prepare
 from linkdesk.model import Article
 from linkdesk.store import open_store
-from linkdesk.store.sqlite import SCHEMA_VERSION
+from linkdesk.store.sqlite import MIGRATIONS, SCHEMA_VERSION, _split_sql
 
 
 def _prep(url: str, title: str, body: str = "", **kw) -> object:
@@ -66,3 +66,30 @@ def test_not_an_archive(tmp_path) -> None:
         open_store(str(bad))
     with pytest.raises(StoreError, match="no such archive"):
         open_store(str(tmp_path / "missing.db"), create=False)
+
+
+def test_migration_refines_url_keys_of_an_older_archive(tmp_path) -> None:
+    # an archive written by the schema-2 code: keys without any query
+    path = str(tmp_path / "old.db")
+    conn = sqlite3.connect(path, isolation_level=None)
+    for script in MIGRATIONS[:2]:
+        for statement in _split_sql(script):
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 2")
+    row = ("markdown", "", "", "h", "2024-01-01T00:00:00", "2024-01-01T00:00:00")
+    conn.execute("INSERT INTO articles (id, url, url_key, title, aliases, format, body, text, content_hash, "
+                 "ingested_at, updated_at) VALUES (1, 'https://n.example/s.php?p=1', 'n.example/s.php', 'One', "
+                 "'[\"/old/1/\"]', ?, ?, ?, ?, ?, ?)", row)
+    conn.execute("INSERT INTO url_keys VALUES ('n.example/s.php', 1, 'url')")
+    conn.execute("INSERT INTO links (source_id, anchor, href, target_key, target_host, src_start, src_end, "
+                 "text_start, text_end) VALUES (1, 'x', 'https://n.example/s.php?p=1&utm_source=a', "
+                 "'n.example/s.php', 'n.example', 0, 1, 0, 1)")
+    conn.execute("INSERT INTO blobs VALUES ('index', 'then', x'00')")
+    conn.close()
+    store = open_store(path, create=False)
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert store.get_article("https://n.example/s.php?p=1").title == "One"
+    assert store.get_article("https://n.example/old/1/").title == "One"  # the alias, re-derived
+    assert store.get_article("https://n.example/s.php") is None
+    assert store.conn.execute("SELECT target_id FROM links").fetchone()[0] == 1
+    assert store.conn.execute("SELECT count(*) FROM blobs").fetchone()[0] == 0  # built on the old keys

@@ -16,6 +16,7 @@ from ..config import load_config
 from ..errors import BadRecordError, FetchError, InputError
 from ..model import Article, IngestReport, Rejection
 from ..store.base import PreparedArticle, Store
+from ..text.normalize import url_key
 from . import crawl, feeds, files, html_pages, jsonl, static_site, wxr
 from .records import prepare
 
@@ -108,6 +109,8 @@ def ingest(store: Store, sources: Sequence[str], *, kind: str | None = None,
     batch_size = int(cfg["ingest"]["batch_size"])
     batch: list[PreparedArticle] = []
     fetcher_box: list[crawl.Fetcher] = []
+    # one run holding two records of one address keeps the later; say which, so nothing goes unseen
+    first_seen: dict[str, str] = {}
 
     def flush() -> None:
         if not batch:
@@ -126,10 +129,16 @@ def ingest(store: Store, sources: Sequence[str], *, kind: str | None = None,
                         report.rejected.append(item)
                         log.warning("rejected %s", item)
                     else:
+                        where = _where(source, item, n)
                         try:
-                            batch.append(prepare(item, max_body, _where(source, item, n), origin=source))
+                            batch.append(prepare(item, max_body, where, origin=source))
                         except BadRecordError as exc:
                             report.rejected.append(Rejection(exc.where, exc.reason))
+                        else:
+                            earlier = first_seen.setdefault(url_key(item.url), where)
+                            if earlier != where:
+                                report.warnings.append(f"{where}: same address as {earlier}; the later record "
+                                                       "replaces the earlier")
                         if len(batch) >= batch_size:
                             flush()
                     if progress:

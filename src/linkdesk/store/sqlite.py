@@ -109,6 +109,21 @@ MIGRATIONS: list[str] = [
         status TEXT
     );
     """,
+    # URL keys keep the query parameters that pick a page ("?p=123"); before, every such page of
+    # an archive had one key. Keys are refined, never merged, so the UNIQUE columns hold. A saved
+    # index of an archive with such addresses was built on the old keys: it goes, and says so
+    """
+    UPDATE articles SET url_key = linkdesk_url_key(url);
+    DELETE FROM url_keys;
+    INSERT OR IGNORE INTO url_keys (key, article_id, kind) SELECT url_key, id, 'url' FROM articles;
+    INSERT OR IGNORE INTO url_keys (key, article_id, kind)
+        SELECT linkdesk_url_key(linkdesk_urljoin(a.url, j.value)), a.id, 'alias'
+        FROM articles a, json_each(a.aliases) j;
+    UPDATE links SET target_key = linkdesk_url_key(href);
+    UPDATE links SET target_id = (SELECT article_id FROM url_keys WHERE key = links.target_key);
+    UPDATE sources SET url_key = linkdesk_url_key(url);
+    DELETE FROM blobs WHERE EXISTS (SELECT 1 FROM articles WHERE url_key LIKE '%?%');
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -129,6 +144,9 @@ class SQLiteStore:
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=ON")
             self.conn.execute("PRAGMA busy_timeout=30000")
+            # for migrations that re-derive keys with the same functions ingest uses
+            self.conn.create_function("linkdesk_url_key", 1, url_key, deterministic=True)
+            self.conn.create_function("linkdesk_urljoin", 2, urljoin, deterministic=True)
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: cannot open as a linkdesk archive: {exc}") from exc

@@ -103,14 +103,21 @@ def search_terms(text: str) -> list[str]:
     return out
 
 
+# query parameters that say where a reader came from, not which page it is
+_TRACKING_PARAM = re.compile(r"^(?:utm_\w+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|igshid|mc_cid|mc_eid|_ga|_gl"
+                             r"|ref|ref_src|ref_url|cmpid|ocid|smid|smtyp|s_cid|xtor|at_medium|at_campaign|guccounter)$")
+
+
 def url_key(url: str) -> str:
-    """The identity of a URL for matching: no scheme, no ``www.``, no query or fragment,
-    no trailing slash, lower case. Two spellings of one page map to one key."""
+    """The identity of a URL for matching: no scheme, no ``www.``, no fragment, no trailing slash,
+    lower case, and of the query only the parameters that pick the page ("?p=123"), sorted; those
+    that track the reader ("utm_source") are dropped. Two spellings of one page map to one key."""
     u = (url or "").strip().lower()
     u = re.sub(r"^[a-z][a-z0-9+.\-]*://", "", u)
     u = re.sub(r"^www\.", "", u)
-    u = u.split("#", 1)[0].split("?", 1)[0]
-    return u.rstrip("/")
+    u, _, query = u.split("#", 1)[0].partition("?")
+    params = sorted(p for p in query.split("&") if p and not _TRACKING_PARAM.match(p.split("=", 1)[0]))
+    return u.rstrip("/") + ("?" + "&".join(params) if params else "")
 
 
 def url_host(url: str) -> str:
