@@ -69,6 +69,14 @@ def test_pages_told_apart_by_query_are_kept_and_a_repeated_address_is_named(tmp_
                                "the later record replaces the earlier"]
 
 
+def test_escaped_titles_are_decoded(tmp_path: Path, store, config) -> None:
+    src = tmp_path / "a.jsonl"
+    src.write_text(json.dumps(_record(1, title="U&#46;S&#46; Web Design System&#58; the Agency&#8217;s Call &amp; Q&A"))
+                   + "\n")
+    assert ingest(store, [str(src)], config=config).ok
+    assert store.get_article(_record(1)["url"]).title == "U.S. Web Design System: the Agency’s Call & Q&A"
+
+
 @pytest.mark.parametrize("rec,message", [
     ({"url": "https://c.example/1"}, "missing required field 'title'"),
     ({"url": "not a url", "title": "x"}, "not an absolute URL"),

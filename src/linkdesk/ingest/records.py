@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 from datetime import UTC, date, datetime
@@ -102,6 +103,9 @@ def prepare(article: Article, max_body_bytes: int, where: str, origin: str = "")
         raise BadRecordError(
             where, f"body is {size:,} bytes, over the {max_body_bytes:,}-byte limit (ingest.max_body_bytes)"
         )
+    # exports often carry titles HTML-escaped ("Agency&#8217;s", "U&#46;S&#46;"); bodies are decoded
+    # by their parser, titles would otherwise be matched and shown with the entities in them
+    article.title = html.unescape(article.title)
     doc = parse(article.body, article.format)
     links = []
     for link in doc.links:
