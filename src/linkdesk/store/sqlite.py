@@ -111,7 +111,8 @@ MIGRATIONS: list[str] = [
     """,
     # URL keys keep the query parameters that pick a page ("?p=123"); before, every such page of
     # an archive had one key. Keys are refined, never merged, so the UNIQUE columns hold. A saved
-    # index of an archive with such addresses was built on the old keys: it goes, and says so
+    # index of an archive with such addresses was built on the old keys: it goes, and the next
+    # suggest asks for `linkdesk index`
     """
     UPDATE articles SET url_key = linkdesk_url_key(url);
     DELETE FROM url_keys;
