@@ -142,26 +142,40 @@ class EvalReport:
 
 
 def _plot(report: EvalReport, path: str) -> None:
+    """Precision against recall over the threshold sweep, and beside it how often suggestions in each
+    score band were right against their mean score (on the diagonal, a score reads as a chance)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4.5), dpi=100)
+    fig, (ax, cal) = plt.subplots(1, 2, figsize=(11, 4.5), dpi=100)
     for view, style in (("span", "o-"), ("target", "s--")):
         r = [row[view]["recall"] for row in report.sweep]
         p = [row[view]["precision"] for row in report.sweep]
         ax.plot(r, p, style, label=f"{view} view", markersize=3)
     chosen = report.metrics["linked"]["span"]
     ax.plot([chosen["recall"]], [chosen["precision"]], "r*", markersize=12,
-            label=f"default threshold {report.threshold:.2f}")
+            label=f"default threshold {report.threshold:.3f}")
     ax.set_xlabel("recall")
     ax.set_ylabel("precision")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.grid(alpha=0.3)
     ax.set_title(f"linkdesk backtest: {os.path.basename(report.source.rstrip('/'))} (linked drafts)")
     ax.legend(loc="upper right")
+    bands = report.calibration.get("bands", [])
+    cal.plot([0, 1], [0, 1], ":", color="grey", label="a score that reads as a chance")
+    cal.plot([b["mean_score"] for b in bands], [b["right"] for b in bands], "o-", label="suggestions per score band")
+    for b in bands:  # a band of two suggestions says little: show how many stand behind each point
+        cal.annotate(str(b["suggestions"]), (b["mean_score"], b["right"]), textcoords="offset points", xytext=(4, -10),
+                     fontsize=7)
+    cal.set_xlabel("mean score")
+    cal.set_ylabel("share right (span view)")
+    ece = report.calibration.get("ece")
+    cal.set_title("calibration" + (f" (expected error {ece:.3f})" if ece is not None else ""))
+    cal.legend(loc="upper left")
+    for a in (ax, cal):
+        a.set_xlim(0, 1)
+        a.set_ylim(0, 1)
+        a.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
