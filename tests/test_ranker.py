@@ -5,10 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from linkdesk.suggest.candidates import Candidate
+from linkdesk.suggest.candidates import AnchorView, Candidate
 from linkdesk.suggest.features import FEATURES, F, _best_overlap, _neighbor_votes
 from linkdesk.suggest.pipeline import Suggester
-from linkdesk.suggest.ranker import MIN_RECALL, TARGET_PRECISION, Ranker, _Example, choose_threshold, fit_model
+from linkdesk.suggest.ranker import (
+    FALLBACK_THRESHOLD,
+    MIN_RECALL,
+    TARGET_PRECISION,
+    Ranker,
+    _Example,
+    _unsupervised,
+    choose_threshold,
+    fit_model,
+)
 
 
 def _article(score: float, hit: bool) -> tuple[_Example, np.ndarray]:
@@ -113,3 +122,34 @@ def test_trained_ranker_finds_whole_titles_the_desk_has_no_record_of(
     assert (score >= trained.threshold) == found
     if found:
         assert 0.5 <= score <= 0.8
+
+
+def _dictionary_pick(link_prob: float, right: bool) -> _Example:
+    """A replayed article with one candidate the unsupervised scorer takes from the anchor dictionary."""
+    row = np.zeros((1, len(FEATURES)))
+    row[0, F["link_prob"]] = link_prob
+    row[0, F["commonness"]] = 1.0
+    return _Example(row, np.array([int(right)], dtype=np.int8), [Candidate(0, 5, 1, 0, 0, 1)], 1)
+
+
+def test_unsupervised_scores_are_calibrated_on_the_archives_own_links() -> None:
+    rng = np.random.default_rng(0)
+    probs = rng.uniform(0.1, 1.0, 600)
+    # phrases the desk links more often are right more often, but far less often than the raw score says
+    examples = [_dictionary_pick(p, rng.random() < 0.5 * p) for p in probs]
+    ranker = _unsupervised(examples, AnchorView({}, {}), {})
+    assert ranker.kind == "fallback" and ranker.calibration is not None
+    scores = np.array([ranker.score(e.X)[0] for e in examples])
+    raw = 0.5 + 0.5 * probs
+    assert (np.diff(scores[np.argsort(raw)]) >= 0).all()  # the ranking is the scorer's
+    top = raw >= np.quantile(raw, 0.8)
+    right = np.array([e.y[0] for e in examples])
+    assert scores[top].mean() == pytest.approx(right[top].mean(), abs=0.08)
+    assert raw[top].mean() - right[top].mean() > 0.3  # uncalibrated it was far off
+    assert ranker.threshold < FALLBACK_THRESHOLD and ranker.info["calibration"]["fitted"]
+
+
+def test_unsupervised_scores_stay_raw_on_too_few_links() -> None:
+    ranker = _unsupervised([_dictionary_pick(0.9, k < 3) for k in range(8)], AnchorView({}, {}), {})
+    assert ranker.calibration is None and ranker.threshold == FALLBACK_THRESHOLD
+    assert ranker.info["calibration"] == {"picks": 8, "right": 3, "fitted": False}

@@ -143,7 +143,13 @@ def cmd_index(args: argparse.Namespace) -> int:
               + (f" (held-out newest articles: precision {held['precision']:.2f}, recall {held['recall']:.2f})"
                  if held else ""))
     else:
-        print(f"ranker: unsupervised fallback ({info['training'].get('reason')})")
+        cal = info["training"].get("calibration") or {}
+        print(f"ranker: unsupervised fallback ({info['training'].get('reason')}); default threshold "
+              f"{info['threshold']:.3f}; " + (
+                  f"scores calibrated on the {cal['picks']} links it would have suggested in the archive "
+                  f"({cal['right']} made by the editors)" if cal.get("fitted") else
+                  f"scores not calibrated (it would have suggested {cal.get('picks', 0)} links in the archive, "
+                  f"{cal.get('right', 0)} made by the editors: too few to fit)"))
     secs = info["seconds"]
     print(f"took {secs['index']:.1f}s to index, {secs['train']:.1f}s to train")
     return EXIT_OK

@@ -51,6 +51,8 @@ TRAINED_TITLE_MIN_WORDS = 4
 # chooses not to link
 DECLINED_MIN_NAMED = 5
 DECLINED_MAX_LINK_RATE = 0.1
+# a Platt fit needs this many right and this many wrong suggestions to stand on
+CALIBRATION_MIN_PICKS = 10
 
 
 @dataclass
@@ -63,6 +65,9 @@ class Ranker:
     target_named: dict[int, int] = field(default_factory=dict)
     target_named_linked: dict[int, int] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    # the unsupervised scorer's scores mapped to the share of its suggestions that were right on the
+    # archive's own links (see _fit_calibration); None: as they are
+    calibration: tuple[float, float] | None = None
 
     def score(self, X: np.ndarray) -> np.ndarray:
         if not len(X):
@@ -73,7 +78,7 @@ class Ranker:
             scores = np.maximum(np.asarray(self.model.predict_proba(X)[:, 1]),
                                 np.where(_declined(X), 0.0, _title_score(X, TRAINED_TITLE_MIN_WORDS)))
         else:
-            scores = _fallback(X)
+            scores = _calibrated(_fallback(X), self.calibration)
         # a draft that spells out an archive article's address means that article; archives
         # link their addresses, so the model never sees one written out to learn it from
         return np.where(X[:, F["names_url"]] == 1.0, np.maximum(scores, NAMED_URL_SCORE), scores)
@@ -192,26 +197,70 @@ def _stack(examples: list[_Example]) -> tuple[np.ndarray, np.ndarray]:
     return np.vstack([e.X for e in examples]), np.concatenate([e.y for e in examples])
 
 
+def _picks(ex: _Example, scores: np.ndarray, threshold: float) -> list[int]:
+    """The candidates an article keeps, as the editorial policy would: its best one per target at or
+    above ``threshold`` (and above 0), no two overlapping."""
+    out: list[int] = []
+    taken: list[tuple[int, int]] = []
+    targets: set[int] = set()
+    for k in np.argsort(-scores, kind="stable"):
+        if scores[k] < threshold or scores[k] <= 0:
+            break
+        c = ex.cands[k]
+        if c.target in targets or any(c.start < b and a < c.end for a, b in taken):
+            continue
+        targets.add(c.target)
+        taken.append((c.start, c.end))
+        out.append(int(k))
+    return out
+
+
 def simulate(examples: list[_Example], scores: list[np.ndarray], threshold: float) -> tuple[int, int, int]:
-    """(true positives, predicted, gold) when each article keeps its best candidate per target
-    above ``threshold`` and no two picks overlap, as the editorial policy would."""
+    """(true positives, predicted, gold) over articles picking as :func:`_picks`."""
     tp = predicted = gold = 0
     for ex, sc in zip(examples, scores, strict=False):
         gold += ex.gold_links
-        order = np.argsort(-sc, kind="stable")
-        taken: list[tuple[int, int]] = []
-        targets: set[int] = set()
-        for k in order:
-            if sc[k] < threshold:
-                break
-            c = ex.cands[k]
-            if c.target in targets or any(c.start < b and a < c.end for a, b in taken):
-                continue
-            targets.add(c.target)
-            taken.append((c.start, c.end))
-            predicted += 1
-            tp += int(ex.y[k])
+        picks = _picks(ex, sc, threshold)
+        predicted += len(picks)
+        tp += int(ex.y[picks].sum())
     return tp, predicted, gold
+
+
+def _calibrated(scores: np.ndarray, calibration: tuple[float, float] | None) -> np.ndarray:
+    """``scores`` (0 meaning "no suggestion") through the Platt map ``calibration``."""
+    if calibration is None:
+        return scores
+    slope, intercept = calibration
+    odds = np.clip(scores, 1e-6, 1 - 1e-6)
+    mapped = 1.0 / (1.0 + np.exp(-(slope * np.log(odds / (1 - odds)) + intercept)))
+    return np.asarray(np.where(scores > 0, mapped, 0.0))
+
+
+def _fit_calibration(examples: list[_Example], scores: list[np.ndarray],
+                     threshold: float) -> tuple[tuple[float, float] | None, dict[str, Any]]:
+    """Platt scaling of what the scorer would have suggested on the archive's own linked articles
+    (as :func:`_picks` at ``threshold``) against whether the editor made that link; None when
+    the picks are too few either way to fit, or the fit would flatten or reverse the ranking."""
+    picked = [(float(sc[k]), int(ex.y[k])) for ex, sc in zip(examples, scores, strict=False)
+              for k in _picks(ex, sc, threshold)]
+    right = sum(hit for _, hit in picked)
+    stats: dict[str, Any] = {"picks": len(picked), "right": right}
+    if min(right, len(picked) - right) < CALIBRATION_MIN_PICKS:
+        return None, stats
+    from sklearn.linear_model import LogisticRegression
+
+    odds = np.clip(np.array([sc for sc, _ in picked]), 1e-6, 1 - 1e-6)
+    fit = LogisticRegression(C=1e4).fit(np.log(odds / (1 - odds))[:, None], np.array([hit for _, hit in picked]))
+    slope, intercept = float(fit.coef_[0, 0]), float(fit.intercept_[0])
+    return ((slope, intercept) if slope > 0 else None), stats
+
+
+def _unsupervised(examples: list[_Example], view: AnchorView, info: dict[str, Any]) -> Ranker:
+    """The fixed scorer, its scores calibrated on the archive's own links when there are enough."""
+    calibration, stats = _fit_calibration(examples, [_fallback(e.X) for e in examples], FALLBACK_THRESHOLD)
+    threshold = float(_calibrated(np.array([FALLBACK_THRESHOLD]), calibration)[0])
+    return Ranker("fallback", None, threshold, view.offered, view.linked, view.named, view.named_linked,
+                  {**info, "calibration": {**stats, "fitted": calibration is not None}}, calibration)
 
 
 def _precision_recall_f1(examples: list[_Example], scores: list[np.ndarray],
@@ -252,20 +301,20 @@ def choose_threshold(examples: list[_Example], scores: list[np.ndarray]) -> tupl
 
 
 def train(index: LinkIndex, min_links: int = 300, max_articles: int = 4000) -> Ranker:
-    if index.n_links < min_links:
-        log.warning("only %d internal links in the archive (fewer than %d): using the unsupervised scorer",
-                    index.n_links, min_links)
-        return Ranker("fallback", info={"reason": f"{index.n_links} internal links, fewer than {min_links}",
-                                        "links": index.n_links})
+    # the archive is replayed even when too small to learn from: the unsupervised scorer's scores
+    # are calibrated on the same replay
     examples, view = training_rows(index, max_articles)
     X, y = _stack(examples) if examples else (np.zeros((0, len(FEATURES))), np.zeros(0))
     info: dict[str, Any] = {"links": index.n_links, "articles": len(examples), "candidates": len(y),
                             "positives": int(y.sum())}
+    if index.n_links < min_links:
+        log.warning("only %d internal links in the archive (fewer than %d): using the unsupervised scorer",
+                    index.n_links, min_links)
+        return _unsupervised(examples, view, {**info, "reason": f"{index.n_links} internal links, fewer than "
+                                                                 f"{min_links}"})
     if y.sum() < 30 or len(examples) < 20:
         log.warning("too few usable training examples (%d positives): using the unsupervised scorer", y.sum())
-        return Ranker("fallback", target_offered=view.offered, target_linked=view.linked,
-                      target_named=view.named, target_named_linked=view.named_linked,
-                      info={**info, "reason": "too few positive examples"})
+        return _unsupervised(examples, view, {**info, "reason": "too few positive examples"})
     # the threshold is chosen on what the model has not seen: two temporal folds (fit on the oldest
     # 60%, score the next 20%; fit on the oldest 80%, score the newest 20%), pooled, so one
     # unusual stretch of the archive does not decide it
