@@ -14,7 +14,7 @@ from linkdesk.config import load_config
 from linkdesk.demo import demo_paths
 from linkdesk.drafts import draft_from_text
 from linkdesk.errors import DraftError, IndexMissingError
-from linkdesk.render import apply_suggestions
+from linkdesk.render import apply_suggestions, terminal_report
 from linkdesk.store import open_store
 from linkdesk.suggest.pipeline import Suggester, apply_result, index_archive
 from linkdesk.suggest.policy import Policy, Scored, apart, select, side_by_side
@@ -107,6 +107,18 @@ def test_policy_rules(name: str, items: list[Scored], overrides: dict, expected:
     # map test spans onto the parsed text: the heading zone sits at plain offsets 60-80
     assert any(z.kind == "heading" and z.start == 60 for z in doc.zones)
     assert select(doc, items, policy, 0.5) == expected
+
+
+def test_terminal_view_shows_the_text_a_reader_sees(suggester: Suggester) -> None:
+    src = ("<!-- chart: ridership by month -->\n<script>draw('ridership');</script>\n\n"
+           "Harbor ferry **ridership** hit a record this spring, helped by frozen fares.\n")
+    draft = draft_from_text(src, "markdown", "d.md")
+    result = suggester.run(draft)
+    assert result.suggestions
+    view = terminal_report(draft.doc, result.suggestions)
+    assert "<!--" not in view and "script" not in view and "**" not in view
+    first = result.suggestions[0]
+    assert f"[[{draft.doc.text[slice(*draft.doc.text_span(first.start, first.end))]}]]" in view
 
 
 def test_apply_only_inserts_markup(suggester: Suggester) -> None:

@@ -183,7 +183,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
             _print_json(result.to_json())
             continue
         print(f"== {item.id}: {len(result.suggestions)} suggestion(s), {len(result.placeholders)} leftover note(s)")
-        print(terminal_report(item.doc.source, result.suggestions, color=color))
+        print(terminal_report(item.doc, result.suggestions, color=color))
         for note in result.placeholders:
             print(f"  note at {_line_col(item.doc.source, note.start)}: {' '.join(note.text.split())[:90]}")
             if note.resolved is not None:

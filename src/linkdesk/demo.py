@@ -75,7 +75,7 @@ def main(out_dir: str | None = None) -> int:
         else:
             print("     unresolved")
     print("== suggestions")
-    print(terminal_report(draft.doc.source, result.suggestions, color=sys.stdout.isatty()))
+    print(terminal_report(draft.doc, result.suggestions, color=sys.stdout.isatty()))
     print("== lint before apply")
     for finding in result.findings:
         print(f"   {finding.severity}: {finding.message} [{finding.rule}]")

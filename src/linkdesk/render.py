@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from .errors import DraftError
-from .model import Placeholder, Suggestion
+from .model import Document, Placeholder, Suggestion
 
 __all__ = ["apply_suggestions", "link_markup", "terminal_report"]
 
@@ -80,16 +80,19 @@ def _removal_span(source: str, fmt: str, start: int, end: int) -> tuple[int, int
     return start, end
 
 
-def terminal_report(source: str, suggestions: Sequence[Suggestion], color: bool = False, context: int = 60) -> str:
-    """Each suggestion in its sentence, highlighted, with target, score and reasons."""
+def terminal_report(doc: Document, suggestions: Sequence[Suggestion], color: bool = False, context: int = 60) -> str:
+    """Each suggestion in its sentence, highlighted, with target, score and reasons. The sentence is
+    the draft's text as a reader sees it (no markup, comments or scripts around the anchor)."""
     if not suggestions:
         return "  (no suggestions)"
+    text = doc.text
     lines = []
     on, off = ("\033[1;4m", "\033[0m") if color else ("[[", "]]")
     for n, s in enumerate(suggestions, 1):
-        a, b = max(0, s.start - context), min(len(source), s.end + context)
-        snippet = (("…" if a else "") + source[a:s.start] + on + source[s.start:s.end] + off + source[s.end:b]
-                   + ("…" if b < len(source) else ""))
+        start, end = doc.text_span(s.start, s.end)
+        a, b = max(0, start - context), min(len(text), end + context)
+        snippet = (("…" if a else "") + text[a:start] + on + text[start:end] + off + text[end:b]
+                   + ("…" if b < len(text) else ""))
         snippet = re.sub(r"\s+", " ", snippet)
         label = f"{s.kind}" + (f", {s.outlet}" if s.outlet else "") + (f" [{s.outlet_label}]" if s.outlet_label else "")
         lines.append(f"{n:2d}. {snippet}")
