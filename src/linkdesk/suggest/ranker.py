@@ -10,7 +10,8 @@ fitted on the oldest 60% of those articles and scored on the next 20%, fitted on
 80% and scored on the newest 20%; over both, the threshold that gives the best F1 while keeping
 precision at or above ``TARGET_PRECISION`` is kept (if none reaches it, the most precise
 threshold that still finds ``MIN_RECALL`` of the links); thresholds finding less are never chosen.
-With too few links to learn from, a fixed unsupervised scorer takes over and says so.
+With too few links to learn from, a fixed unsupervised scorer takes over and says so; its scores
+are calibrated on the archive's own links when the replay gives enough to fit.
 
 The model only knows articles the desk has linked or passed over. A mention that spells out the
 whole title (four words or more) of an article the desk has no record of declining to link is
@@ -90,12 +91,12 @@ class Ranker:
 
 
 def _fallback(X: np.ndarray) -> np.ndarray:
-    """Fixed scorer for archives with too few links to learn from. Two kinds of mention pass the
-    default threshold (0.5): a phrase the desk has linked in at least ``DICTIONARY_MIN_LINK_PROB`` of
-    the articles that contain it, scored up by how often it was linked and to this article; and the
-    exact words of a title three or more words long (:func:`_title_score`). Looser title matches
-    are left out: without links to learn from, about one in eight was right on the shared backtests
-    (about one in three of these)."""
+    """Fixed scorer for archives with too few links to learn from. Two kinds of mention score 0.5 or
+    more (before calibration; everything else scores 0): a phrase the desk has linked in at least
+    ``DICTIONARY_MIN_LINK_PROB`` of the articles that contain it, scored up by how often it was
+    linked and to this article; and the exact words of a title three or more words long
+    (:func:`_title_score`). Looser title matches are left out: without links to learn from, about
+    one in eight was right on the shared backtests (about one in three of these)."""
     link_prob = X[:, F["link_prob"]]
     dictionary = np.where(link_prob >= DICTIONARY_MIN_LINK_PROB, 0.5 + 0.5 * link_prob * X[:, F["commonness"]], 0.0)
     return np.maximum(dictionary, _title_score(X, FALLBACK_TITLE_MIN_WORDS))
@@ -275,7 +276,7 @@ def _figures(threshold: float, p: float, r: float, f1: float) -> dict[str, float
     return {"threshold": threshold, "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4)}
 
 
-def held_out_figures(examples: list[_Example], scores: list[np.ndarray], threshold: float) -> dict[str, float]:
+def _held_out_figures(examples: list[_Example], scores: list[np.ndarray], threshold: float) -> dict[str, float]:
     return _figures(threshold, *_precision_recall_f1(examples, scores, threshold))
 
 
@@ -337,7 +338,7 @@ def train(index: LinkIndex, min_links: int = 300, max_articles: int = 4000) -> R
         # written out) score on their own scale, from 0.5 up. What is reported is what the suggester
         # would have done on those articles, rules included
         threshold, _ = choose_threshold(pooled, pooled_probs)
-        held_out = held_out_figures(pooled, pooled_scores, threshold)
+        held_out = _held_out_figures(pooled, pooled_scores, threshold)
     model = fit_model(X, y)
     info["held_out"] = held_out
     log.info("trained ranker on %d candidates (%d positives) from %d articles; threshold %.3f",
