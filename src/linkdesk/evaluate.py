@@ -128,7 +128,7 @@ class EvalReport:
                 "sweep": self.sweep, "calibration": self.calibration, "training": self.training}
 
     def write(self, out_dir: str) -> dict[str, str]:
-        """Write the JSON report, the predictions (JSONL) and a precision-recall plot (PNG)."""
+        """Write the JSON report, the predictions (JSONL) and the plot (PNG: precision-recall, calibration)."""
         os.makedirs(out_dir, exist_ok=True)
         paths = {"report": os.path.join(out_dir, "eval.json"), "plot": os.path.join(out_dir, "pr.png"),
                  "predictions": os.path.join(out_dir, "predictions.jsonl")}
