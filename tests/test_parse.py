@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from linkdesk.text.normalize import link_scope, url_key
+from linkdesk.text.normalize import link_scope, match_terms, term, url_key
 from linkdesk.text.parse import parse
 
 
@@ -138,3 +138,16 @@ def test_link_scope(href: str, scope: str) -> None:
 ])
 def test_url_key_identity(a: str, b: str, same: bool) -> None:
     assert (url_key(a) == url_key(b)) == same
+
+
+@pytest.mark.parametrize("word,expected", [
+    ("ferries", "ferry"), ("Bridges", "bridge"), ("council's", "council"), ("process", "process"),
+    ("news", "news"), ("series", "series"), ("always", "always"), ("1.82.0", "1.82"),
+])
+def test_term(word: str, expected: str) -> None:
+    assert term(word) == expected
+
+
+def test_news_is_a_word_to_match() -> None:
+    # "news" was stemmed to "new", a stopword, and vanished from titles such as "Harbor News"
+    assert match_terms("Harbor News awards") == ["harbor", "news", "award"]

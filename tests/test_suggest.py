@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,12 @@ from linkdesk.config import load_config
 from linkdesk.demo import demo_paths
 from linkdesk.drafts import draft_from_text
 from linkdesk.errors import DraftError, IndexMissingError
+from linkdesk.index.linkindex import load_index, save_index
 from linkdesk.render import apply_suggestions, terminal_report
 from linkdesk.store import open_store
-from linkdesk.suggest.pipeline import Suggester, apply_result, index_archive
+from linkdesk.suggest.pipeline import LAYOUT, Suggester, apply_result, index_archive
 from linkdesk.suggest.policy import Policy, Scored, apart, select, side_by_side
+from linkdesk.text.normalize import NORMALIZATION_VERSION
 from linkdesk.text.parse import parse
 
 DRAFT = ("The Tidewater Bridge deck will be replaced with a federal grant, and trucks stay barred under the "
@@ -170,6 +173,18 @@ def test_bad_drafts(demo_db: str, tmp_path: Path, suggester: Suggester, capsys) 
     assert all(big[s.start:s.end] == s.anchor for s in result.suggestions)
     with pytest.raises(DraftError):
         draft_from_text("x" * 20_000_001, "text", "huge.txt")
+
+
+def test_index_built_with_other_normalization_asks_to_be_rebuilt(tmp_path: Path, demo_db: str) -> None:
+    path = str(tmp_path / "copy.db")
+    shutil.copy(demo_db, path)
+    store = open_store(path, create=False)
+    index, ranker = load_index(store, LAYOUT)
+    save_index(store, index, ranker, LAYOUT.replace(f"normalization:{NORMALIZATION_VERSION}", "normalization:1"))
+    with pytest.raises(IndexMissingError, match="run `linkdesk index` again"):
+        Suggester(store)
+    index_archive(store, load_config())
+    assert Suggester(store).ranker.kind == "fallback"
 
 
 def test_empty_archive_and_archive_without_links(tmp_path: Path) -> None:

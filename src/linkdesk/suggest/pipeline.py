@@ -24,7 +24,7 @@ from ..sources.catalog import add_sources
 from ..sources.external import ExternalSuggester
 from ..sources.outlets import OutletTable
 from ..store.base import Store
-from ..text.normalize import link_scope, url_key
+from ..text.normalize import NORMALIZATION_VERSION, link_scope, url_key
 from .candidates import AnchorView, Candidate, Context, generate
 from .features import FEATURES, featurize, reasons_for
 from .policy import Policy, Scored, apart, select
@@ -36,8 +36,9 @@ __all__ = ["Draft", "DraftResult", "Ranked", "Suggester", "apply_result", "choos
 
 log = logging.getLogger(__name__)
 
-# What a stored ranker was trained on; an index from a linkdesk with other features must be rebuilt.
-LAYOUT = "features:" + ",".join(FEATURES)
+# What a stored index and ranker were built with (term and URL normalization, features); an index
+# from a linkdesk that made them otherwise must be rebuilt.
+LAYOUT = f"normalization:{NORMALIZATION_VERSION};features:" + ",".join(FEATURES)
 
 
 @dataclass

@@ -9,8 +9,8 @@ import re
 from collections.abc import Collection, Iterator
 from urllib.parse import urlsplit
 
-__all__ = ["STOPWORDS", "WORD_RE", "content_terms", "is_match_term", "link_scope", "match_terms",
-           "match_tokens", "search_terms", "term", "terms", "tokens", "url_host", "url_key"]
+__all__ = ["NORMALIZATION_VERSION", "STOPWORDS", "WORD_RE", "content_terms", "is_match_term", "link_scope",
+           "match_terms", "match_tokens", "search_terms", "term", "terms", "tokens", "url_host", "url_key"]
 
 # Words keep inner apostrophes and hyphens joined by letters ("don't", "open-source")
 # together with digits and dots inside numbers ("1.87").
@@ -56,6 +56,16 @@ def match_tokens(text: str) -> Iterator[tuple[int, int, str]]:
             yield start + m.start(), start + m.end(), term(m.group())
 
 
+# words ending in "s" that are not plurals; "news" must not become "new", a stopword
+_NOT_PLURAL = frozenset(
+    "news series species means headquarters always perhaps whereas sometimes besides bias alias atlas canvas "
+    "chaos lens physics economics politics ethics mathematics athletics diabetes measles mumps rabies herpes".split()
+)
+# Saved indexes hold terms and URL keys made by this module: bump this when term() or url_key()
+# change what they return, and a saved index asks to be rebuilt
+NORMALIZATION_VERSION = 2
+
+
 def term(word: str) -> str:
     """Normalize one word: case-folded, possessive dropped, light plural stemming."""
     w = word.casefold().replace("’", "'")
@@ -65,6 +75,8 @@ def term(word: str) -> str:
         # "1.82.0" and "1.82" name the same release
         while w.count(".") > 1 and w.endswith(".0"):
             w = w[:-2]
+        return w
+    if w in _NOT_PLURAL:
         return w
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
