@@ -74,20 +74,27 @@ class Ranker:
         if not len(X):
             return np.zeros(0)
         if self.kind == "trained" and self.model is not None:
-            # the model knows only articles the desk has linked or passed over; one it has no
-            # record of (new yesterday, or never named) is still found by its full title
-            scores = np.maximum(np.asarray(self.model.predict_proba(X)[:, 1]),
-                                np.where(_declined(X), 0.0, _title_score(X, TRAINED_TITLE_MIN_WORDS)))
-        else:
-            scores = _calibrated(_fallback(X), self.calibration)
-        # a draft that spells out an archive article's address means that article; archives
-        # link their addresses, so the model never sees one written out to learn it from
-        return np.where(X[:, F["names_url"]] == 1.0, np.maximum(scores, NAMED_URL_SCORE), scores)
+            return _with_rules(X, self.model.predict_proba(X)[:, 1])
+        return _named_url(X, _calibrated(_fallback(X), self.calibration))
 
     def view(self, index: LinkIndex) -> AnchorView:
         inbound = {int(t): int(n) for t, n in enumerate(index.inbound) if n}
         return AnchorView(index.anchors, index.phrase_docs, self.target_offered, self.target_linked, inbound,
                           self.target_named, self.target_named_linked)
+
+
+def _with_rules(X: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """The trained model's probabilities ``probs`` for ``X`` with the fixed rules on top. The model
+    knows only articles the desk has linked or passed over; one it has no record of (new yesterday,
+    or never named) is still found by its full title."""
+    titled = np.where(_declined(X), 0.0, _title_score(X, TRAINED_TITLE_MIN_WORDS))
+    return _named_url(X, np.maximum(np.asarray(probs), titled))
+
+
+def _named_url(X: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """A draft that spells out an archive article's address means that article; archives link their
+    addresses, so the model never sees one written out to learn it from."""
+    return np.where(X[:, F["names_url"]] == 1.0, np.maximum(scores, NAMED_URL_SCORE), scores)
 
 
 def _fallback(X: np.ndarray) -> np.ndarray:
@@ -227,13 +234,17 @@ def simulate(examples: list[_Example], scores: list[np.ndarray], threshold: floa
     return tp, predicted, gold
 
 
+def _log_odds(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.asarray(np.log(q / (1 - q)))
+
+
 def _calibrated(scores: np.ndarray, calibration: tuple[float, float] | None) -> np.ndarray:
     """``scores`` (0 meaning "no suggestion") through the Platt map ``calibration``."""
     if calibration is None:
         return scores
     slope, intercept = calibration
-    odds = np.clip(scores, 1e-6, 1 - 1e-6)
-    mapped = 1.0 / (1.0 + np.exp(-(slope * np.log(odds / (1 - odds)) + intercept)))
+    mapped = 1.0 / (1.0 + np.exp(-(slope * _log_odds(scores) + intercept)))
     return np.asarray(np.where(scores > 0, mapped, 0.0))
 
 
@@ -250,8 +261,8 @@ def _fit_calibration(examples: list[_Example], scores: list[np.ndarray],
         return None, stats
     from sklearn.linear_model import LogisticRegression
 
-    odds = np.clip(np.array([sc for sc, _ in picked]), 1e-6, 1 - 1e-6)
-    fit = LogisticRegression(C=1e4).fit(np.log(odds / (1 - odds))[:, None], np.array([hit for _, hit in picked]))
+    fit = LogisticRegression(C=1e4).fit(_log_odds(np.array([sc for sc, _ in picked]))[:, None],
+                                        np.array([hit for _, hit in picked]))
     slope, intercept = float(fit.coef_[0, 0]), float(fit.intercept_[0])
     return ((slope, intercept) if slope > 0 else None), stats
 
@@ -329,10 +340,12 @@ def train(index: LinkIndex, min_links: int = 300, max_articles: int = 4000) -> R
         Xo, yo = _stack(examples[:a]) if a else (np.zeros((0, len(FEATURES))), np.zeros(0))
         if not 0 < yo.sum() < len(yo) or b <= a:
             continue
-        probe = Ranker("trained", fit_model(Xo, yo))
-        pooled.extend(examples[a:b])
-        pooled_probs.extend(probe.model.predict_proba(e.X)[:, 1] for e in examples[a:b])
-        pooled_scores.extend(probe.score(e.X) for e in examples[a:b])
+        probe = fit_model(Xo, yo)
+        for e in examples[a:b]:
+            probs = probe.predict_proba(e.X)[:, 1]
+            pooled.append(e)
+            pooled_probs.append(probs)
+            pooled_scores.append(_with_rules(e.X, probs))
     if pooled:
         # the threshold cuts the model's probabilities; the fixed rules (an address or a whole title
         # written out) score on their own scale, from 0.5 up. What is reported is what the suggester
