@@ -78,7 +78,8 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
     base = f"https://{sorted(hosts)[0]}/" if hosts else None
     seen: dict[str, int] = {}
     headings = [(z.start, z.end) for z in doc.zones if z.kind == "heading"]
-    for link in doc.links:
+    scopes = [link_scope(link.href, hosts) for link in doc.links]
+    for link, scope in zip(doc.links, scopes, strict=True):
         href = link.href.strip()
         absolute = urljoin(base, href) if base and not re.match(r"^[a-z][a-z0-9+.\-]*:", href, re.IGNORECASE) else href
         host = url_host(absolute)
@@ -91,7 +92,6 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
                                f'anchor "{anchor}" says nothing about where it goes; name the target instead', *where))
         if any(s < link.text_end and link.text_start < e for s, e in headings):
             out.append(Finding("link-in-heading", "warning", f'link "{anchor}" sits in a heading', *where))
-        scope = link_scope(href, hosts)
         if scope not in ("site", "outside"):
             # a place on this page, an image or a mail address: neither coverage nor a source
             continue
@@ -126,14 +126,14 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
     # the policy's cap for links to the archive plus the budget for outside sources
     allowed = policy.cap(doc, note_spans) + int(config["sources"]["max_links"])
     # in-page anchors, images and mail addresses are not what over-linking is about
-    counted = [link for link in doc.links if link_scope(link.href, hosts) in ("site", "outside")]
+    counted = [scope for scope in scopes if scope in ("site", "outside")]
     if len(doc.text.split()) >= 50 and len(counted) > allowed:
         out.append(Finding("over-linking", "warning",
                            f"{len(counted)} links in {len(doc.text.split())} words; the policy allows {allowed:g} "
                            f"({policy.max_links_per_100_words:g} per 100 words to the archive, "
                            f"{config['sources']['max_links']} to outside sources)"))
 
-    external_hosts = {url_host(link.href) for link in counted if link_scope(link.href, hosts) == "outside"}
+    external_hosts = {url_host(link.href) for link, scope in zip(doc.links, scopes, strict=True) if scope == "outside"}
     external_outlets = {table.lookup_domain(h).name for h in external_hosts}
     # a sentence that is itself a note is not the story; one with a "TK" inside it still is
     spans = [s for s in sentences(doc.text) if not any(a <= s[0] and s[1] <= b for a, b in note_spans)]

@@ -160,5 +160,5 @@ def link_scope(href: str, site_hosts: Collection[str]) -> str:
         return "asset"
     if parts.scheme and parts.scheme.lower() not in ("http", "https"):
         return "other"
-    host = (parts.hostname or "").lower().removeprefix("www.")
+    host = url_host(href)
     return "site" if not host or host in {h.lower().removeprefix("www.") for h in site_hosts} else "outside"
