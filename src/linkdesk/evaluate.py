@@ -209,12 +209,14 @@ def _run(store: Store, source: str, drafts: list[Draft], gold: dict[str, list[di
         return {str(r.draft.id): [s.to_json() for s in choose(r, suggester.index, policy, t)] for r in ranked}
 
     preds = predictions(chosen)
+    swept = {t: predictions(t) for t in THRESHOLDS}
     sweep = []
-    for t in THRESHOLDS:
-        m = score_predictions(gold, predictions(t))["linked"]
+    for t, at_t in swept.items():
+        m = score_predictions(gold, at_t)["linked"]
         sweep.append({"threshold": t, "target": m["target"], "span": m["span"]})
+    # calibration over every suggestion the sweep made, those of its lowest threshold
     return EvalReport(source, chosen, score_predictions(gold, preds), sweep, info, len(drafts), preds,
-                      reliability(gold, predictions(THRESHOLDS[0])))
+                      reliability(gold, swept[THRESHOLDS[0]]))
 
 
 def backtest_dir(directory: str, config: dict[str, Any] | None = None, threshold: float | None = None,
