@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from linkdesk.suggest.candidates import AnchorView, Candidate
+from linkdesk.suggest.candidates import AnchorView, Candidate, Context
 from linkdesk.suggest.features import FEATURES, F, _best_overlap, _neighbor_votes
 from linkdesk.suggest.pipeline import Suggester
 from linkdesk.suggest.ranker import (
@@ -66,14 +66,15 @@ def test_neighbors_vote_for_what_they_link(suggester: Suggester) -> None:
     source, targets = next((a, t) for a, t in index.outlinks.items() if t)
     sims = np.zeros(index.size, dtype=np.float32)
     sims[source] = 0.8
-    votes, voters = _neighbor_votes(index, sims.copy(), None, None)
+    votes, voters = _neighbor_votes(index, Context(0.0).only_allowed(sims))
     assert set(votes) == set(targets) and all(v == pytest.approx(1.0) for v in votes.values())
     assert all(voters[t] == 1 for t in targets)
     # an article the text cannot know of (newer, or the draft itself) does not vote
     hidden = np.ones(index.size, dtype=bool)
     hidden[source] = False
-    assert _neighbor_votes(index, sims.copy(), hidden, None) == ({}, {})
-    assert _neighbor_votes(index, sims.copy(), None, {source}) == ({}, {})
+    assert _neighbor_votes(index, Context(0.0, visible=hidden).only_allowed(sims)) == ({}, {})
+    assert _neighbor_votes(index, Context(0.0, exclude={source}).only_allowed(sims)) == ({}, {})
+    assert sims[source] == pytest.approx(0.8), "the similarities passed in are left as they were"
 
 
 def test_model_fits_when_a_feature_is_missing_everywhere() -> None:

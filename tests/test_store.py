@@ -44,6 +44,12 @@ def test_links_resolve_through_aliases_and_hosts(store) -> None:
     assert store.stats()["links"]["internal_resolved_share"] == 1.0
 
 
+def test_site_hosts_are_kept_as_bare_names(store) -> None:
+    # as a desk types them in config or on the command line; lint and link scope compare bare names
+    store.set_site_hosts([" WWW.News.Example ", "news.example", "", "  "])
+    assert store.site_hosts() == ["news.example"]
+
+
 def test_fts_search(store) -> None:
     store.write_batch([_prep("https://n.example/1", "Ferry fares frozen", "Fares stay at two dollars."),
                        _prep("https://n.example/2", "Bridge repairs", "The deck needs work.")])

@@ -34,7 +34,7 @@ from .model import Document, Finding, Placeholder, Suggestion
 from .sources.attribution import find_claims, sentences
 from .sources.outlets import OutletTable
 from .suggest.policy import Policy, side_by_side
-from .text.normalize import link_scope, url_host, url_key
+from .text.normalize import host_key, link_scope, url_host, url_key
 
 __all__ = ["SEVERITIES", "lint", "worst"]
 
@@ -74,7 +74,7 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
             msg = f"leftover note ({note.pattern.replace('_', ' ')}) would be published as is"
         out.append(Finding("leftover-note", "error", msg, note.start, note.end))
 
-    hosts = {h.lower().removeprefix("www.") for h in site_hosts}
+    hosts = {host_key(h) for h in site_hosts}
     base = f"https://{sorted(hosts)[0]}/" if hosts else None
     seen: dict[str, int] = {}
     headings = [(z.start, z.end) for z in doc.zones if z.kind == "heading"]

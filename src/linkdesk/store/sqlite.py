@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 
 from ..errors import StoreError
 from ..model import SourceItem
-from ..text.normalize import url_host, url_key
+from ..text.normalize import host_key, url_host, url_key
 from .base import PreparedArticle, StoredArticle, StoredLink
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
@@ -244,7 +244,7 @@ class SQLiteStore:
         return sorted(h for h, n in counts.items() if h and n >= max(1, 0.01 * total))
 
     def set_site_hosts(self, hosts: Sequence[str]) -> None:
-        cleaned = sorted({h.lower().removeprefix("www.") for h in hosts if h})
+        cleaned = sorted({host_key(h) for h in hosts if h.strip()})
         with self.transaction():
             self.conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('site_hosts', ?) "

@@ -103,6 +103,12 @@ class Context:
             articles = articles[~np.isin(articles, list(self.exclude))]
         return articles
 
+    def only_allowed(self, values: np.ndarray) -> np.ndarray:
+        """``values``, one per archive article, with those the text may not link set to 0."""
+        out = np.where(self.visible, values, 0.0) if self.visible is not None else values.copy()
+        out[list(self.exclude)] = 0.0
+        return out
+
 
 @dataclass
 class Candidate:

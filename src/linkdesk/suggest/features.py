@@ -44,7 +44,7 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
     sent_sim = index.vectors.similarity(queries, [c.sent + 1 for c in cands], targets)
     span_sim = index.vectors.similarity(queries, [span_row[(c.start, c.end)] for c in cands], targets)
     draft_terms = {t for t, ok in zip(an.terms, an.content, strict=False) if ok}
-    votes, voters = _neighbor_votes(index, index.vectors.similarity_to_all(queries[0]), ctx.visible, ctx.exclude)
+    votes, voters = _neighbor_votes(index, ctx.only_allowed(index.vectors.similarity_to_all(queries[0])))
     by_sentence: dict[int, list[int]] = {}
     by_span: dict[tuple[int, int], set[int]] = {}
     for i, c in enumerate(cands):
@@ -56,6 +56,7 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
         for r, i in enumerate(order):
             rank[i] = r
     n_text = max(1, len(an.text))
+    content_in_sentence = [sum(an.content[a:b]) for a, b in an.sent_tokens]
     for i, c in enumerate(cands):
         row = X[i]
         if c.phrase is not None:
@@ -121,8 +122,7 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
         row[F["neighbor_vote"]] = votes.get(c.target, 0.0)
         row[F["neighbor_links"]] = voters.get(c.target, 0)
         # a mention that is its whole sentence or list item ("Related: ...") is written to be a link
-        sa, sb = an.sent_tokens[c.sent]
-        in_sentence = sum(an.content[sa:sb])
+        in_sentence = content_in_sentence[c.sent]
         row[F["sentence_share"]] = sum(an.content[c.tok_a:c.tok_b]) / in_sentence if in_sentence else 0.0
         offered = view.offered.get(c.target, 0)
         row[F["target_offered"]] = math.log1p(offered)
@@ -159,14 +159,9 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
     return X
 
 
-def _neighbor_votes(index: LinkIndex, sims: np.ndarray, visible: np.ndarray | None, exclude: set[int] | None
-                    ) -> tuple[dict[int, float], dict[int, int]]:
-    """What the archive's articles most like the draft link to: per target, the share of their
-    similarity that links to it, and how many of them do."""
-    if visible is not None:
-        sims = np.where(visible, sims, 0.0)
-    for a in exclude or ():
-        sims[a] = 0.0
+def _neighbor_votes(index: LinkIndex, sims: np.ndarray) -> tuple[dict[int, float], dict[int, int]]:
+    """What the archive's articles most like the draft (``sims``, 0 for those it cannot see) link
+    to: per target, the share of their similarity that links to it, and how many of them do."""
     k = min(NEIGHBORS, len(sims))
     if not k:
         return {}, {}

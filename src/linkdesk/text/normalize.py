@@ -9,7 +9,7 @@ import re
 from collections.abc import Collection, Iterator
 from urllib.parse import urlsplit
 
-__all__ = ["NORMALIZATION_VERSION", "STOPWORDS", "WORD_RE", "content_terms", "is_match_term", "link_scope",
+__all__ = ["NORMALIZATION_VERSION", "STOPWORDS", "WORD_RE", "content_terms", "host_key", "is_match_term", "link_scope",
            "match_terms", "match_tokens", "search_terms", "term", "terms", "tokens", "url_host", "url_key"]
 
 # Words keep inner apostrophes and hyphens joined by letters ("don't", "open-source")
@@ -132,9 +132,13 @@ def url_key(url: str) -> str:
     return u.rstrip("/") + ("?" + "&".join(params) if params else "")
 
 
+def host_key(host: str) -> str:
+    """A bare host name as :func:`url_host` gives it: lower case, no ``www.``."""
+    return host.strip().lower().removeprefix("www.")
+
+
 def url_host(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.")
+    return host_key(urlsplit(url).hostname or "")
 
 
 # links that lead nowhere a reader would call another page
@@ -161,4 +165,4 @@ def link_scope(href: str, site_hosts: Collection[str]) -> str:
     if parts.scheme and parts.scheme.lower() not in ("http", "https"):
         return "other"
     host = url_host(href)
-    return "site" if not host or host in {h.lower().removeprefix("www.") for h in site_hosts} else "outside"
+    return "site" if not host or host in {host_key(h) for h in site_hosts} else "outside"
