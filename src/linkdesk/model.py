@@ -17,7 +17,6 @@ __all__ = [
     "Document",
     "Finding",
     "IngestReport",
-    "Mention",
     "OutLink",
     "Placeholder",
     "Rejection",
@@ -103,18 +102,6 @@ class Document:
 
     def zones_at(self, start: int, end: int) -> list[Zone]:
         return [z for z in self.zones if z.start < end and start < z.end]
-
-
-@dataclass
-class Mention:
-    """A candidate anchor phrase in a draft's plain text."""
-
-    start: int
-    end: int
-    text: str
-    sentence_start: int
-    sentence_end: int
-    origin: str  # "anchor", "title", "alias", "entity"
 
 
 @dataclass
