@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import json
 import re
@@ -13,9 +14,10 @@ import pytest
 from linkdesk.cli import run
 from linkdesk.config import load_config
 from linkdesk.demo import demo_paths
-from linkdesk.drafts import draft_from_text
+from linkdesk.drafts import draft_from_text, read_drafts
 from linkdesk.errors import DraftError, IndexMissingError
 from linkdesk.index.linkindex import load_index, save_index
+from linkdesk.model import Rejection
 from linkdesk.render import apply_suggestions, terminal_report
 from linkdesk.store import open_store
 from linkdesk.suggest.pipeline import LAYOUT, Suggester, apply_result, index_archive
@@ -173,6 +175,35 @@ def test_bad_drafts(demo_db: str, tmp_path: Path, suggester: Suggester, capsys) 
     assert all(big[s.start:s.end] == s.anchor for s in result.suggestions)
     with pytest.raises(DraftError):
         draft_from_text("x" * 20_000_001, "text", "huge.txt")
+
+
+def test_cli_suggest_reads_a_folder_of_drafts(demo_db: str, tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "desk"
+    (folder / "sport").mkdir(parents=True)
+    (folder / ".git").mkdir()
+    (folder / "story.md").write_text(DRAFT)
+    (folder / "sport" / "story.md").write_text(DRAFT)
+    (folder / "sport" / "broken.md").write_bytes(b"Caf\xe9")
+    (folder / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    (folder / ".git" / "notes.md").write_text(DRAFT)
+    assert run(["suggest", str(folder), "--db", demo_db, "--json"]) == 1
+    captured = capsys.readouterr()
+    ids = [json.loads(line)["id"] for line in captured.out.splitlines()]
+    assert ids == ["sport/story.md", "story.md"]
+    assert f"{folder / 'sport' / 'broken.md'}: not valid UTF-8" in captured.err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run(["suggest", str(empty), "--db", demo_db]) == 1
+    assert "a folder with no drafts in it" in capsys.readouterr().err
+
+
+def test_cut_off_gzip_keeps_the_drafts_before_the_damage(tmp_path: Path) -> None:
+    whole = gzip.compress("".join(json.dumps({"id": f"d{k}", "body": DRAFT * 20}) + "\n" for k in range(40)).encode())
+    cut = tmp_path / "drafts.jsonl.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    items = list(read_drafts(str(cut)))
+    assert items and isinstance(items[-1], Rejection) and "unreadable" in items[-1].reason
+    assert [d.id for d in items[:-1]] == [f"d{k}" for k in range(len(items) - 1)]
 
 
 def test_index_built_with_other_normalization_asks_to_be_rebuilt(tmp_path: Path, demo_db: str) -> None:

@@ -155,6 +155,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+DRAFTS_HELP = "Markdown, HTML or text file, JSONL of records, or a folder of them"
+
+
 def _drafts(paths: Sequence[str]) -> Iterator[Draft | Rejection]:
     for path in paths:
         try:
@@ -373,7 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("suggest", help="suggest links for drafts")
     common(p)
-    p.add_argument("drafts", nargs="+", metavar="DRAFT", help="Markdown, HTML or text file, or JSONL of records")
+    p.add_argument("drafts", nargs="+", metavar="DRAFT", help=DRAFTS_HELP)
     p.add_argument("--json", action="store_true", help="one JSON line per draft")
     p.add_argument("--threshold", type=float, help="minimum score (default: the archive's trained threshold)")
     p.add_argument("--max-links", type=int, help="at most this many links per draft")
@@ -389,7 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("lint", help="pre-publish checks: leftover notes, bad links, unsourced claims")
     common(p)
-    p.add_argument("drafts", nargs="+", metavar="DRAFT")
+    p.add_argument("drafts", nargs="+", metavar="DRAFT", help=DRAFTS_HELP)
     p.add_argument("--json", action="store_true", help="one JSON line per draft")
     p.add_argument("--fail-on", choices=("error", "warning"), default="error",
                    help="exit 1 when a finding is at least this severe (default: error)")

@@ -16,6 +16,8 @@ from .text.parse import detect_format, parse
 
 __all__ = ["MAX_DRAFT_BYTES", "draft_from_record", "draft_from_text", "read_drafts"]
 
+# what a folder of drafts is read for; other files in it (images, notes to self) are passed over
+DRAFT_SUFFIXES = (".md", ".markdown", ".html", ".htm", ".txt", ".jsonl", ".jsonl.gz", ".ndjson")
 # A draft larger than this is refused: no web-desk story is 20 MB, and parsing one would stall a request.
 MAX_DRAFT_BYTES = 20_000_000
 
@@ -78,12 +80,36 @@ def draft_from_record(rec: object, where: str) -> Draft:
 
 
 def read_drafts(path: str) -> Iterator[Draft | Rejection]:
-    """Drafts from a file; a JSONL yields one per line and a Rejection for each bad line."""
+    """Drafts from a file; a JSONL yields one per line and a Rejection for each bad line. A folder
+    yields the drafts of every file in it (and below it) named as a draft, in name order, and a
+    Rejection for each file that cannot be read."""
+    if os.path.isdir(path):
+        yield from _read_folder(path)
+        return
     if not os.path.exists(path):
         raise DraftError(f"{path}: no such file")
-    low = path.lower()
-    if low.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
-        opener = gzip.open if low.endswith(".gz") else open
+    yield from _read_file(path, os.path.basename(path))
+
+
+def _read_file(path: str, name: str) -> Iterator[Draft | Rejection]:
+    if path.lower().endswith((".jsonl", ".jsonl.gz", ".ndjson")):
+        yield from _read_jsonl(path)
+        return
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise DraftError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    if b"\x00" in raw[:8192]:
+        raise DraftError(f"{path}: binary file, not a draft")
+    text = _decode(raw, path)
+    yield draft_from_text(text, detect_format(text, path), name)
+
+
+def _read_jsonl(path: str) -> Iterator[Draft | Rejection]:
+    opener = gzip.open if path.lower().endswith(".gz") else open
+    lineno = 0
+    try:
         with opener(path, "rb") as fh:
             for lineno, raw in enumerate(fh, 1):
                 where = f"{path}:{lineno}"
@@ -98,10 +124,21 @@ def read_drafts(path: str) -> Iterator[Draft | Rejection]:
                     yield Rejection(exc.where, exc.reason)
                 except DraftError as exc:
                     yield Rejection(where, str(exc).removeprefix(f"{where}: "))
-        return
-    with open(path, "rb") as fh:
-        raw = fh.read()
-    if b"\x00" in raw[:8192]:
-        raise DraftError(f"{path}: binary file, not a draft")
-    text = _decode(raw, path)
-    yield draft_from_text(text, detect_format(text, path), os.path.basename(path))
+    except (OSError, EOFError) as exc:
+        # a damaged or cut-off gzip file: the drafts read so far stand
+        yield Rejection(f"{path}:{lineno + 1}" if lineno else path, f"the rest of the file is unreadable: {exc}")
+
+
+def _read_folder(path: str) -> Iterator[Draft | Rejection]:
+    files = []
+    for root, dirs, names in os.walk(path):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]  # .git and the like hold no drafts
+        files += [os.path.join(root, n) for n in names if not n.startswith(".") and n.lower().endswith(DRAFT_SUFFIXES)]
+    if not files:
+        raise DraftError(f"{path}: a folder with no drafts in it (looked for {', '.join(DRAFT_SUFFIXES)})")
+    for file in sorted(files):
+        try:
+            # named by their place in the folder: two folders may each hold an "index.md"
+            yield from _read_file(file, os.path.relpath(file, path))
+        except DraftError as exc:
+            yield Rejection(file, str(exc).removeprefix(f"{file}: "))
