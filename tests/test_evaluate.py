@@ -68,6 +68,28 @@ def test_eval_figures_equal_reference_scorer(tmp_path: Path) -> None:
     assert json.loads(Path(paths["report"]).read_text())["metrics"] == report.metrics
 
 
+def test_eval_reports_bad_lines_and_goes_on(tmp_path: Path, capsys) -> None:
+    bt = _demo_backtest(tmp_path)
+    drafts = [json.loads(line) for line in (bt / "drafts.jsonl").read_text().splitlines()]
+    gold = [json.loads(line) for line in (bt / "gold.jsonl").read_text().splitlines()]
+    spoiled, bodiless = str(drafts[0]["id"]), str(drafts[1]["id"])
+    gold[0]["links"] = [{"start": "3", "end": 9, "target_url": "https://harborledger.example/x/"}]
+    del drafts[1]["body"]
+    (bt / "drafts.jsonl").write_text("".join(json.dumps(d) + "\n" for d in drafts))
+    (bt / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gold) + '{"id": "cut off\n')
+    out = tmp_path / "ev"
+    assert run(["eval", str(bt), "--out", str(out), "--threshold", "0.3"]) == 1
+    err = capsys.readouterr().err
+    assert f"gold.jsonl:1: link 0: needs int 'start' < 'end'" in err
+    assert f"gold.jsonl:{len(gold) + 1}: malformed JSON" in err
+    assert "drafts.jsonl:2: missing field 'body'" in err
+    assert f"draft {spoiled}: left out" in err
+    report = json.loads((out / "eval.json").read_text())
+    assert report["drafts"] == len(drafts) - 2 and len(report["rejected"]) == 4
+    scored = {json.loads(line)["id"] for line in (out / "predictions.jsonl").read_text().splitlines()}
+    assert spoiled not in scored and bodiless not in scored and len(scored) == len(drafts) - 2
+
+
 def _write_preds(tmp_path: Path, preds: dict) -> str:
     path = tmp_path / "pred.jsonl"
     path.write_text("".join(json.dumps({"id": k, "suggestions": v}) + "\n" for k, v in preds.items()))

@@ -311,9 +311,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         finally:
             store.close()
     paths = report.write(args.out)
+    for item in report.rejected:
+        print(f"rejected: {item}", file=sys.stderr)
+    status = EXIT_REJECTED if report.rejected else EXIT_OK
     if args.json:
         _print_json(report.to_json())
-        return EXIT_OK
+        return status
     print(f"backtest {report.source}: {report.drafts} drafts, threshold {report.threshold:.3f}")
     for scope in ("linked", "all"):
         for view in ("span", "target"):
@@ -333,7 +336,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             print(f"  {band['low']:.1f} - {band['high']:.1f}   {band['suggestions']:11d}   {band['mean_score']:10.3f}"
                   f"   {band['right']:.3f}")
     print(f"wrote {paths['report']}, {paths['plot']}, {paths['predictions']}")
-    return EXIT_OK
+    return status
 
 
 def build_parser() -> argparse.ArgumentParser:

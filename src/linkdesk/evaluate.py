@@ -14,15 +14,15 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .config import load_config
-from .errors import InputError
+from .drafts import read_drafts
+from .errors import BadRecordError, InputError
 from .ingest import ingest
 from .ingest.records import prepare
-from .model import Article
+from .model import Article, Rejection
 from .store import open_store
 from .store.base import Store
 from .suggest.pipeline import Draft, Suggester, choose, index_archive, rank_draft
@@ -122,10 +122,13 @@ class EvalReport:
     predictions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # scores against outcomes, over every suggestion down to the lowest threshold swept
     calibration: dict[str, Any] = field(default_factory=dict)
+    # input records left out (archive records, drafts, gold lines), and why
+    rejected: list[Rejection] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"source": self.source, "threshold": self.threshold, "drafts": self.drafts, "metrics": self.metrics,
-                "sweep": self.sweep, "calibration": self.calibration, "training": self.training}
+                "sweep": self.sweep, "calibration": self.calibration, "training": self.training,
+                "rejected": [{"where": r.where, "reason": r.reason} for r in self.rejected]}
 
     def write(self, out_dir: str) -> dict[str, str]:
         """Write the JSON report, the predictions (JSONL) and the plot (PNG: precision-recall, calibration)."""
@@ -181,12 +184,47 @@ def _plot(report: EvalReport, path: str) -> None:
     plt.close(fig)
 
 
-def _read_jsonl(path: str) -> Iterable[dict[str, Any]]:
+def _gold_links(rec: object, where: str) -> tuple[str, list[dict[str, Any]]]:
+    """One gold line: a draft id and its links, each with int offsets and a target URL."""
+    if not isinstance(rec, dict) or rec.get("id") is None:
+        raise BadRecordError(where, "expected a JSON object with an 'id'")
+    links = rec.get("links", [])
+    if not isinstance(links, list):
+        raise BadRecordError(where, "field 'links' must be a list")
+    for k, link in enumerate(links):
+        ok = (isinstance(link, dict) and isinstance(link.get("target_url"), str)
+              and all(isinstance(link.get(f), int) and not isinstance(link.get(f), bool) for f in ("start", "end")))
+        if not ok or link["start"] >= link["end"]:
+            raise BadRecordError(where, f"link {k}: needs int 'start' < 'end' and a 'target_url'")
+    return str(rec["id"]), links
+
+
+def _read_gold(path: str) -> tuple[dict[str, list[dict[str, Any]]], set[str], list[Rejection]]:
+    """Gold links per draft id; the ids whose line is unusable (those drafts are left out: scored
+    with no gold they would count as drafts the editors left unlinked); the bad lines."""
+    gold: dict[str, list[dict[str, Any]]] = {}
+    spoiled: set[str] = set()
+    rejected: list[Rejection] = []
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
+    with opener(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            where = f"{path}:{lineno}"
+            if not raw.strip():
+                continue
+            try:
+                rec = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                rejected.append(Rejection(where, f"malformed JSON: {exc}"))
+                continue
+            try:
+                did, links = _gold_links(rec, where)
+            except BadRecordError as exc:
+                rejected.append(Rejection(exc.where, exc.reason))
+                if isinstance(rec, dict) and rec.get("id") is not None:
+                    spoiled.add(str(rec["id"]))
+                continue
+            gold[did] = links
+    return gold, spoiled, rejected
 
 
 def _find(directory: str, stem: str) -> str:
@@ -224,20 +262,26 @@ def backtest_dir(directory: str, config: dict[str, Any] | None = None, threshold
     """A prepared backtest (archive, drafts, gold as JSONL, gzipped or not), in a fresh archive."""
     cfg = config or load_config()
     archive, drafts_path, gold_path = (_find(directory, s) for s in ("archive", "drafts", "gold"))
-    gold = {str(r["id"]): r.get("links", []) for r in _read_jsonl(gold_path)}
+    gold, spoiled, rejected = _read_gold(gold_path)
     drafts = []
-    for r in _read_jsonl(drafts_path):
-        doc = parse(r.get("body") or "", r.get("format") or "markdown")
-        drafts.append(Draft(doc, str(r["id"]), r.get("url"), r.get("title"), r.get("published"), r.get("section")))
+    for item in read_drafts(drafts_path):
+        if isinstance(item, Rejection):
+            rejected.append(item)
+        elif str(item.id) in spoiled:
+            rejected.append(Rejection(f"{drafts_path}: draft {item.id}", "left out: its gold line is unusable"))
+        else:
+            drafts.append(item)
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         store = open_store(os.path.join(tmp, "backtest.db"))
         try:
-            report = ingest(store, [archive], config=cfg)
-            if report.rejected:
-                log.warning("%d archive records rejected", len(report.rejected))
-            return _run(store, directory, drafts, gold, cfg, threshold)
+            ingested = ingest(store, [archive], config=cfg)
+            result = _run(store, directory, drafts, gold, cfg, threshold)
         finally:
             store.close()
+    result.rejected = ingested.rejected + rejected
+    if result.rejected:
+        log.warning("%d records rejected (archive, drafts, gold): see the report", len(result.rejected))
+    return result
 
 
 def backtest_store(store: Store, config: dict[str, Any] | None = None, threshold: float | None = None,
