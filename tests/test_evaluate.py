@@ -80,7 +80,7 @@ def test_eval_reports_bad_lines_and_goes_on(tmp_path: Path, capsys) -> None:
     out = tmp_path / "ev"
     assert run(["eval", str(bt), "--out", str(out), "--threshold", "0.3"]) == 1
     err = capsys.readouterr().err
-    assert f"gold.jsonl:1: link 0: needs int 'start' < 'end'" in err
+    assert "gold.jsonl:1: link 0: needs int 'start' < 'end'" in err
     assert f"gold.jsonl:{len(gold) + 1}: malformed JSON" in err
     assert "drafts.jsonl:2: missing field 'body'" in err
     assert f"draft {spoiled}: left out" in err
