@@ -15,7 +15,7 @@ from linkdesk.cli import run
 from linkdesk.config import load_config
 from linkdesk.demo import demo_paths
 from linkdesk.drafts import draft_from_text, read_drafts
-from linkdesk.errors import DraftError, IndexMissingError
+from linkdesk.errors import ConfigError, DraftError, IndexMissingError
 from linkdesk.index.linkindex import load_index, save_index
 from linkdesk.model import Rejection
 from linkdesk.render import apply_suggestions, terminal_report
@@ -175,6 +175,37 @@ def test_bad_drafts(demo_db: str, tmp_path: Path, suggester: Suggester, capsys) 
     assert all(big[s.start:s.end] == s.anchor for s in result.suggestions)
     with pytest.raises(DraftError):
         draft_from_text("x" * 20_000_001, "text", "huge.txt")
+
+
+@pytest.mark.parametrize("setting,message", [
+    ("[suggest]\nthreshold = 1.5", "suggest.threshold: expected \"auto\" or a score from 0 to 1, got 1.5"),
+    ("[suggest]\nthreshold = \"high\"", "got 'high'"),
+    ("[policy]\nmax_links = -1", "policy.max_links: -1 must not be negative"),
+    ("[policy]\nmax_links_per_100_words = nan", "policy.max_links_per_100_words: nan must not be negative"),
+    ("[policy]\nmax_links_per_100_words = 2", None),
+])
+def test_config_values_out_of_range_are_named(tmp_path: Path, setting: str, message: str | None) -> None:
+    cfg_file = tmp_path / "linkdesk.toml"
+    cfg_file.write_text(setting + "\n", encoding="utf-8")
+    if message is None:
+        assert load_config(str(cfg_file))["policy"]["max_links_per_100_words"] == 2.0
+        return
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(str(cfg_file))
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--threshold", "1.5"], "1.5 is not a score from 0 to 1"),
+    (["--threshold", "nan"], "nan is not a score from 0 to 1"),
+    (["--threshold", "high"], "not a number: 'high'"),
+    (["--max-links", "-3"], "-3 is negative"),
+])
+def test_cli_refuses_out_of_range_options(demo_db: str, tmp_path: Path, capsys, args: list[str], message: str) -> None:
+    draft = tmp_path / "d.txt"
+    draft.write_text(DRAFT)
+    with pytest.raises(SystemExit) as exit_:
+        run(["suggest", str(draft), "--db", demo_db, *args])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
 
 
 def test_cli_suggest_reads_a_folder_of_drafts(demo_db: str, tmp_path: Path, capsys) -> None:

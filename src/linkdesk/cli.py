@@ -155,6 +155,27 @@ def cmd_index(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _score(text: str) -> float:
+    """A score threshold from the command line: a number from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text} is not a score from 0 to 1")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
+
+
 DRAFTS_HELP = "Markdown, HTML or text file, JSONL of records, or a folder of them"
 
 
@@ -381,16 +402,16 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("drafts", nargs="+", metavar="DRAFT", help=DRAFTS_HELP)
     p.add_argument("--json", action="store_true", help="one JSON line per draft")
-    p.add_argument("--threshold", type=float, help="minimum score (default: the archive's trained threshold)")
-    p.add_argument("--max-links", type=int, help="at most this many links per draft")
+    p.add_argument("--threshold", type=_score, help="minimum score (default: the archive's trained threshold)")
+    p.add_argument("--max-links", type=_count, help="at most this many links per draft (0: no fixed cap)")
     p.set_defaults(func=cmd_suggest)
 
     p = sub.add_parser("apply", help="write the draft with the suggested links inserted")
     common(p)
     p.add_argument("draft", metavar="DRAFT")
     p.add_argument("--out", required=True, help="output file")
-    p.add_argument("--threshold", type=float)
-    p.add_argument("--max-links", type=int)
+    p.add_argument("--threshold", type=_score, help="minimum score (default: the archive's trained threshold)")
+    p.add_argument("--max-links", type=_count, help="at most this many links per draft (0: no fixed cap)")
     p.set_defaults(func=cmd_apply)
 
     p = sub.add_parser("lint", help="pre-publish checks: leftover notes, bad links, unsourced claims")
@@ -405,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("backtest", nargs="?", metavar="BACKTEST_DIR",
                    help="directory with archive/drafts/gold JSONL; without it, a temporal split of --db")
-    p.add_argument("--threshold", type=float)
+    p.add_argument("--threshold", type=_score, help="score the predictions at this threshold instead")
     p.add_argument("--out", default="linkdesk-eval", help="directory for eval.json, pr.png, predictions.jsonl")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)

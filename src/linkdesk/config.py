@@ -37,13 +37,20 @@ def merge(base: dict[str, Any], override: dict[str, Any], where: str = "config")
             out[key] = merge(out[key], value, f"{where}.{key}")
         else:
             expected = type(out[key])
-            if key == "threshold" and (value == "auto" or isinstance(value, (int, float))):
+            if key == "threshold":
+                # the one setting that is a word or a number
+                if value != "auto" and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                        or not 0.0 <= value <= 1.0):
+                    raise ConfigError(f"{where}.{key}: expected \"auto\" or a score from 0 to 1, got {value!r}")
                 out[key] = value if value == "auto" else float(value)
                 continue
             if expected is float and isinstance(value, int):
                 value = float(value)
             if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
                 raise ConfigError(f"{where}.{key}: expected {expected.__name__}, got {type(value).__name__}")
+            # counts, limits and scores in the settings are never negative (nor nan)
+            if expected in (int, float) and not value >= 0:
+                raise ConfigError(f"{where}.{key}: {value} must not be negative")
             out[key] = value
     return out
 
