@@ -14,6 +14,8 @@ from linkdesk.suggest.ranker import (
     TARGET_PRECISION,
     Ranker,
     _Example,
+    _fallback,
+    _replay_threshold,
     _unsupervised,
     choose_threshold,
     fit_model,
@@ -148,6 +150,27 @@ def test_unsupervised_scores_are_calibrated_on_the_archives_own_links() -> None:
     assert scores[top].mean() == pytest.approx(right[top].mean(), abs=0.08)
     assert raw[top].mean() - right[top].mean() > 0.3  # uncalibrated it was far off
     assert ranker.threshold < FALLBACK_THRESHOLD and ranker.info["calibration"]["fitted"]
+
+
+def test_unsupervised_threshold_is_where_the_archive_says_it_does_best() -> None:
+    link_probs = np.linspace(0.1, 1.0, 300)
+    # the desk linked the phrases it links at least 60% of the time, and no others
+    examples = [_dictionary_pick(p, p >= 0.6) for p in link_probs]
+    raw = [_fallback(e.X) for e in examples]
+    cut, replay = _replay_threshold(examples, raw)
+    assert cut == pytest.approx(0.8)  # raw score 0.5 + 0.5 x 0.6
+    right = sum(int(e.y[0]) for e in examples)
+    # every replayed article had one link; the wrong picks' articles linked something else
+    assert replay["precision"] == 1.0 and replay["recall"] == pytest.approx(right / len(examples), abs=1e-4)
+    ranker = _unsupervised(examples, AnchorView({}, {}), {})
+    assert ranker.info["replay"]["threshold"] == pytest.approx(ranker.threshold, abs=1e-4)
+    kept = [ranker.score(e.X)[0] >= ranker.threshold for e in examples]
+    assert kept == [bool(e.y[0]) for e in examples]
+
+
+def test_unsupervised_threshold_stays_at_half_on_too_few_right_picks() -> None:
+    examples = [_dictionary_pick(p, p >= 0.95) for p in np.linspace(0.1, 1.0, 100)]
+    assert _replay_threshold(examples, [_fallback(e.X) for e in examples]) == (FALLBACK_THRESHOLD, {})
 
 
 def test_unsupervised_scores_stay_raw_on_too_few_links() -> None:

@@ -150,6 +150,10 @@ def cmd_index(args: argparse.Namespace) -> int:
                   f"({cal['right']} made by the editors)" if cal.get("fitted") else
                   f"scores not calibrated (it would have suggested {cal.get('picks', 0)} links in the archive, "
                   f"{cal.get('right', 0)} made by the editors: too few to fit)"))
+        replay = info["training"].get("replay") or {}
+        if replay:
+            print(f"  threshold chosen on the archive's own links: precision {replay['precision']:.2f}, "
+                  f"recall {replay['recall']:.2f}")
     secs = info["seconds"]
     print(f"took {secs['index']:.1f}s to index, {secs['train']:.1f}s to train")
     return EXIT_OK

@@ -267,12 +267,35 @@ def _fit_calibration(examples: list[_Example], scores: list[np.ndarray],
     return ((slope, intercept) if slope > 0 else None), stats
 
 
+def _replay_threshold(examples: list[_Example], scores: list[np.ndarray]) -> tuple[float, dict[str, float]]:
+    """The unsupervised scorer's cut: where what it would have suggested in the archive best matches
+    the links the editors made (F1). Its suggestions seldom reach the trained ranker's target
+    precision at any useful recall, so F1 alone decides; 0.5, where its routes start, while the
+    archive gives too few right picks to tell."""
+    best: tuple[float, float, dict[str, float]] | None = None
+    for t in np.round(np.arange(FALLBACK_THRESHOLD, 0.96, 0.025), 3):
+        tp, npred, ngold = simulate(examples, scores, float(t))
+        if tp < CALIBRATION_MIN_PICKS or not ngold:
+            break
+        p, r = tp / npred, tp / ngold
+        f1 = 2 * p * r / (p + r)
+        if r >= MIN_RECALL and (best is None or f1 > best[1]):
+            best = (float(t), f1, _figures(float(t), p, r, f1))
+    return (best[0], best[2]) if best else (FALLBACK_THRESHOLD, {})
+
+
 def _unsupervised(examples: list[_Example], view: AnchorView, info: dict[str, Any]) -> Ranker:
-    """The fixed scorer, its scores calibrated on the archive's own links when there are enough."""
-    calibration, stats = _fit_calibration(examples, [_fallback(e.X) for e in examples], FALLBACK_THRESHOLD)
-    threshold = float(_calibrated(np.array([FALLBACK_THRESHOLD]), calibration)[0])
+    """The fixed scorer, its scores calibrated on the archive's own links when there are enough,
+    its default threshold where it would have done best on them."""
+    scores = [_fallback(e.X) for e in examples]
+    calibration, stats = _fit_calibration(examples, scores, FALLBACK_THRESHOLD)
+    cut, replay = _replay_threshold(examples, scores)
+    threshold = float(_calibrated(np.array([cut]), calibration)[0])
+    if replay:
+        replay = {**replay, "threshold": round(threshold, 4)}
     return Ranker("fallback", None, threshold, view.offered, view.linked, view.named, view.named_linked,
-                  {**info, "calibration": {**stats, "fitted": calibration is not None}}, calibration)
+                  {**info, "calibration": {**stats, "fitted": calibration is not None}, "replay": replay},
+                  calibration)
 
 
 def _precision_recall_f1(examples: list[_Example], scores: list[np.ndarray],
