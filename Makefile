@@ -28,6 +28,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/small_archives.py
 	$(BIN)/python bench/speed.py
 	$(BIN)/python bench/sources.py
 	$(BIN)/python bench/notes.py

@@ -5,6 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import linkdesk.suggest.ranker as ranker_module
+from linkdesk.index.linkindex import LinkIndex, build_index
+from linkdesk.ingest.records import prepare
+from linkdesk.model import Article
+from linkdesk.store import open_store
 from linkdesk.suggest.candidates import AnchorView, Candidate, Context
 from linkdesk.suggest.features import FEATURES, F, _best_overlap, _neighbor_votes
 from linkdesk.suggest.pipeline import Suggester
@@ -19,6 +24,7 @@ from linkdesk.suggest.ranker import (
     _unsupervised,
     choose_threshold,
     fit_model,
+    train,
 )
 
 
@@ -177,3 +183,48 @@ def test_unsupervised_scores_stay_raw_on_too_few_links() -> None:
     ranker = _unsupervised([_dictionary_pick(0.9, k < 3) for k in range(8)], AnchorView({}, {}), {})
     assert ranker.calibration is None and ranker.threshold == FALLBACK_THRESHOLD
     assert ranker.info["calibration"] == {"picks": 8, "right": 3, "fitted": False}
+
+
+@pytest.fixture(scope="module")
+def linked_archive(tmp_path_factory: pytest.TempPathFactory) -> LinkIndex:
+    """Ninety articles in a year, each linking two older ones by their titles, the way a desk links:
+    enough links to train on, few enough that the held-out comparison decides."""
+    rng = np.random.default_rng(3)
+    places = ["Harbor", "Northgate", "Millbrook", "Eastside", "Riverside", "Old Town", "Westport", "Hillcrest"]
+    things = ["ferry fares", "school budget", "bridge repairs", "library hours", "water rates", "bus routes",
+              "park cleanup", "housing plan", "council vote", "festival permits", "road closures"]
+    store = open_store(str(tmp_path_factory.mktemp("linked") / "archive.db"))
+    batch, titles = [], []
+    for k in range(90):
+        title = f"{places[k % len(places)]} {things[k % len(things)]} update {k}"
+        url = f"https://ledger.example/{2024}/{k:03d}/"
+        body = f"Officials spoke about {things[(k + 3) % len(things)]} on Tuesday. Residents asked questions."
+        for j in sorted(set(rng.integers(0, k, 2))) if k > 2 else []:
+            body += f" Earlier, [{titles[j][0]}]({titles[j][1]}) drew a crowd. The meeting went on."
+        titles.append((title, url))
+        batch.append(prepare(Article(url=url, title=title, body=body,
+                                     published=f"2024-{1 + k // 8:02d}-{1 + k % 8 * 3:02d}"), 10**6, url))
+    store.write_batch(batch)
+    store.resolve_links()
+    index = build_index(store)
+    store.close()
+    return index
+
+
+@pytest.mark.parametrize("margin,kind", [(-1.0, "fallback"), (float("inf"), "trained")])
+def test_unsupervised_scorer_replaces_the_ranker_only_when_it_does_clearly_better(
+        linked_archive: LinkIndex, monkeypatch: pytest.MonkeyPatch, margin: float, kind: str) -> None:
+    monkeypatch.setattr(ranker_module, "CLEARLY_BETTER_F1", margin)
+    ranker = train(linked_archive, min_links=50)
+    assert ranker.kind == kind
+    # both were scored on the same held-out articles, and the figures are kept for `linkdesk index`
+    held, rival = ranker.info["held_out"], ranker.info["held_out_unsupervised"]
+    assert set(held) == set(rival) == {"threshold", "precision", "recall", "f1"}
+    if kind == "fallback":
+        assert "did better than a ranker trained on its" in ranker.info["reason"]
+
+
+def test_too_few_links_are_not_trained_on(linked_archive: LinkIndex) -> None:
+    ranker = train(linked_archive, min_links=10**6)
+    assert ranker.kind == "fallback" and "held_out" not in ranker.info
+    assert "fewer than 1000000" in ranker.info["reason"]

@@ -142,6 +142,9 @@ def cmd_index(args: argparse.Namespace) -> int:
               f"linked articles; default threshold {info['threshold']:.3f}"
               + (f" (held-out newest articles: precision {held['precision']:.2f}, recall {held['recall']:.2f})"
                  if held else ""))
+        rival = info["training"].get("held_out_unsupervised") or {}
+        if held and rival:
+            print(f"  on the same articles: F1 {held['f1']:.2f}, the unsupervised scorer {rival['f1']:.2f}")
     else:
         cal = info["training"].get("calibration") or {}
         print(f"ranker: unsupervised fallback ({info['training'].get('reason')}); default threshold "

@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 TARGET_PRECISION = 0.6
 HOLDOUT_FOLDS = ((0.6, 0.8), (0.8, 1.0))
 MIN_RECALL = 0.05
+# how much higher the unsupervised scorer's held-out F1 must be for it to replace a trained ranker:
+# pooled held-out sets of small archives are a few dozen articles, where F1 moves by this much by chance
+CLEARLY_BETTER_F1 = 0.05
 FALLBACK_THRESHOLD = 0.5
 NAMED_URL_SCORE = 0.99
 # the add-a-link candidate rule: a phrase linked in fewer of the articles holding it is no link
@@ -335,7 +338,7 @@ def choose_threshold(examples: list[_Example], scores: list[np.ndarray]) -> tupl
     return chosen[0], chosen[2]
 
 
-def train(index: LinkIndex, min_links: int = 300, max_articles: int = 4000) -> Ranker:
+def train(index: LinkIndex, min_links: int = 50, max_articles: int = 4000) -> Ranker:
     # the archive is replayed even when too small to learn from: the unsupervised scorer's scores
     # are calibrated on the same replay
     examples, view = training_rows(index, max_articles)
@@ -375,6 +378,19 @@ def train(index: LinkIndex, min_links: int = 300, max_articles: int = 4000) -> R
         # would have done on those articles, rules included
         threshold, _ = choose_threshold(pooled, pooled_probs)
         held_out = _held_out_figures(pooled, pooled_scores, threshold)
+    # A small archive may teach the model less than the fixed scorer knows. On the same held-out
+    # articles, the fixed scorer (as it would run: calibrated, at its own threshold) must do clearly
+    # better, beyond what a few dozen articles show by chance, to be used instead
+    fixed = _unsupervised(examples, view, info)
+    if pooled:
+        rival = _held_out_figures(pooled, [fixed.score(e.X) for e in pooled], fixed.threshold)
+        info["held_out_unsupervised"] = rival
+        if rival["f1"] > held_out.get("f1", 0.0) + CLEARLY_BETTER_F1:
+            reason = (f"on the archive's newest linked articles it did better than a ranker trained on its "
+                      f"{index.n_links} links (F1 {rival['f1']:.2f} against {held_out.get('f1', 0.0):.2f})")
+            log.warning("unsupervised scorer used: %s", reason)
+            fixed.info.update(reason=reason, held_out=held_out, held_out_unsupervised=rival)
+            return fixed
     model = fit_model(X, y)
     info["held_out"] = held_out
     log.info("trained ranker on %d candidates (%d positives) from %d articles; threshold %.3f",
