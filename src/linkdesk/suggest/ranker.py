@@ -381,8 +381,8 @@ def train(index: LinkIndex, min_links: int = 50, max_articles: int = 4000) -> Ra
     # A small archive may teach the model less than the fixed scorer knows. On the same held-out
     # articles, the fixed scorer (as it would run: calibrated, at its own threshold) must do clearly
     # better, beyond what a few dozen articles show by chance, to be used instead
-    fixed = _unsupervised(examples, view, info)
     if pooled:
+        fixed = _unsupervised(examples, view, info)
         rival = _held_out_figures(pooled, [fixed.score(e.X) for e in pooled], fixed.threshold)
         info["held_out_unsupervised"] = rival
         if rival["f1"] > held_out.get("f1", 0.0) + CLEARLY_BETTER_F1:
