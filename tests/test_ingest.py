@@ -80,7 +80,10 @@ def test_escaped_titles_are_decoded(tmp_path: Path, store, config) -> None:
 @pytest.mark.parametrize("rec,message", [
     ({"url": "https://c.example/1"}, "missing required field 'title'"),
     ({"url": "not a url", "title": "x"}, "not an absolute URL"),
+    ({"url": "ftp://c.example/1", "title": "x"}, "not a web address (http or https)"),
     ({"url": "https://c.example/1", "title": "x", "published": "last tuesday"}, "published"),
+    ({"url": "https://c.example/1", "title": "x", "published": "2024-02-30"},
+     "published '2024-02-30' is not a date (day is out of range for month)"),
     ({"url": "https://c.example/1", "title": "x", "format": "docx"}, "format"),
     ({"url": "https://c.example/1", "title": "x", "tags": "a", "authors": 3}, "authors"),
     (["not", "an", "object"], "expected a JSON object"),

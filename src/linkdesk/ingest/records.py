@@ -34,7 +34,10 @@ def normalize_date(value: Any, field: str = "published") -> str | None:
         raise ValueError(f"{field} must be a date string, got {type(value).__name__}")
     s = value.strip()
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", s):
-        return date.fromisoformat(s).isoformat()
+        try:
+            return date.fromisoformat(s).isoformat()
+        except ValueError as exc:  # "2024-02-30": the form of a date, not a day there was
+            raise ValueError(f"{field} {value!r} is not a date ({exc})") from None
     try:
         dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
         return dt.isoformat(timespec="seconds")
@@ -66,8 +69,12 @@ def article_from_record(rec: Any, where: str) -> Article:
     if not isinstance(url, str) or not url.strip():
         raise BadRecordError(where, "missing required field 'url'")
     url = url.strip()
-    if not urlsplit(url).netloc:
+    parts = urlsplit(url)
+    if not parts.netloc:
         raise BadRecordError(where, f"field 'url' is not an absolute URL: {url[:200]!r}")
+    if parts.scheme.lower() not in ("http", "https"):
+        # the archive is of web pages: a draft can only link an address a reader's browser opens
+        raise BadRecordError(where, f"field 'url' is not a web address (http or https): {url[:200]!r}")
     title = rec.get("title")
     if not isinstance(title, str) or not title.strip():
         raise BadRecordError(where, "missing required field 'title'")
