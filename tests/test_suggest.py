@@ -208,6 +208,14 @@ def test_cli_refuses_out_of_range_options(demo_db: str, tmp_path: Path, capsys, 
     assert exit_.value.code == 2 and message in capsys.readouterr().err
 
 
+def test_cli_names_an_output_it_cannot_write(demo_db: str, tmp_path: Path, capsys) -> None:
+    draft = tmp_path / "d.txt"
+    draft.write_text(DRAFT)
+    out = tmp_path / "no such folder" / "out.md"
+    assert run(["apply", str(draft), "--out", str(out), "--db", demo_db]) == 2
+    assert capsys.readouterr().err.strip() == f"linkdesk: error: {out}: No such file or directory"
+
+
 def test_cli_suggest_reads_a_folder_of_drafts(demo_db: str, tmp_path: Path, capsys) -> None:
     folder = tmp_path / "desk"
     (folder / "sport").mkdir(parents=True)

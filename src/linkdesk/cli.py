@@ -330,6 +330,7 @@ def cmd_sources_outlet(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
+    os.makedirs(args.out, exist_ok=True)  # before the backtest, not after it, if it cannot be made
     if args.backtest:
         report = backtest_dir(args.backtest, cfg, args.threshold)
     else:
@@ -482,6 +483,11 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:
+        # a file the user named cannot be written or read (--out into a missing folder, a full disk)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"linkdesk: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 def main() -> None:
