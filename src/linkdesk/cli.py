@@ -191,7 +191,7 @@ def _drafts(paths: Sequence[str]) -> Iterator[Draft | Rejection]:
         try:
             yield from read_drafts(path)
         except LinkdeskError as exc:
-            yield Rejection(path, str(exc).removeprefix(f"{path}: "))
+            yield Rejection.from_error(path, exc)
 
 
 def _suggester(args: argparse.Namespace) -> Suggester:

@@ -123,7 +123,7 @@ def _read_jsonl(path: str) -> Iterator[Draft | Rejection]:
                 except BadRecordError as exc:
                     yield Rejection(exc.where, exc.reason)
                 except DraftError as exc:
-                    yield Rejection(where, str(exc).removeprefix(f"{where}: "))
+                    yield Rejection.from_error(where, exc)
     except (OSError, EOFError) as exc:
         # a damaged or cut-off gzip file: the drafts read so far stand
         yield Rejection(f"{path}:{lineno + 1}" if lineno else path, f"the rest of the file is unreadable: {exc}")
@@ -141,4 +141,4 @@ def _read_folder(path: str) -> Iterator[Draft | Rejection]:
             # named by their place in the folder: two folders may each hold an "index.md"
             yield from _read_file(file, os.path.relpath(file, path))
         except DraftError as exc:
-            yield Rejection(file, str(exc).removeprefix(f"{file}: "))
+            yield Rejection.from_error(file, exc)

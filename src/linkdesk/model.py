@@ -200,6 +200,11 @@ class Rejection:
     where: str
     reason: str
 
+    @classmethod
+    def from_error(cls, where: str, error: Exception) -> Rejection:
+        """``error`` as the reason, less the ``where: `` its message may already begin with."""
+        return cls(where, str(error).removeprefix(f"{where}: "))
+
     def __str__(self) -> str:
         return f"{self.where}: {self.reason}"
 

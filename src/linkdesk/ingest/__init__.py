@@ -144,7 +144,7 @@ def ingest(store: Store, sources: Sequence[str], *, kind: str | None = None,
                     if progress:
                         progress(1)
             except (InputError, FetchError) as exc:
-                report.rejected.append(Rejection(source, str(exc).removeprefix(f"{source}: ")))
+                report.rejected.append(Rejection.from_error(source, exc))
             except OSError as exc:
                 report.rejected.append(Rejection(source, f"cannot read: {exc.strerror or exc}"))
         flush()

@@ -143,7 +143,7 @@ def _sitemap_urls(data: bytes, where: str, fetcher: Fetcher, depth: int = 0) -> 
             try:
                 child = fetcher.get(loc)
             except FetchError as exc:
-                yield Rejection(loc, str(exc))
+                yield Rejection.from_error(loc, exc)
                 continue
             yield from _sitemap_urls(child.content, loc, fetcher, depth + 1)
     else:
@@ -162,7 +162,7 @@ def fetch_pages(urls: Iterator[str | Rejection], fetcher: Fetcher) -> Iterator[A
         try:
             page = fetcher.get(url)
         except FetchError as exc:
-            yield Rejection(url, str(exc))
+            yield Rejection.from_error(url, exc)
             continue
         try:
             html = page.content.decode("utf-8")

@@ -93,7 +93,7 @@ def read(folder: str, report: IngestReport, base_url: str = "", permalink: str =
         try:
             meta, body = front_matter(text, where)
         except ValueError as exc:
-            yield Rejection(where, str(exc))
+            yield Rejection.from_error(where, exc)
             continue
         if meta.get("draft") is True or meta.get("published") is False:
             report.skip("drafts (draft: true)")

@@ -195,10 +195,8 @@ def _items(source: str, store: Store, outlets: OutletTable, fetcher: Fetcher | N
             polled = _poll(source, store, fetcher, report)
             if polled is not None:
                 yield from read_feed(polled, source, outlets, report)
-    except FetchError as exc:
-        yield Rejection(source, str(exc))
-    except InputError as exc:
-        yield Rejection(source, str(exc).removeprefix(f"{source}: "))
+    except (FetchError, InputError) as exc:
+        yield Rejection.from_error(source, exc)
 
 
 def add_sources(store: Store, sources: Sequence[str], config: dict[str, Any] | None = None,
