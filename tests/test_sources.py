@@ -59,6 +59,13 @@ def test_outlet_overrides_from_config(tmp_path: Path) -> None:
     assert (relabelled.name, relabelled.kind, relabelled.tier) == ("Deutsche Welle", "national", 2)
 
 
+def test_cli_outlet_names_what_is_not_a_domain(capsys) -> None:
+    assert run(["sources", "outlet", "reuters.com", "", "not a domain"]) == 2
+    assert capsys.readouterr().err.strip() == "linkdesk: error: not a domain or URL: '', 'not a domain'"
+    assert run(["sources", "outlet", "https://www.reuters.com/world/x", "apnews.com"]) == 0
+    assert "Reuters" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("relabel,message", [
     ('kind = "tabloid"', "kind 'tabloid'"),
     ("tier = 7", "tier must be"),

@@ -318,6 +318,9 @@ def cmd_sources_stats(args: argparse.Namespace) -> int:
 
 def cmd_sources_outlet(args: argparse.Namespace) -> int:
     table = OutletTable.from_config(load_config(args.config))
+    bad = [d for d in args.domains if not d.strip() or any(ch.isspace() for ch in d.strip())]
+    if bad:
+        raise InputError(f"not a domain or URL: {', '.join(repr(d) for d in bad)}")
     for domain in args.domains:
         outlet = table.lookup(domain) if "://" in domain else table.lookup_domain(domain)
         if args.json:
