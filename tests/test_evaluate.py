@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import json
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from linkdesk.cli import run
 from linkdesk.demo import demo_paths
+from linkdesk.errors import InputError
 from linkdesk.evaluate import backtest_dir, reliability, score_predictions
 
 from .conftest import SHARED_BENCH
@@ -84,10 +86,23 @@ def test_eval_reports_bad_lines_and_goes_on(tmp_path: Path, capsys) -> None:
     assert f"gold.jsonl:{len(gold) + 1}: malformed JSON" in err
     assert "drafts.jsonl:2: missing field 'body'" in err
     assert f"draft {spoiled}: left out" in err
+    assert f"gold.jsonl: draft {bodiless}: left out: no such draft was read" in err
     report = json.loads((out / "eval.json").read_text())
-    assert report["drafts"] == len(drafts) - 2 and len(report["rejected"]) == 4
+    assert report["drafts"] == len(drafts) - 2 and len(report["rejected"]) == 5
+    # the unread draft's gold is not counted as missed: the figures are those of the drafts read
+    kept_gold = sum(len(g["links"]) for g in gold[2:])
+    assert report["metrics"]["all"]["span"]["gold"] == kept_gold
     scored = {json.loads(line)["id"] for line in (out / "predictions.jsonl").read_text().splitlines()}
     assert spoiled not in scored and bodiless not in scored and len(scored) == len(drafts) - 2
+
+
+def test_eval_stops_on_a_cut_off_gold_file(tmp_path: Path) -> None:
+    bt = _demo_backtest(tmp_path)
+    whole = gzip.compress((bt / "gold.jsonl").read_bytes() * 50)
+    (bt / "gold.jsonl").unlink()
+    (bt / "gold.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(InputError, match="the rest of the file is unreadable"):
+        backtest_dir(str(bt))
 
 
 def _write_preds(tmp_path: Path, preds: dict) -> str:

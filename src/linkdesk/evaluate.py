@@ -206,24 +206,30 @@ def _read_gold(path: str) -> tuple[dict[str, list[dict[str, Any]]], set[str], li
     spoiled: set[str] = set()
     rejected: list[Rejection] = []
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            where = f"{path}:{lineno}"
-            if not raw.strip():
-                continue
-            try:
-                rec = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                rejected.append(Rejection(where, f"malformed JSON: {exc}"))
-                continue
-            try:
-                did, links = _gold_links(rec, where)
-            except BadRecordError as exc:
-                rejected.append(Rejection(exc.where, exc.reason))
-                if isinstance(rec, dict) and rec.get("id") is not None:
-                    spoiled.add(str(rec["id"]))
-                continue
-            gold[did] = links
+    lineno = 0
+    try:
+        with opener(path, "rb") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                where = f"{path}:{lineno}"
+                if not raw.strip():
+                    continue
+                try:
+                    rec = json.loads(raw)
+                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                    rejected.append(Rejection(where, f"malformed JSON: {exc}"))
+                    continue
+                try:
+                    did, links = _gold_links(rec, where)
+                except BadRecordError as exc:
+                    rejected.append(Rejection(exc.where, exc.reason))
+                    if isinstance(rec, dict) and rec.get("id") is not None:
+                        spoiled.add(str(rec["id"]))
+                    continue
+                gold[did] = links
+    except (OSError, EOFError) as exc:
+        # a cut-off gzip file: the drafts whose gold is lost would be scored as unlinked, so the
+        # backtest stops here rather than give figures that look right
+        raise InputError(f"{path}:{lineno + 1}: the rest of the file is unreadable ({exc})") from exc
     return gold, spoiled, rejected
 
 
@@ -271,6 +277,11 @@ def backtest_dir(directory: str, config: dict[str, Any] | None = None, threshold
             rejected.append(Rejection(f"{drafts_path}: draft {item.id}", "left out: its gold line is unusable"))
         else:
             drafts.append(item)
+    # gold for a draft that was not read (rejected above) would count as links missed
+    read = {str(d.id) for d in drafts}
+    for did in sorted(set(gold) - read):
+        rejected.append(Rejection(f"{gold_path}: draft {did}", "left out: no such draft was read"))
+    gold = {did: links for did, links in gold.items() if did in read}
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         store = open_store(os.path.join(tmp, "backtest.db"))
         try:
