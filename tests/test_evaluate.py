@@ -11,7 +11,6 @@ import pytest
 
 from linkdesk.cli import run
 from linkdesk.demo import demo_paths
-from linkdesk.errors import InputError
 from linkdesk.evaluate import backtest_dir, reliability, score_predictions
 
 from .conftest import SHARED_BENCH
@@ -96,13 +95,18 @@ def test_eval_reports_bad_lines_and_goes_on(tmp_path: Path, capsys) -> None:
     assert spoiled not in scored and bodiless not in scored and len(scored) == len(drafts) - 2
 
 
-def test_eval_stops_on_a_cut_off_gold_file(tmp_path: Path) -> None:
+def test_eval_scores_the_drafts_whose_gold_survives_a_cut_off_file(tmp_path: Path) -> None:
     bt = _demo_backtest(tmp_path)
-    whole = gzip.compress((bt / "gold.jsonl").read_bytes() * 50)
+    lines = (bt / "gold.jsonl").read_text().splitlines(keepends=True)
+    # a long last line so that the cut falls inside it and every line before it is whole
+    whole = gzip.compress("".join(lines[:-1]).encode() + b" " * 200_000 + lines[-1].encode())
     (bt / "gold.jsonl").unlink()
-    (bt / "gold.jsonl.gz").write_bytes(whole[: len(whole) // 2])
-    with pytest.raises(InputError, match="the rest of the file is unreadable"):
-        backtest_dir(str(bt))
+    (bt / "gold.jsonl.gz").write_bytes(whole[: len(whole) - 40])
+    report = backtest_dir(str(bt), threshold=0.3)
+    assert any("file ends early" in r.reason for r in report.rejected)
+    # the last draft, its gold lost, is not scored: the gold counted is that of the lines read
+    read = [json.loads(line) for line in lines[:-1]]
+    assert report.metrics["all"]["span"]["gold"] == sum(len(g["links"]) for g in read)
 
 
 def _write_preds(tmp_path: Path, preds: dict) -> str:

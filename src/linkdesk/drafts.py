@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 from collections.abc import Iterator
 
 from .errors import BadRecordError, DraftError
+from .ingest.jsonl import read_records
 from .ingest.records import FORMATS, normalize_date
 from .ingest.static_site import front_matter
 from .model import Rejection
@@ -75,8 +74,11 @@ def draft_from_record(rec: object, where: str) -> Draft:
     except ValueError as exc:
         raise BadRecordError(where, f"field {exc}") from exc
     ident = rec.get("id", rec.get("url"))
-    return draft_from_text(body, fmt, where, id=str(ident) if ident is not None else where, url=rec.get("url"),
-                           title=rec.get("title"), published=published, section=rec.get("section"))
+    try:
+        return draft_from_text(body, fmt, where, id=str(ident) if ident is not None else where, url=rec.get("url"),
+                               title=rec.get("title"), published=published, section=rec.get("section"))
+    except DraftError as exc:  # too large, bad front matter: a fault of this record
+        raise BadRecordError(where, str(exc).removeprefix(f"{where}: ")) from exc
 
 
 def read_drafts(path: str) -> Iterator[Draft | Rejection]:
@@ -107,26 +109,7 @@ def _read_file(path: str, name: str) -> Iterator[Draft | Rejection]:
 
 
 def _read_jsonl(path: str) -> Iterator[Draft | Rejection]:
-    opener = gzip.open if path.lower().endswith(".gz") else open
-    lineno = 0
-    try:
-        with opener(path, "rb") as fh:
-            for lineno, raw in enumerate(fh, 1):
-                where = f"{path}:{lineno}"
-                if not raw.strip():
-                    continue
-                try:
-                    rec = json.loads(_decode(raw, where))
-                    yield draft_from_record(rec, where)
-                except json.JSONDecodeError as exc:
-                    yield Rejection(where, f"malformed JSON: {exc.msg} at column {exc.colno}")
-                except BadRecordError as exc:
-                    yield Rejection(exc.where, exc.reason)
-                except DraftError as exc:
-                    yield Rejection.from_error(where, exc)
-    except (OSError, EOFError) as exc:
-        # a damaged or cut-off gzip file: the drafts read so far stand
-        yield Rejection(f"{path}:{lineno + 1}" if lineno else path, f"the rest of the file is unreadable: {exc}")
+    return read_records(path, draft_from_record)
 
 
 def _read_folder(path: str) -> Iterator[Draft | Rejection]:

@@ -8,7 +8,6 @@ each over drafts with at least one gold link (``linked``) and over all drafts (`
 
 from __future__ import annotations
 
-import gzip
 import itertools
 import json
 import logging
@@ -21,6 +20,7 @@ from .config import load_config
 from .drafts import read_drafts
 from .errors import BadRecordError, InputError
 from .ingest import ingest
+from .ingest.jsonl import read_objects
 from .ingest.records import prepare
 from .model import Article, Rejection
 from .store import open_store
@@ -201,35 +201,24 @@ def _gold_links(rec: object, where: str) -> tuple[str, list[dict[str, Any]]]:
 
 def _read_gold(path: str) -> tuple[dict[str, list[dict[str, Any]]], set[str], list[Rejection]]:
     """Gold links per draft id; the ids whose line is unusable (those drafts are left out: scored
-    with no gold they would count as drafts the editors left unlinked); the bad lines."""
+    with no gold they would count as drafts the editors left unlinked); the bad lines. Drafts with
+    no gold line at all (after a cut-off file, say) are not scored, as by the reference scorer."""
     gold: dict[str, list[dict[str, Any]]] = {}
     spoiled: set[str] = set()
     rejected: list[Rejection] = []
-    opener = gzip.open if path.endswith(".gz") else open
-    lineno = 0
-    try:
-        with opener(path, "rb") as fh:
-            for lineno, raw in enumerate(fh, 1):
-                where = f"{path}:{lineno}"
-                if not raw.strip():
-                    continue
-                try:
-                    rec = json.loads(raw)
-                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                    rejected.append(Rejection(where, f"malformed JSON: {exc}"))
-                    continue
-                try:
-                    did, links = _gold_links(rec, where)
-                except BadRecordError as exc:
-                    rejected.append(Rejection(exc.where, exc.reason))
-                    if isinstance(rec, dict) and rec.get("id") is not None:
-                        spoiled.add(str(rec["id"]))
-                    continue
-                gold[did] = links
-    except (OSError, EOFError) as exc:
-        # a cut-off gzip file: the drafts whose gold is lost would be scored as unlinked, so the
-        # backtest stops here rather than give figures that look right
-        raise InputError(f"{path}:{lineno + 1}: the rest of the file is unreadable ({exc})") from exc
+    for item in read_objects(path):
+        if isinstance(item, Rejection):
+            rejected.append(item)
+            continue
+        where, rec = item
+        try:
+            did, links = _gold_links(rec, where)
+        except BadRecordError as exc:
+            rejected.append(Rejection(exc.where, exc.reason))
+            if isinstance(rec, dict) and rec.get("id") is not None:
+                spoiled.add(str(rec["id"]))
+            continue
+        gold[did] = links
     return gold, spoiled, rejected
 
 

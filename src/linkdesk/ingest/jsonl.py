@@ -36,7 +36,7 @@ def read_objects(path: str) -> Iterator[tuple[str, object] | Rejection]:
                 if not raw.strip():
                     continue
                 try:
-                    line = raw.decode("utf-8")
+                    line = raw.decode("utf-8-sig")  # a byte-order mark some editors write first
                 except UnicodeDecodeError as exc:
                     yield Rejection(where, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})")
                     continue
