@@ -100,9 +100,6 @@ class Document:
         return bisect_left(self.src_start, start), bisect_left(self.src_end, end) + 1 if end > start else \
             bisect_left(self.src_start, start)
 
-    def zones_at(self, start: int, end: int) -> list[Zone]:
-        return [z for z in self.zones if z.start < end and start < z.end]
-
 
 @dataclass
 class Suggestion:
