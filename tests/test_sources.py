@@ -7,6 +7,7 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from linkdesk.cli import run
@@ -319,3 +320,15 @@ def test_cli_sources_add_list_stats_outlet(tmp_path: Path, capsys) -> None:
     assert run(["sources", "outlet", "cgtn.com", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["label"] == "state-affiliated media (China)"
     assert run(["sources", "add", "--db", db]) == 2
+
+
+def test_overlap_lookup_agrees_with_checking_every_span() -> None:
+    from linkdesk.sources.external import _Overlaps
+
+    rng = np.random.default_rng(5)
+    spans = [(int(a), int(a + n)) for a, n in zip(rng.integers(0, 500, 40), rng.integers(1, 60, 40), strict=True)]
+    lookup = _Overlaps(spans)
+    for s in range(0, 560, 3):
+        for e in (s + 1, s + 7, s + 40):
+            assert lookup.any(s, e) == any(a < e and s < b for a, b in spans), (s, e)
+    assert not _Overlaps([]).any(0, 10)
