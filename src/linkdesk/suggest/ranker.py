@@ -310,7 +310,7 @@ def _precision_recall_f1(examples: list[_Example], scores: list[np.ndarray],
 
 
 def _figures(threshold: float, p: float, r: float, f1: float) -> dict[str, float]:
-    return {"threshold": threshold, "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4)}
+    return {"threshold": round(threshold, 4), "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4)}
 
 
 def _held_out_figures(examples: list[_Example], scores: list[np.ndarray], threshold: float) -> dict[str, float]:
