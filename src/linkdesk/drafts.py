@@ -15,8 +15,9 @@ from .text.parse import detect_format, parse
 
 __all__ = ["MAX_DRAFT_BYTES", "draft_from_record", "draft_from_text", "read_drafts"]
 
+_JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
 # what a folder of drafts is read for; other files in it (images, notes to self) are passed over
-DRAFT_SUFFIXES = (".md", ".markdown", ".html", ".htm", ".txt", ".jsonl", ".jsonl.gz", ".ndjson")
+DRAFT_SUFFIXES = (".md", ".markdown", ".html", ".htm", ".txt", *_JSONL_SUFFIXES)
 # A draft larger than this is refused: no web-desk story is 20 MB, and parsing one would stall a request.
 MAX_DRAFT_BYTES = 20_000_000
 
@@ -94,8 +95,8 @@ def read_drafts(path: str) -> Iterator[Draft | Rejection]:
 
 
 def _read_file(path: str, name: str) -> Iterator[Draft | Rejection]:
-    if path.lower().endswith((".jsonl", ".jsonl.gz", ".ndjson")):
-        yield from _read_jsonl(path)
+    if path.lower().endswith(_JSONL_SUFFIXES):
+        yield from read_records(path, draft_from_record)
         return
     try:
         with open(path, "rb") as fh:
@@ -106,10 +107,6 @@ def _read_file(path: str, name: str) -> Iterator[Draft | Rejection]:
         raise DraftError(f"{path}: binary file, not a draft")
     text = _decode(raw, path)
     yield draft_from_text(text, detect_format(text, path), name)
-
-
-def _read_jsonl(path: str) -> Iterator[Draft | Rejection]:
-    return read_records(path, draft_from_record)
 
 
 def _read_folder(path: str) -> Iterator[Draft | Rejection]:

@@ -277,11 +277,10 @@ def _replay_threshold(examples: list[_Example], scores: list[np.ndarray]) -> tup
     archive gives too few right picks to tell."""
     best: tuple[float, float, dict[str, float]] | None = None
     for t in np.round(np.arange(FALLBACK_THRESHOLD, 0.96, 0.025), 3):
-        tp, npred, ngold = simulate(examples, scores, float(t))
-        if tp < CALIBRATION_MIN_PICKS or not ngold:
+        counts = simulate(examples, scores, float(t))
+        if counts[0] < CALIBRATION_MIN_PICKS:
             break
-        p, r = tp / npred, tp / ngold
-        f1 = 2 * p * r / (p + r)
+        p, r, f1 = _rates(*counts)
         if r >= MIN_RECALL and (best is None or f1 > best[1]):
             best = (float(t), f1, _figures(float(t), p, r, f1))
     return (best[0], best[2]) if best else (FALLBACK_THRESHOLD, {})
@@ -301,12 +300,16 @@ def _unsupervised(examples: list[_Example], view: AnchorView, info: dict[str, An
                   calibration)
 
 
-def _precision_recall_f1(examples: list[_Example], scores: list[np.ndarray],
-                         threshold: float) -> tuple[float, float, float]:
-    tp, npred, ngold = simulate(examples, scores, threshold)
+def _rates(tp: int, npred: int, ngold: int) -> tuple[float, float, float]:
+    """Precision, recall and F1 from the counts :func:`simulate` gives."""
     p = tp / npred if npred else 0.0
     r = tp / ngold if ngold else 0.0
     return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _precision_recall_f1(examples: list[_Example], scores: list[np.ndarray],
+                         threshold: float) -> tuple[float, float, float]:
+    return _rates(*simulate(examples, scores, threshold))
 
 
 def _figures(threshold: float, p: float, r: float, f1: float) -> dict[str, float]:
@@ -378,16 +381,15 @@ def train(index: LinkIndex, min_links: int = 50, max_articles: int = 4000) -> Ra
         # would have done on those articles, rules included
         threshold, _ = choose_threshold(pooled, pooled_probs)
         held_out = _held_out_figures(pooled, pooled_scores, threshold)
-    # A small archive may teach the model less than the fixed scorer knows. On the same held-out
-    # articles, the fixed scorer (as it would run: calibrated, at its own threshold) must do clearly
-    # better, beyond what a few dozen articles show by chance, to be used instead
-    if pooled:
+        # A small archive may teach the model less than the fixed scorer knows. On the same held-out
+        # articles, the fixed scorer (as it would run: calibrated, at its own threshold) must do
+        # clearly better, beyond what a few dozen articles show by chance, to be used instead
         fixed = _unsupervised(examples, view, info)
         rival = _held_out_figures(pooled, [fixed.score(e.X) for e in pooled], fixed.threshold)
         info["held_out_unsupervised"] = rival
-        if rival["f1"] > held_out.get("f1", 0.0) + CLEARLY_BETTER_F1:
+        if rival["f1"] > held_out["f1"] + CLEARLY_BETTER_F1:
             reason = (f"on the archive's newest linked articles it did better than a ranker trained on its "
-                      f"{index.n_links} links (F1 {rival['f1']:.2f} against {held_out.get('f1', 0.0):.2f})")
+                      f"{index.n_links} links (F1 {rival['f1']:.2f} against {held_out['f1']:.2f})")
             log.warning("unsupervised scorer used: %s", reason)
             fixed.info.update(reason=reason, held_out=held_out, held_out_unsupervised=rival)
             return fixed

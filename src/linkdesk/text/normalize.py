@@ -164,5 +164,5 @@ def link_scope(href: str, site_hosts: Collection[str]) -> str:
         return "asset"
     if parts.scheme and parts.scheme.lower() not in ("http", "https"):
         return "other"
-    host = url_host(href)
+    host = host_key(parts.hostname or "")
     return "site" if not host or host in {host_key(h) for h in site_hosts} else "outside"
