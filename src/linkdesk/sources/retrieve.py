@@ -80,12 +80,14 @@ class SourceIndex:
         self.items: list[SourceItem] = []
         self.outlets: list[Outlet] = []
         vocab: dict[str, int] = {}
-        postings: dict[int, list[tuple[int, float]]] = {}
         title_terms: list[list[int]] = []
-        lengths: list[int] = []
         days: list[float] = []
         tiers: list[float] = []
-        tfs: list[Counter[int]] = []
+        # one row per (item, term): the postings are built from these flat columns with numpy,
+        # as a catalog of 100k items has millions of them
+        post_doc: list[int] = []
+        post_term: list[int] = []
+        post_tf: list[int] = []
         for item in items:
             outlet = outlets.lookup(item.url)
             if outlet.blocked:
@@ -98,31 +100,36 @@ class SourceIndex:
             tiers.append(tier_prior(outlet.tier))
             days.append(day_number(item.published) if item.published else math.nan)
             title = [vocab.setdefault(t, len(vocab)) for t in search_terms(item.title)]
-            rest = [vocab.setdefault(t, len(vocab)) for t in search_terms(f"{item.summary} {item.context}")]
-            tf: Counter[int] = Counter(rest)
+            tf: Counter[int] = Counter(vocab.setdefault(t, len(vocab))
+                                       for t in search_terms(f"{item.summary} {item.context}"))
             for t in title:
                 tf[t] += TITLE_WEIGHT
-            tfs.append(tf)
+            post_doc.extend([doc] * len(tf))
+            post_term.extend(tf.keys())
+            post_tf.extend(tf.values())
             title_terms.append(sorted(set(title)))
-            lengths.append(sum(tf.values()))
         n = len(self.items)
         self.vocab = vocab
         self.days = np.array(days, dtype=np.float64)
         self.tiers = np.array(tiers, dtype=np.float64)
-        df = np.zeros(len(vocab), dtype=np.float64)
-        for tf in tfs:
-            for t in tf:
-                df[t] += 1
-        self.idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)) if n else df
-        avg = (sum(lengths) / n) if n else 1.0
-        for doc, (tf, length) in enumerate(zip(tfs, lengths, strict=False)):
-            norm = K1 * (1 - B + B * length / avg)
-            for t, f in tf.items():
-                postings.setdefault(t, []).append((doc, self.idf[t] * f * (K1 + 1) / (f + norm)))
-        self.post_docs = {t: np.array([d for d, _ in p], dtype=np.int32) for t, p in postings.items()}
-        self.post_weights = {t: np.array([w for _, w in p], dtype=np.float64) for t, p in postings.items()}
+        docs = np.array(post_doc, dtype=np.int32)
+        terms = np.array(post_term, dtype=np.int64)
+        freqs = np.array(post_tf, dtype=np.float64)
+        df = np.bincount(terms, minlength=len(vocab))
+        self.idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        lengths = np.bincount(docs, weights=freqs, minlength=n)
+        norm = K1 * (1 - B + B * lengths / (lengths.mean() if n else 1.0))
+        weights = self.idf[terms] * freqs * (K1 + 1) / (freqs + norm[docs])
+        # postings grouped by term, each in catalog order
+        order = np.argsort(terms, kind="stable")
+        self.post_docs, self.post_weights = docs[order], weights[order]
+        self.post_bounds = np.concatenate([[0], np.cumsum(df)])
         self.title_terms = title_terms
-        self.title_mass = np.array([float(self.idf[ts].sum()) if ts else 1.0 for ts in title_terms])
+        title_docs = np.repeat(np.arange(n), [len(ts) for ts in title_terms])
+        title_words = np.array([t for ts in title_terms for t in ts], dtype=np.int64)
+        mass = np.bincount(title_docs, weights=self.idf[title_words], minlength=n)
+        # an item with no headline words covers nothing of any query (0 / 1, not 0 / 0)
+        self.title_mass = np.where(mass > 0, mass, 1.0)
 
     def term_weights(self, text: str) -> dict[str, float]:
         """The content terms of ``text`` with their IDF in the catalog (rarer weighs more)."""
@@ -144,7 +151,8 @@ class SourceIndex:
         scores = np.zeros(len(self.items), dtype=np.float64)
         for t, qf in counts.items():
             # a term repeated in the draft matters more, but not linearly
-            np.add.at(scores, self.post_docs[t], self.post_weights[t] * (1.0 + math.log(qf)))
+            a, b = self.post_bounds[t], self.post_bounds[t + 1]
+            np.add.at(scores, self.post_docs[a:b], self.post_weights[a:b] * (1.0 + math.log(qf)))
         pool = np.flatnonzero(scores)
         if len(pool) > POOL:
             pool = pool[np.argpartition(-scores[pool], POOL)[:POOL]]
