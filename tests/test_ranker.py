@@ -25,6 +25,7 @@ from linkdesk.suggest.ranker import (
     choose_threshold,
     fit_model,
     train,
+    training_rows,
 )
 
 
@@ -185,15 +186,14 @@ def test_unsupervised_scores_stay_raw_on_too_few_links() -> None:
     assert ranker.info["calibration"] == {"picks": 8, "right": 3, "fitted": False}
 
 
-@pytest.fixture(scope="module")
-def linked_archive(tmp_path_factory: pytest.TempPathFactory) -> LinkIndex:
-    """Ninety articles in a year, each linking two older ones by their titles, the way a desk links:
-    enough links to train on, few enough that the held-out comparison decides."""
+def _ledger_archive(path: str, dated: bool = True) -> LinkIndex:
+    """Ninety articles in a year, each linking two older ones by their titles, the way a desk links.
+    Without dates they are stored newest first, so that every link points to an article stored after it."""
     rng = np.random.default_rng(3)
     places = ["Harbor", "Northgate", "Millbrook", "Eastside", "Riverside", "Old Town", "Westport", "Hillcrest"]
     things = ["ferry fares", "school budget", "bridge repairs", "library hours", "water rates", "bus routes",
               "park cleanup", "housing plan", "council vote", "festival permits", "road closures"]
-    store = open_store(str(tmp_path_factory.mktemp("linked") / "archive.db"))
+    store = open_store(path)
     batch, titles = [], []
     for k in range(90):
         title = f"{places[k % len(places)]} {things[k % len(things)]} update {k}"
@@ -202,13 +202,35 @@ def linked_archive(tmp_path_factory: pytest.TempPathFactory) -> LinkIndex:
         for j in sorted(set(rng.integers(0, k, 2))) if k > 2 else []:
             body += f" Earlier, [{titles[j][0]}]({titles[j][1]}) drew a crowd. The meeting went on."
         titles.append((title, url))
-        batch.append(prepare(Article(url=url, title=title, body=body,
-                                     published=f"2024-{1 + k // 8:02d}-{1 + k % 8 * 3:02d}"), 10**6, url))
-    store.write_batch(batch)
+        published = f"2024-{1 + k // 8:02d}-{1 + k % 8 * 3:02d}" if dated else None
+        batch.append(prepare(Article(url=url, title=title, body=body, published=published), 10**6, url))
+    store.write_batch(batch if dated else batch[::-1])
     store.resolve_links()
     index = build_index(store)
     store.close()
     return index
+
+
+@pytest.fixture(scope="module")
+def linked_archive(tmp_path_factory: pytest.TempPathFactory) -> LinkIndex:
+    """Enough links to train on, few enough that the held-out comparison decides."""
+    return _ledger_archive(str(tmp_path_factory.mktemp("linked") / "archive.db"))
+
+
+def test_an_archive_without_dates_is_replayed_in_the_order_it_was_stored(tmp_path, linked_archive: LinkIndex) -> None:
+    undated = _ledger_archive(str(tmp_path / "undated.db"), dated=False)
+    dated_rows, _ = training_rows(linked_archive)
+    rows, _ = training_rows(undated)
+    # every link points forward in the stored order, and is found all the same: nothing is hidden
+    # by a date no article has
+    assert len(rows) == len(dated_rows)
+    assert sum(int(e.y.sum()) for e in rows) == sum(int(e.y.sum()) for e in dated_rows) > 100
+    # the statistics an article is scored with hold only the articles replayed before it: the first
+    # knows of no anchor at all, not even its own links
+    assert not rows[0].X[:, F["from_anchor"]].any() and rows[-1].X[:, F["from_anchor"]].any()
+    ranker = train(undated, min_links=50)
+    assert ranker.info["order"] == "stored" and "held_out" in ranker.info
+    assert train(linked_archive, min_links=50).info["order"] == "published"
 
 
 @pytest.mark.parametrize("margin,kind", [(-1.0, "fallback"), (float("inf"), "trained")])

@@ -3,7 +3,8 @@
 Training replays the archive in publication order. For each article that links to older
 coverage, it generates candidates exactly as for a draft, but only among articles an editor
 could have seen then, with link statistics as they stood then; the links the editor made
-are the positives, every other candidate a negative.
+are the positives, every other candidate a negative. An archive with too few dated articles to
+learn from is replayed in the order it was stored instead.
 
 The default threshold is chosen on the archive itself, on articles the model has not seen:
 fitted on the oldest 60% of those articles and scored on the next 20%, fitted on the oldest
@@ -57,6 +58,9 @@ DECLINED_MIN_NAMED = 5
 DECLINED_MAX_LINK_RATE = 0.1
 # a Platt fit needs this many right and this many wrong suggestions to stand on
 CALIBRATION_MIN_PICKS = 10
+# what a model needs to learn from: linked articles replayed, and the editors' links among their candidates
+MIN_EXAMPLES = 20
+MIN_POSITIVES = 30
 
 
 @dataclass
@@ -138,12 +142,27 @@ class _Example:
     gold_links: int
 
 
+def _replay_order(index: LinkIndex) -> str:
+    """How the archive is replayed: by publication date ("published"), or, when too few linked
+    articles carry a date to learn from (a crawl that found no dates, an export without them), in
+    the order the articles were stored ("stored"), with every article visible to every other."""
+    assert index.gold is not None
+    dated_linked = sum(1 for i, links in index.gold.items() if links and not math.isnan(index.pub_day[i]))
+    return "published" if dated_linked >= MIN_EXAMPLES else "stored"
+
+
 def training_rows(index: LinkIndex, max_articles: int = 4000) -> tuple[list[_Example], AnchorView]:
     """Replay the archive in time order and label the candidates of every linked article."""
     assert index.texts is not None and index.gold is not None and index.article_phrases is not None
-    order = sorted(range(index.size), key=lambda i: (not math.isnan(index.pub_day[i]),
-                                                     0.0 if math.isnan(index.pub_day[i]) else index.pub_day[i], i))
-    undated = np.isnan(index.pub_day)
+    by_date = _replay_order(index) == "published"
+    order = list(range(index.size))
+    if by_date:
+        order.sort(key=lambda i: (not math.isnan(index.pub_day[i]),
+                                  0.0 if math.isnan(index.pub_day[i]) else index.pub_day[i], i))
+    # Undated pages (topics, about pages) are visible to every dated article and are not replayed
+    # themselves: their links are as crawled, not as first written. Replayed in stored order, the
+    # link statistics still hold only what came before each article
+    undated = np.isnan(index.pub_day) if by_date else np.ones(index.size, dtype=bool)
     positions = np.arange(index.size)
     linked = [i for i in order if index.gold.get(i)]
     chosen = set(linked[-max_articles:])
@@ -151,7 +170,7 @@ def training_rows(index: LinkIndex, max_articles: int = 4000) -> tuple[list[_Exa
     examples: list[_Example] = []
     for i in order:
         day = index.pub_day[i]
-        if i in chosen and not math.isnan(day):
+        if i in chosen and (not by_date or not math.isnan(day)):
             visible = undated | (index.pub_day < day) | ((index.pub_day == day) & (positions < i))
             gold = [g for g in index.gold[i] if visible[g.target]]
             if gold:
@@ -347,15 +366,17 @@ def train(index: LinkIndex, min_links: int = 50, max_articles: int = 4000) -> Ra
     examples, view = training_rows(index, max_articles)
     X, y = _stack(examples) if examples else (np.zeros((0, len(FEATURES))), np.zeros(0))
     info: dict[str, Any] = {"links": index.n_links, "articles": len(examples), "candidates": len(y),
-                            "positives": int(y.sum())}
+                            "positives": int(y.sum()), "order": _replay_order(index)}
     if index.n_links < min_links:
         log.warning("only %d internal links in the archive (fewer than %d): using the unsupervised scorer",
                     index.n_links, min_links)
         return _unsupervised(examples, view, {**info, "reason": f"{index.n_links} internal links, fewer than "
                                                                  f"{min_links}"})
-    if y.sum() < 30 or len(examples) < 20:
-        log.warning("too few usable training examples (%d positives): using the unsupervised scorer", y.sum())
-        return _unsupervised(examples, view, {**info, "reason": "too few positive examples"})
+    if y.sum() < MIN_POSITIVES or len(examples) < MIN_EXAMPLES:
+        reason = (f"{int(y.sum())} of its links found among the candidates of {len(examples)} replayed articles, "
+                  f"fewer than {MIN_POSITIVES} links or {MIN_EXAMPLES} articles")
+        log.warning("too few usable training examples (%s): using the unsupervised scorer", reason)
+        return _unsupervised(examples, view, {**info, "reason": reason})
     # the threshold is chosen on what the model has not seen: two temporal folds (fit on the oldest
     # 60%, score the next 20%; fit on the oldest 80%, score the newest 20%), pooled, so one
     # unusual stretch of the archive does not decide it
