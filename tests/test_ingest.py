@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import importlib
 import json
 import shutil
 from pathlib import Path
@@ -52,6 +53,18 @@ def test_reingest_is_idempotent(tmp_path: Path, store, config) -> None:
     again = ingest(store, [str(src)], config=config)
     assert (first.added, again.added, again.unchanged) == (5, 0, 5)
     assert store.stats()["links"]["internal_resolved_share"] == 1.0
+
+
+def test_an_unchanged_export_is_read_again_by_a_newer_parser(tmp_path: Path, store, config,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # the archive keeps the text and link offsets its parser made: a parser that reads bodies
+    # differently must not leave them as they were
+    src = tmp_path / "a.jsonl"
+    src.write_text("".join(json.dumps(_record(i)) + "\n" for i in range(1, 4)))
+    ingest(store, [str(src)], config=config)
+    monkeypatch.setattr(importlib.import_module("linkdesk.ingest.records"), "PARSER_VERSION", 10**6)
+    again = ingest(store, [str(src)], config=config)
+    assert (again.updated, again.unchanged) == (3, 0)
 
 
 def test_pages_told_apart_by_query_are_kept_and_a_repeated_address_is_named(tmp_path: Path, store, config) -> None:

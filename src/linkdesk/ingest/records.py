@@ -15,7 +15,7 @@ from ..errors import BadRecordError
 from ..model import Article, Format
 from ..store.base import PreparedArticle
 from ..text.normalize import link_scope
-from ..text.parse import parse
+from ..text.parse import PARSER_VERSION, parse
 
 __all__ = ["FORMATS", "article_from_record", "normalize_date", "prepare"]
 
@@ -121,7 +121,7 @@ def prepare(article: Article, max_body_bytes: int, where: str, origin: str = "")
             continue
         link.href = urljoin(article.url, href)
         links.append(link)
-    record = article.to_record()
+    record = {**article.to_record(), "parser": PARSER_VERSION}
     content_hash = hashlib.sha256(json.dumps(record, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
     return PreparedArticle(article, doc.text, links, content_hash, origin)
 

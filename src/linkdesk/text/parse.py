@@ -21,7 +21,11 @@ from markdown_it.token import Token
 from ..errors import DraftError
 from ..model import Document, Format, OutLink, Zone, ZoneKind
 
-__all__ = ["detect_format", "parse", "parse_html", "parse_markdown", "parse_text"]
+__all__ = ["PARSER_VERSION", "detect_format", "parse", "parse_html", "parse_markdown", "parse_text"]
+
+# The archive keeps each article's plain text and link offsets as parsed at ingest. Bump this when
+# the parser reads the same body differently, and the next ingest of an unchanged export re-reads it
+PARSER_VERSION = 2
 
 _BYLINE_RE = re.compile(r"^\W{0,3}(by|written by|reporting by|words by)\s+\w", re.IGNORECASE)
 _FRONT_MATTER_RE = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n.*?\r?\n\1[ \t]*(\r?\n|\Z)", re.DOTALL)
@@ -415,13 +419,21 @@ class _MarkdownWalker:
             self.b.zone(kind, start)  # type: ignore[arg-type]
 
     def _find(self, needle: str, limit: int) -> int:
-        idx = self.src.find(needle, self.cursor, max(limit, self.cursor))
-        if idx == -1:
-            idx = self.src.find(needle, self.cursor)
-        return idx
+        """Where ``needle`` starts in the source between the cursor and ``limit`` (the end of its
+        inline block), or -1. Never beyond: a token not found there is dropped, where jumping to a
+        later occurrence would lose every token in between."""
+        return self.src.find(needle, self.cursor, max(limit, self.cursor))
+
+    def _code_span(self, content: str, limit: int) -> tuple[int, int] | None:
+        """The source span of an inline code span's ``content``, in which CommonMark has turned each
+        line break into a space."""
+        pattern = "".join(r"(?:\r\n|\s)" if ch == " " else re.escape(ch) for ch in content)
+        m = re.compile(pattern).search(self.src, self.cursor, max(limit, self.cursor))
+        return (m.start(), m.end()) if m else None
 
     def _inline(self, children: list[Token], limit: int) -> None:
         src = self.src
+        autolink_end = -1
         for child in children:
             t = child.type
             if t == "text":
@@ -429,6 +441,11 @@ class _MarkdownWalker:
                 if idx != -1:
                     self.b.verbatim(child.content, idx)
                     self.cursor = idx + len(child.content)
+                elif autolink_end > self.cursor:
+                    # an autolink shows its address decoded ("%22" as a quote): the text stands for
+                    # the address as written
+                    self.b.mapped(child.content, self.cursor, autolink_end)
+                    self.cursor = autolink_end
             elif t == "text_special":
                 idx = self._find(child.markup, limit)
                 if idx != -1:
@@ -440,18 +457,25 @@ class _MarkdownWalker:
                     self.b.mapped(" " if t == "softbreak" else "\n", m.start(), m.end())
                     self.cursor = m.end()
             elif t == "code_inline":
-                idx = self._find(child.content, limit)
-                if idx != -1:
+                span = self._code_span(child.content, limit)
+                if span is not None:
                     start = self.b.length
-                    self.b.verbatim(child.content, idx)
+                    a, z = span
+                    for m in _LINE_BREAK_RE.finditer(src, a, z):
+                        self.b.verbatim(src[a:m.start()], a)
+                        self.b.mapped(" ", m.start(), m.end())
+                        a = m.end()
+                    self.b.verbatim(src[a:z], a)
                     self.b.zone("code", start)
-                    self.cursor = idx + len(child.content) + len(child.markup)
+                    self.cursor = z + len(child.markup)
             elif t == "link_open":
                 opener = "<" if child.markup == "autolink" else "["
                 idx = self._find(opener, limit)
                 src_start = idx if idx != -1 else self.cursor
                 if idx != -1:
                     self.cursor = idx + 1
+                    if child.markup == "autolink":
+                        autolink_end = src.find(">", self.cursor, max(limit, self.cursor))
                 self.link_stack.append((self.b.length, src_start, str(child.attrs.get("href", ""))))
             elif t == "link_close":
                 if child.markup == "autolink":
