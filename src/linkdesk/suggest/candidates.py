@@ -171,6 +171,9 @@ def generate(an: Analysis, index: LinkIndex, view: AnchorView, ctx: Context) -> 
             c.phrase = key
 
     cap = _postings_cap(index.size)
+    # the loop below runs millions of times while training: plain lookups, no method calls
+    idf_of, unseen = index.title_idf.get, index.unseen_idf
+    variant_weight = index.variant_weight
     for si, (ta, tb) in enumerate(an.sent_tokens):
         positions: dict[str, list[int]] = {}
         for k in range(ta, tb):
@@ -188,26 +191,28 @@ def generate(an: Analysis, index: LinkIndex, view: AnchorView, ctx: Context) -> 
             if not allowed(art):
                 continue
             best: Candidate | None = None
+            weights = variant_weight[art]
             for vi, variant in enumerate(index.variants[art]):
-                total = index.variant_total(art, vi)
+                total = weights[vi]
                 matched = [t for t in variant if t in positions]
                 if not matched or total <= 0:
                     continue
-                sent_cov = sum(index.idf(t) for t in matched) / total
+                sent_cov = sum([idf_of(t, unseen) for t in matched]) / total
                 if sent_cov < MIN_COVERAGE or (len(variant) >= 3 and len(matched) < 2):
                     continue
                 window = _window(matched, positions, index, len(variant))
                 if window is None:
                     continue
                 a, b, used = window
-                cov = sum(index.idf(t) for t in used) / total
+                used_idf = sum([idf_of(t, unseen) for t in used])
+                cov = used_idf / total
                 if cov < MIN_COVERAGE:
                     continue
                 if best is None or cov > best.coverage:
                     start = an.starts[a]
                     best = Candidate(start, _balanced_end(an.text, start, an.ends[b - 1]), art, si, a, b,
                                      from_title=True, coverage=cov, sent_coverage=sent_cov, matched=len(used),
-                                     matched_idf=sum(index.idf(t) for t in used), variant=vi)
+                                     matched_idf=used_idf, variant=vi)
             if best is not None:
                 scored.append((best.coverage * best.matched_idf, best))
         scored.sort(key=lambda x: (-x[0], x[1].target))
