@@ -246,6 +246,15 @@ def test_unsupervised_scorer_replaces_the_ranker_only_when_it_does_clearly_bette
         assert "did better than a ranker trained on its" in ranker.info["reason"]
 
 
+def test_training_is_repeatable(linked_archive: LinkIndex) -> None:
+    # the issue asks for a deterministic model: the bagged models' random validation splits are seeded
+    first, second = train(linked_archive, min_links=50), train(linked_archive, min_links=50)
+    rows, _ = training_rows(linked_archive)
+    X = np.vstack([e.X for e in rows])
+    assert first.threshold == second.threshold
+    assert np.array_equal(first.score(X), second.score(X))
+
+
 def test_too_few_links_are_not_trained_on(linked_archive: LinkIndex) -> None:
     ranker = train(linked_archive, min_links=10**6)
     assert ranker.kind == "fallback" and "held_out" not in ranker.info
