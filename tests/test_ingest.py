@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from linkdesk.cli import run
-from linkdesk.ingest import detect_kind, ingest
+from linkdesk.ingest import detect_kind, ingest, reread_stale
+from linkdesk.suggest.pipeline import index_archive
+from linkdesk.text.parse import PARSER_VERSION
 
 
 def _record(i: int, **kw) -> dict:
@@ -65,6 +67,23 @@ def test_an_unchanged_export_is_read_again_by_a_newer_parser(tmp_path: Path, sto
     monkeypatch.setattr(importlib.import_module("linkdesk.ingest.records"), "PARSER_VERSION", 10**6)
     again = ingest(store, [str(src)], config=config)
     assert (again.updated, again.unchanged) == (3, 0)
+
+
+def test_articles_an_older_parser_made_are_read_again_from_their_bodies(tmp_path: Path, store, config) -> None:
+    src = tmp_path / "a.jsonl"
+    src.write_text("".join(json.dumps(_record(i)) + "\n" for i in range(1, 4)))
+    ingest(store, [str(src)], config=config)
+    texts = {a.url: a.text for a in store.iter_articles()}
+    links = sorted((k.source_id, k.text_start, k.text_end, k.href, k.target_id) for k in store.iter_links())
+    # as an older linkdesk left them: other text and link offsets
+    store.conn.execute("UPDATE articles SET parser = 1, text = 'as parsed then'")
+    store.conn.execute("UPDATE links SET text_start = 0, text_end = 0")
+    assert index_archive(store, config)["reread"] == 3
+    assert {a.url: a.text for a in store.iter_articles()} == texts
+    assert sorted((k.source_id, k.text_start, k.text_end, k.href, k.target_id) for k in store.iter_links()) == links
+    assert store.stale_article_ids(PARSER_VERSION) == [] and reread_stale(store) == 0
+    # the records are as ingested: the same export is still unchanged
+    assert ingest(store, [str(src)], config=config).unchanged == 3
 
 
 def test_pages_told_apart_by_query_are_kept_and_a_repeated_address_is_named(tmp_path: Path, store, config) -> None:

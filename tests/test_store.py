@@ -9,6 +9,7 @@ from linkdesk.ingest.records import prepare
 from linkdesk.model import Article
 from linkdesk.store import open_store
 from linkdesk.store.sqlite import MIGRATIONS, SCHEMA_VERSION, _split_sql
+from linkdesk.text.parse import PARSER_VERSION
 
 
 def _prep(url: str, title: str, body: str = "", **kw) -> object:
@@ -99,3 +100,4 @@ def test_migration_refines_url_keys_of_an_older_archive(tmp_path) -> None:
     assert store.get_article("https://n.example/s.php") is None
     assert store.conn.execute("SELECT target_id FROM links").fetchone()[0] == 1
     assert store.conn.execute("SELECT count(*) FROM blobs").fetchone()[0] == 0  # built on the old keys
+    assert store.stale_article_ids(PARSER_VERSION) == [1]  # its text was made by the first parser

@@ -134,6 +134,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(info)
         return EXIT_OK
+    if info["reread"]:
+        print(f"re-read {info['reread']} articles that an older linkdesk had parsed")
     print(f"indexed {info['articles']} articles, {info['internal_links']} internal links, "
           f"{info['anchor_phrases']} anchor phrases")
     if info["ranker"] == "trained":

@@ -10,17 +10,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..config import load_config
 from ..errors import BadRecordError, FetchError, InputError
-from ..model import Article, IngestReport, Rejection
+from ..model import Article, Format, IngestReport, Rejection
 from ..store.base import PreparedArticle, Store
 from ..text.normalize import url_key
+from ..text.parse import PARSER_VERSION
 from . import crawl, feeds, files, html_pages, jsonl, static_site, wxr
 from .records import prepare
 
-__all__ = ["KINDS", "detect_kind", "ingest"]
+__all__ = ["KINDS", "detect_kind", "ingest", "reread_stale"]
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,25 @@ def ingest(store: Store, sources: Sequence[str], *, kind: str | None = None,
         store.set_site_hosts(hosts)
     store.resolve_links()
     return report
+
+
+def reread_stale(store: Store, batch_size: int = 500) -> int:
+    """Parse again, from the bodies the archive keeps, the articles whose text and link offsets an
+    older parser made; returns how many. Their records stay as ingested."""
+    ids = store.stale_article_ids(PARSER_VERSION)
+    for i in range(0, len(ids), batch_size):
+        batch = []
+        for a in store.get_articles(ids[i : i + batch_size]):
+            record = Article(url=a.url, title=a.title, body=a.body, format=cast(Format, a.format),
+                             published=a.published, section=a.section, tags=a.tags, authors=a.authors,
+                             id=a.ext_id, aliases=a.aliases)
+            # the body was accepted when it was ingested, whatever the size limit is now
+            batch.append(prepare(record, len(a.body.encode("utf-8", "surrogatepass")), a.url, origin=a.origin))
+        store.write_batch(batch)
+    if ids:
+        log.info("re-read %d articles parsed by an older linkdesk", len(ids))
+        store.resolve_links()
+    return len(ids)
 
 
 def _where(source: str, article: Article, n: int) -> str:

@@ -121,9 +121,9 @@ def prepare(article: Article, max_body_bytes: int, where: str, origin: str = "")
             continue
         link.href = urljoin(article.url, href)
         links.append(link)
-    record = {**article.to_record(), "parser": PARSER_VERSION}
+    record = article.to_record()
     content_hash = hashlib.sha256(json.dumps(record, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
-    return PreparedArticle(article, doc.text, links, content_hash, origin)
+    return PreparedArticle(article, doc.text, links, content_hash, origin, PARSER_VERSION)
 
 
 def utc_today() -> str:

@@ -25,6 +25,8 @@ class PreparedArticle:
     links: list[OutLink]
     content_hash: str
     origin: str = ""
+    # the version of the parser that made ``text`` and the links' offsets (0: unknown)
+    parser: int = 0
 
 
 @dataclass
@@ -41,6 +43,7 @@ class StoredArticle:
     text: str
     aliases: list[str] = field(default_factory=list)
     ext_id: str | None = None
+    origin: str = ""
 
 
 @dataclass
@@ -79,6 +82,10 @@ class Store(Protocol):
     def get_articles(self, ids: Sequence[int]) -> list[StoredArticle]: ...
 
     def iter_articles(self, with_body: bool = False) -> Iterator[StoredArticle]: ...
+
+    def stale_article_ids(self, parser: int) -> list[int]:
+        """Articles whose text and link offsets a parser older than version ``parser`` made."""
+        ...
 
     def iter_links(self, internal_only: bool = False) -> Iterator[StoredLink]: ...
 

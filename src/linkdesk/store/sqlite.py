@@ -125,6 +125,11 @@ MIGRATIONS: list[str] = [
     UPDATE sources SET url_key = linkdesk_url_key(url);
     DELETE FROM blobs WHERE EXISTS (SELECT 1 FROM articles WHERE url_key LIKE '%?%');
     """,
+    # which parser made each article's text and link offsets, so that a better one can re-read the
+    # stored bodies; every article stored before this column was made by the first
+    """
+    ALTER TABLE articles ADD COLUMN parser INTEGER NOT NULL DEFAULT 1;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -186,19 +191,20 @@ class SQLiteStore:
     def _write_one(self, item: PreparedArticle, now: str) -> str:
         a = item.article
         key = url_key(a.url)
-        row = self.conn.execute("SELECT id, content_hash FROM articles WHERE url_key = ?", (key,)).fetchone()
-        if row and row["content_hash"] == item.content_hash:
+        row = self.conn.execute("SELECT id, content_hash, parser FROM articles WHERE url_key = ?", (key,)).fetchone()
+        # the same record read by another parser may give other text and link offsets
+        if row and row["content_hash"] == item.content_hash and row["parser"] == item.parser:
             return "unchanged"
         values = (
             a.url, key, a.id, a.title, a.published, a.section, json.dumps(a.tags), json.dumps(a.authors),
-            json.dumps(a.aliases), a.format, a.body, item.text, item.content_hash, item.origin,
+            json.dumps(a.aliases), a.format, a.body, item.text, item.content_hash, item.origin, item.parser,
         )
         if row:
             article_id = row["id"]
             self.conn.execute(
                 """UPDATE articles SET url=?, url_key=?, ext_id=?, title=?, published=?, section=?, tags=?,
-                   authors=?, aliases=?, format=?, body=?, text=?, content_hash=?, origin=?, updated_at=?
-                   WHERE id=?""",
+                   authors=?, aliases=?, format=?, body=?, text=?, content_hash=?, origin=?, parser=?,
+                   updated_at=? WHERE id=?""",
                 (*values, now, article_id),
             )
             self.conn.execute("DELETE FROM links WHERE source_id = ?", (article_id,))
@@ -207,8 +213,8 @@ class SQLiteStore:
         else:
             cur = self.conn.execute(
                 """INSERT INTO articles (url, url_key, ext_id, title, published, section, tags, authors,
-                   aliases, format, body, text, content_hash, origin, ingested_at, updated_at)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                   aliases, format, body, text, content_hash, origin, parser, ingested_at, updated_at)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                 (*values, now, now),
             )
             article_id = cur.lastrowid
@@ -273,7 +279,7 @@ class SQLiteStore:
             id=row["id"], url=row["url"], title=row["title"], published=row["published"],
             section=row["section"], tags=json.loads(row["tags"]), authors=json.loads(row["authors"]),
             format=row["format"], body=row["body"] if with_body else "", text=row["text"],
-            aliases=json.loads(row["aliases"]), ext_id=row["ext_id"],
+            aliases=json.loads(row["aliases"]), ext_id=row["ext_id"], origin=row["origin"] or "",
         )
 
     def get_article(self, url: str) -> StoredArticle | None:
@@ -290,6 +296,9 @@ class SQLiteStore:
             rows = self.conn.execute(f"SELECT * FROM articles WHERE id IN ({marks})", chunk).fetchall()
             out.extend(self._article(r) for r in rows)
         return out
+
+    def stale_article_ids(self, parser: int) -> list[int]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM articles WHERE parser < ? ORDER BY id", (parser,))]
 
     def iter_articles(self, with_body: bool = False) -> Iterator[StoredArticle]:
         cols = "*" if with_body else "id, url, title, published, section, tags, authors, aliases, format, " \

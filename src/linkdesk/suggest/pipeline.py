@@ -16,6 +16,7 @@ import numpy as np
 
 from ..config import load_config
 from ..index.linkindex import LinkIndex, build_index, draft_day, load_index, save_index
+from ..ingest import reread_stale
 from ..lint import lint
 from ..model import Document, Finding, Placeholder, Suggestion
 from ..placeholders import NoteResolver, find_notes, patterns_from_config
@@ -84,6 +85,8 @@ def index_archive(store: Store, config: dict[str, Any] | None = None) -> dict[st
     """Build the link index from the archive, train the ranker on its links, store both."""
     cfg = config or load_config()
     t0 = time.perf_counter()
+    # text an older parser made would be learned from as it is
+    reread = reread_stale(store)
     index = build_index(store)
     t1 = time.perf_counter()
     ranker = train(index, min_links=int(cfg["suggest"]["min_training_links"]))
@@ -93,6 +96,7 @@ def index_archive(store: Store, config: dict[str, Any] | None = None) -> dict[st
     cited = add_sources(store, [], cfg, include_archive=True)
     return {
         "sources_from_archive": {"added": cited.added, "updated": cited.updated},
+        "reread": reread,
         "articles": index.size,
         "internal_links": index.n_links,
         "anchor_phrases": len(index.anchors),

@@ -23,8 +23,9 @@ from ..model import Document, Format, OutLink, Zone, ZoneKind
 
 __all__ = ["PARSER_VERSION", "detect_format", "parse", "parse_html", "parse_markdown", "parse_text"]
 
-# The archive keeps each article's plain text and link offsets as parsed at ingest. Bump this when
-# the parser reads the same body differently, and the next ingest of an unchanged export re-reads it
+# The archive keeps each article's plain text and link offsets as parsed at ingest, with this
+# version. Bump it when the parser reads the same body differently: `linkdesk index` then re-reads
+# the stored bodies, and ingesting an unchanged export rewrites them
 PARSER_VERSION = 2
 
 _BYLINE_RE = re.compile(r"^\W{0,3}(by|written by|reporting by|words by)\s+\w", re.IGNORECASE)
