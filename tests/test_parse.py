@@ -31,6 +31,9 @@ def source_of(doc, needle: str) -> str:
     ("markdown", "The `<T:\nSend>` part of the API.\n\nLater `<T: Send>` again.", "<T: Send> part of the API",
      "<T:\nSend>` part of the API"),
     ("markdown", "See <https://x.example/?q=%22a%22> now", 'https://x.example/?q="a"', "https://x.example/?q=%22a%22"),
+    # the next line of a list item or a quote begins with indentation or markers the span does not hold
+    ("markdown", "* [Add `cargo\n  new` here](https://x.example/p)\n", "cargo new here", "cargo\n  new` here"),
+    ("markdown", "> a `b\n> c` d\n", "b c d", "b\n> c` d"),
     ("html", "<p>Tom &amp; Jerry&#8217;s show</p>", "Tom & Jerry’s", "Tom &amp; Jerry&#8217;s"),
     ("html", "<p>a\n   b</p>", "a b", "a\n   b"),
     ("text", "Plain text stays\nas it is", "stays\nas", "stays\nas"),
@@ -54,6 +57,12 @@ def test_zones_and_links_in_markdown() -> None:
     assert doc.text[link.text_start:link.text_end] == "a link"
     heading = next(z for z in doc.zones if z.kind == "heading")
     assert doc.text[heading.start:heading.end] == "Heading here"
+
+
+def test_block_elements_in_markdown_keep_words_apart() -> None:
+    doc = parse("Based on user feedback.<figure><figcaption>We launched beta.</figcaption></figure>", "markdown")
+    assert "feedback.We" not in doc.text
+    assert "We launched beta." in doc.text and source_of(doc, "We launched beta.") == "We launched beta."
 
 
 def test_html_links_and_skipped_script() -> None:

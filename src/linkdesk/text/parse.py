@@ -31,6 +31,9 @@ PARSER_VERSION = 2
 _BYLINE_RE = re.compile(r"^\W{0,3}(by|written by|reporting by|words by)\s+\w", re.IGNORECASE)
 _FRONT_MATTER_RE = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n.*?\r?\n\1[ \t]*(\r?\n|\Z)", re.DOTALL)
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+# a line break inside an inline span and what begins the next line of its block (list indentation,
+# blockquote markers), which the block parser has taken out
+_SPAN_BREAK = re.compile(r"(?:\r\n|\r|\n)[ \t>]*")
 
 
 class _Builder:
@@ -328,6 +331,7 @@ def _skip_brackets(src: str, pos: int) -> int:
     return len(src)
 
 
+_TAG_NAME_RE = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)")
 _A_OPEN_RE = re.compile(r"<a\s[^>]*?href\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.IGNORECASE | re.DOTALL)
 
 
@@ -427,8 +431,8 @@ class _MarkdownWalker:
 
     def _code_span(self, content: str, limit: int) -> tuple[int, int] | None:
         """The source span of an inline code span's ``content``, in which CommonMark has turned each
-        line break into a space."""
-        pattern = "".join(r"(?:\r\n|\s)" if ch == " " else re.escape(ch) for ch in content)
+        line break, with the indentation or quote markers that begin the next line, into a space."""
+        pattern = "".join(f"(?:{_SPAN_BREAK.pattern}|\\s)" if ch == " " else re.escape(ch) for ch in content)
         m = re.compile(pattern).search(self.src, self.cursor, max(limit, self.cursor))
         return (m.start(), m.end()) if m else None
 
@@ -462,7 +466,7 @@ class _MarkdownWalker:
                 if span is not None:
                     start = self.b.length
                     a, z = span
-                    for m in _LINE_BREAK_RE.finditer(src, a, z):
+                    for m in _SPAN_BREAK.finditer(src, a, z):
                         self.b.verbatim(src[a:m.start()], a)
                         self.b.mapped(" ", m.start(), m.end())
                         a = m.end()
@@ -503,6 +507,12 @@ class _MarkdownWalker:
                     self._end_link(*self.link_stack.pop())
                 elif re.match(r"<br\s*/?>", child.content, re.IGNORECASE):
                     self.b.mapped("\n", idx, self.cursor)
+                else:
+                    # "feedback.<figure><figcaption>We launched": a block element ends the words before it,
+                    # as the HTML parser has it
+                    tag = _TAG_NAME_RE.match(child.content)
+                    if tag and tag.group(1).lower() in _HTML_BLOCKS:
+                        self.b.block_break()
 
     def _end_link(self, plain_start: int, src_start: int, href: str) -> None:
         anchor = "".join(self.b.parts)[plain_start:] if self.b.length - plain_start < 2000 else ""
