@@ -20,6 +20,7 @@ from linkdesk.suggest.ranker import (
     Ranker,
     _Example,
     _fallback,
+    _replay_order,
     _replay_threshold,
     _unsupervised,
     choose_threshold,
@@ -186,8 +187,8 @@ def test_unsupervised_scores_stay_raw_on_too_few_links() -> None:
     assert ranker.info["calibration"] == {"picks": 8, "right": 3, "fitted": False}
 
 
-def _ledger_archive(path: str, dated: bool = True) -> LinkIndex:
-    """Ninety articles in a year, each linking two older ones by their titles, the way a desk links.
+def _ledger_archive(path: str, dated: bool = True, articles: int = 90) -> LinkIndex:
+    """Ninety articles (by default) in a year, each linking two older ones by their titles, the way a desk links.
     Without dates they are stored newest first, so that every link points to an article stored after it."""
     rng = np.random.default_rng(3)
     places = ["Harbor", "Northgate", "Millbrook", "Eastside", "Riverside", "Old Town", "Westport", "Hillcrest"]
@@ -195,7 +196,7 @@ def _ledger_archive(path: str, dated: bool = True) -> LinkIndex:
               "park cleanup", "housing plan", "council vote", "festival permits", "road closures"]
     store = open_store(path)
     batch, titles = [], []
-    for k in range(90):
+    for k in range(articles):
         title = f"{places[k % len(places)]} {things[k % len(things)]} update {k}"
         url = f"https://ledger.example/{2024}/{k:03d}/"
         body = f"Officials spoke about {things[(k + 3) % len(things)]} on Tuesday. Residents asked questions."
@@ -231,6 +232,8 @@ def test_an_archive_without_dates_is_replayed_in_the_order_it_was_stored(tmp_pat
     ranker = train(undated, min_links=50)
     assert ranker.info["order"] == "stored" and "held_out" in ranker.info
     assert train(linked_archive, min_links=50).info["order"] == "published"
+    # a small archive with its dates keeps to them, however few articles link
+    assert _replay_order(_ledger_archive(str(tmp_path / "small.db"), articles=8)) == "published"
 
 
 @pytest.mark.parametrize("margin,kind", [(-1.0, "fallback"), (float("inf"), "trained")])

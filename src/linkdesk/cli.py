@@ -160,7 +160,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             print(f"  threshold chosen on the archive's own links: precision {replay['precision']:.2f}, "
                   f"recall {replay['recall']:.2f}")
     if info["training"].get("order") == "stored":
-        print("  too few linked articles have a publication date: the archive was replayed in the order "
+        print("  most linking articles have no publication date: the archive was replayed in the order "
               "it was stored")
     secs = info["seconds"]
     print(f"took {secs['index']:.1f}s to index, {secs['train']:.1f}s to train")

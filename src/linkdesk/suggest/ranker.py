@@ -3,8 +3,8 @@
 Training replays the archive in publication order. For each article that links to older
 coverage, it generates candidates exactly as for a draft, but only among articles an editor
 could have seen then, with link statistics as they stood then; the links the editor made
-are the positives, every other candidate a negative. An archive with too few dated articles to
-learn from is replayed in the order it was stored instead.
+are the positives, every other candidate a negative. An archive whose linking articles mostly
+have no date is replayed in the order it was stored instead.
 
 The default threshold is chosen on the archive itself, on articles the model has not seen:
 fitted on the oldest 60% of those articles and scored on the next 20%, fitted on the oldest
@@ -143,12 +143,13 @@ class _Example:
 
 
 def _replay_order(index: LinkIndex) -> str:
-    """How the archive is replayed: by publication date ("published"), or, when too few linked
-    articles carry a date to learn from (a crawl that found no dates, an export without them), in
-    the order the articles were stored ("stored"), with every article visible to every other."""
+    """How the archive is replayed: by publication date ("published"), or, when most of its linking
+    articles have no date (a crawl that found none, an export without them), in the order they were
+    stored ("stored"), with every article visible to every other."""
     assert index.gold is not None
-    dated_linked = sum(1 for i, links in index.gold.items() if links and not math.isnan(index.pub_day[i]))
-    return "published" if dated_linked >= MIN_EXAMPLES else "stored"
+    linking = [i for i, links in index.gold.items() if links]
+    undated = sum(1 for i in linking if math.isnan(index.pub_day[i]))
+    return "stored" if undated > len(linking) - undated else "published"
 
 
 def training_rows(index: LinkIndex, max_articles: int = 4000) -> tuple[list[_Example], AnchorView]:
