@@ -65,6 +65,18 @@ def test_block_elements_in_markdown_keep_words_apart() -> None:
     assert "We launched beta." in doc.text and source_of(doc, "We launched beta.") == "We launched beta."
 
 
+@pytest.mark.parametrize("src,code", [
+    ("> Run:\n>\n> ```\n> rustup self update\n> ```\n\nAfter.", "rustup self update"),
+    ("> > ```\n> > a {\n> > }\n> > ```\n", "a {\n}"),
+])
+def test_code_quoted_in_a_blockquote_is_read_without_the_quote_marks(src: str, code: str) -> None:
+    doc = parse(src, "markdown")
+    (zone,) = [z for z in doc.zones if z.kind == "code"]
+    assert doc.text[zone.start:zone.end] == code
+    assert ">" not in doc.text and "```" not in doc.text
+    assert source_of(doc, code.split("\n")[0]) == code.split("\n")[0]
+
+
 def test_html_links_and_skipped_script() -> None:
     src = '<p>Read <a href="/x">the story</a>.</p><script>var x = "no";</script><h2>Sub</h2>'
     doc = parse(src, "html")

@@ -331,6 +331,7 @@ def _skip_brackets(src: str, pos: int) -> int:
     return len(src)
 
 
+_QUOTE_MARK_RE = re.compile(r"[ \t]{0,3}>[ \t]?")
 _TAG_NAME_RE = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)")
 _A_OPEN_RE = re.compile(r"<a\s[^>]*?href\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.IGNORECASE | re.DOTALL)
 
@@ -398,10 +399,13 @@ class _MarkdownWalker:
             elif t in ("fence", "code_block") and tok.map:
                 self.b.block_break()
                 first = tok.map[0] + (1 if t == "fence" else 0)
-                last = tok.map[1] - (1 if t == "fence" and self._fence_closed(tok) else 0)
-                a, z = self.line_pos(first), self.line_pos(last)
+                last = tok.map[1] - (1 if t == "fence" and self._fence_closed(tok, quote) else 0)
                 start = self.b.length
-                self.b.verbatim(self.src[a:z].rstrip("\r\n"), a)
+                for line in range(first, last):
+                    # inside a blockquote every line of the code begins with the quote's markers
+                    a = self._after_quote_marks(self.line_pos(line), quote)
+                    z = self.line_pos(line + 1)
+                    self.b.verbatim(self.src[a:z].rstrip("\r\n") if line == last - 1 else self.src[a:z], a)
                 self.b.zone("code", start)
                 self.cursor = max(self.cursor, self.line_pos(tok.map[1]))
             elif t == "html_block" and tok.map:
@@ -413,9 +417,19 @@ class _MarkdownWalker:
                 self.cursor = max(self.cursor, z)
         return self.b.build(self.src, "markdown")
 
-    def _fence_closed(self, tok: Token) -> bool:
+    def _after_quote_marks(self, pos: int, depth: int) -> int:
+        """Where a line starting at ``pos`` begins past the markers of ``depth`` blockquotes."""
+        for _ in range(depth):
+            m = _QUOTE_MARK_RE.match(self.src, pos)
+            if not m:
+                break
+            pos = m.end()
+        return pos
+
+    def _fence_closed(self, tok: Token, quote: int) -> bool:
         assert tok.map
-        last_line = self.src[self.line_pos(tok.map[1] - 1) : self.line_pos(tok.map[1])].strip()
+        last_line = self.src[self._after_quote_marks(self.line_pos(tok.map[1] - 1), quote):
+                             self.line_pos(tok.map[1])].strip()
         return bool(last_line) and last_line.startswith(tok.markup[:3]) and tok.map[1] - tok.map[0] > 1
 
     def _close_zone(self, open_zones: list[tuple[str, int]]) -> None:
