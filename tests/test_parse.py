@@ -77,6 +77,19 @@ def test_code_quoted_in_a_blockquote_is_read_without_the_quote_marks(src: str, c
     assert source_of(doc, code.split("\n")[0]) == code.split("\n")[0]
 
 
+@pytest.mark.parametrize("src,plain", [
+    ("It was great:\n\n  * <p>\n      More traffic.\n    </p>\n\n  * <p>\n      Better metrics.\n    </p>\n",
+     "It was great:\n\nMore traffic. \n\nBetter metrics."),
+    ("Intro:\n\n> <p>Our customers\n> come first.</p>\n> <p>See <a href=\"https://x.example/a\">goals</a>.</p>\n",
+     "Intro:\n\nOur customers come first.\n\nSee goals."),
+])
+def test_html_blocks_in_lists_and_quotes_leave_out_the_markers(src: str, plain: str) -> None:
+    doc = parse(src, "markdown")
+    assert doc.text.strip() == plain
+    for link in doc.links:
+        assert src[link.src_start:link.src_end].startswith("<a ")
+
+
 def test_html_links_and_skipped_script() -> None:
     src = '<p>Read <a href="/x">the story</a>.</p><script>var x = "no";</script><h2>Sub</h2>'
     doc = parse(src, "html")

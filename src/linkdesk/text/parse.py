@@ -411,8 +411,20 @@ class _MarkdownWalker:
             elif t == "html_block" and tok.map:
                 self.b.block_break()
                 a, z = self.line_pos(tok.map[0]), self.line_pos(tok.map[1])
+                # in a list item or a quote, the block's first line begins with the marker ("  * <p>")
+                first_line = tok.content.lstrip().split("\n", 1)[0].rstrip()
+                found = self.src.find(first_line, a, self.line_pos(tok.map[0] + 1)) if first_line else -1
+                if found != -1:
+                    a = found
+                html = self.src[a:z]
+                if quote:
+                    # the quote's markers begin every line: blanked, so that offsets stay where they are
+                    for line in range(tok.map[0] + 1, tok.map[1]):
+                        b0 = self.line_pos(line)
+                        b1 = self._after_quote_marks(b0, quote)
+                        html = html[: b0 - a] + " " * (b1 - b0) + html[b1 - a :]
                 start = self.b.length
-                _extract_html(self.src[a:z], a, self.b)
+                _extract_html(html, a, self.b)
                 self.b.zone("html", start)
                 self.cursor = max(self.cursor, z)
         return self.b.build(self.src, "markdown")
