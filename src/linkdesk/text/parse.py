@@ -34,6 +34,7 @@ _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 # a line break inside an inline span and what begins the next line of its block (list indentation,
 # blockquote markers), which the block parser has taken out
 _SPAN_BREAK = re.compile(r"(?:\r\n|\r|\n)[ \t>]*")
+_SPACE_RUN = re.compile(r"(?=\s)(?>[ \t]*(?:(?:\r\n|\r|\n)[ \t>]*)*)")
 
 
 class _Builder:
@@ -416,13 +417,14 @@ class _MarkdownWalker:
                 found = self.src.find(first_line, a, self.line_pos(tok.map[0] + 1)) if first_line else -1
                 if found != -1:
                     a = found
-                html = self.src[a:z]
-                if quote:
-                    # the quote's markers begin every line: blanked, so that offsets stay where they are
-                    for line in range(tok.map[0] + 1, tok.map[1]):
-                        b0 = self.line_pos(line)
-                        b1 = self._after_quote_marks(b0, quote)
-                        html = html[: b0 - a] + " " * (b1 - b0) + html[b1 - a :]
+                # in a quote, its markers begin every line: blanked, so that offsets stay where they are
+                pieces, pos = [], a
+                for line in range(tok.map[0] + 1, tok.map[1]) if quote else ():
+                    b0 = self.line_pos(line)
+                    b1 = self._after_quote_marks(b0, quote)
+                    pieces += [self.src[pos:b0], " " * (b1 - b0)]
+                    pos = b1
+                html = "".join([*pieces, self.src[pos:z]])
                 start = self.b.length
                 _extract_html(html, a, self.b)
                 self.b.zone("html", start)
@@ -458,7 +460,9 @@ class _MarkdownWalker:
     def _code_span(self, content: str, limit: int) -> tuple[int, int] | None:
         """The source span of an inline code span's ``content``, in which CommonMark has turned each
         line break, with the indentation or quote markers that begin the next line, into a space."""
-        pattern = "".join(f"(?:{_SPAN_BREAK.pattern}|\\s)" if ch == " " else re.escape(ch) for ch in content)
+        # each run of spaces takes all the whitespace (and quote markers after line breaks) there is,
+        # atomically: choosing how much could backtrack for minutes on a long run over many lines
+        pattern = _SPACE_RUN.pattern.join(re.escape(part) for part in re.split(r" +", content))
         m = re.compile(pattern).search(self.src, self.cursor, max(limit, self.cursor))
         return (m.start(), m.end()) if m else None
 
