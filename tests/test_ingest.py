@@ -78,10 +78,17 @@ def test_articles_an_older_parser_made_are_read_again_from_their_bodies(tmp_path
     # as an older linkdesk left them: other text and link offsets
     store.conn.execute("UPDATE articles SET parser = 1, text = 'as parsed then'")
     store.conn.execute("UPDATE links SET text_start = 0, text_end = 0")
-    assert index_archive(store, config)["reread"] == 3
+    reports: list[tuple[int, int]] = []
+
+    def report(done: int, total: int) -> None:
+        reports.append((done, total))
+
+    assert index_archive(store, config, progress=report)["reread"] == 3
+    assert reports == [(3, 3)]
     assert {a.url: a.text for a in store.iter_articles()} == texts
     assert sorted((k.source_id, k.text_start, k.text_end, k.href, k.target_id) for k in store.iter_links()) == links
-    assert store.stale_article_ids(PARSER_VERSION) == [] and reread_stale(store) == 0
+    assert store.stale_article_ids(PARSER_VERSION) == [] and reread_stale(store, progress=report) == 0
+    assert reports == [(3, 3)]  # nothing to re-read, nothing reported
     # the records are as ingested: the same export is still unchanged
     assert ingest(store, [str(src)], config=config).unchanged == 3
 

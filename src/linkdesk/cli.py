@@ -128,9 +128,33 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _TotalBar:
+    """A progress bar made on the first report, when the total is known; nothing when none comes."""
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit=self.unit, file=sys.stderr, disable=None, leave=False)
+        self.bar.update(done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def cmd_index(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
-    info = _on_archive(args, lambda store: index_archive(store, cfg))
+    # after an upgrade, articles an older parser made are re-read first: minutes on a large archive
+    bar = _TotalBar(" articles re-read")
+    try:
+        info = _on_archive(args, lambda store: index_archive(store, cfg, progress=bar))
+    finally:
+        bar.close()
     if args.json:
         _print_json(info)
         return EXIT_OK

@@ -159,9 +159,11 @@ def ingest(store: Store, sources: Sequence[str], *, kind: str | None = None,
     return report
 
 
-def reread_stale(store: Store, batch_size: int = 500) -> int:
+def reread_stale(store: Store, batch_size: int = 500,
+                 progress: Callable[[int, int], None] | None = None) -> int:
     """Parse again, from the bodies the archive keeps, the articles whose text and link offsets an
-    older parser made; returns how many. Their records stay as ingested."""
+    older parser made; returns how many. Their records stay as ingested. ``progress(done, total)``
+    is called after each batch."""
     ids = store.stale_article_ids(PARSER_VERSION)
     for i in range(0, len(ids), batch_size):
         batch = []
@@ -172,6 +174,8 @@ def reread_stale(store: Store, batch_size: int = 500) -> int:
             # the body was accepted when it was ingested, whatever the size limit is now
             batch.append(prepare(record, len(a.body.encode("utf-8", "surrogatepass")), a.url, origin=a.origin))
         store.write_batch(batch)
+        if progress:
+            progress(len(batch), len(ids))
     if ids:
         log.info("re-read %d articles parsed by an older linkdesk", len(ids))
         store.resolve_links()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,12 +81,14 @@ class Ranked:
     items: list[Scored]
 
 
-def index_archive(store: Store, config: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Build the link index from the archive, train the ranker on its links, store both."""
+def index_archive(store: Store, config: dict[str, Any] | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Build the link index from the archive, train the ranker on its links, store both.
+    ``progress(done, total)`` follows the re-reading of articles an older parser made, if any."""
     cfg = config or load_config()
     t0 = time.perf_counter()
     # text an older parser made would be learned from as it is
-    reread = reread_stale(store)
+    reread = reread_stale(store, progress=progress)
     index = build_index(store)
     t1 = time.perf_counter()
     ranker = train(index, min_links=int(cfg["suggest"]["min_training_links"]))
