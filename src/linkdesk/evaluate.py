@@ -22,7 +22,7 @@ from .errors import BadRecordError, InputError
 from .ingest import ingest
 from .ingest.jsonl import read_objects
 from .ingest.records import prepare
-from .model import Article, Rejection
+from .model import Rejection
 from .store import open_store
 from .store.base import Store
 from .suggest.pipeline import Draft, Suggester, choose, index_archive, rank_draft
@@ -314,10 +314,7 @@ def backtest_store(store: Store, config: dict[str, Any] | None = None, threshold
             for a in articles:
                 if a.id in held_ids:
                     continue
-                art = Article(url=a.url, title=a.title, body=a.body, format=a.format,  # type: ignore[arg-type]
-                              published=a.published, section=a.section, tags=a.tags, authors=a.authors,
-                              aliases=a.aliases)
-                batch.append(prepare(art, 10**9, a.url))
+                batch.append(prepare(a.to_article(), 10**9, a.url))
             split.write_batch(batch)
             split.set_site_hosts(store.site_hosts())
             split.resolve_links()

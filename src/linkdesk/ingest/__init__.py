@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from ..config import load_config
 from ..errors import BadRecordError, FetchError, InputError
-from ..model import Article, Format, IngestReport, Rejection
+from ..model import Article, IngestReport, Rejection
 from ..store.base import PreparedArticle, Store
 from ..text.normalize import url_key
 from ..text.parse import PARSER_VERSION
@@ -168,11 +168,9 @@ def reread_stale(store: Store, batch_size: int = 500,
     for i in range(0, len(ids), batch_size):
         batch = []
         for a in store.get_articles(ids[i : i + batch_size]):
-            record = Article(url=a.url, title=a.title, body=a.body, format=cast(Format, a.format),
-                             published=a.published, section=a.section, tags=a.tags, authors=a.authors,
-                             id=a.ext_id, aliases=a.aliases)
             # the body was accepted when it was ingested, whatever the size limit is now
-            batch.append(prepare(record, len(a.body.encode("utf-8", "surrogatepass")), a.url, origin=a.origin))
+            batch.append(prepare(a.to_article(), len(a.body.encode("utf-8", "surrogatepass")), a.url,
+                                 origin=a.origin))
         store.write_batch(batch)
         if progress:
             progress(len(batch), len(ids))

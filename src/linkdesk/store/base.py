@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
-from ..model import Article, OutLink, SourceItem
+from ..model import Article, Format, OutLink, SourceItem
 
 __all__ = ["PreparedArticle", "Store", "StoredArticle", "StoredLink"]
 
@@ -44,6 +44,12 @@ class StoredArticle:
     aliases: list[str] = field(default_factory=list)
     ext_id: str | None = None
     origin: str = ""
+
+    def to_article(self) -> Article:
+        """The record as it was ingested, to be prepared again (by a newer parser, into another store)."""
+        return Article(url=self.url, title=self.title, body=self.body, format=cast(Format, self.format),
+                       published=self.published, section=self.section, tags=self.tags, authors=self.authors,
+                       id=self.ext_id, aliases=self.aliases)
 
 
 @dataclass
