@@ -34,7 +34,7 @@ _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 # a line break inside an inline span and what begins the next line of its block (list indentation,
 # blockquote markers), which the block parser has taken out
 _SPAN_BREAK = re.compile(r"(?:\r\n|\r|\n)[ \t>]*")
-_SPACE_RUN = re.compile(r"(?=\s)(?>[ \t]*(?:(?:\r\n|\r|\n)[ \t>]*)*)")
+_SPACE_RUN = re.compile(rf"(?=\s)(?>[ \t]*(?:{_SPAN_BREAK.pattern})*)")
 
 
 class _Builder:
