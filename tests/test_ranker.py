@@ -28,6 +28,7 @@ from linkdesk.suggest.ranker import (
     train,
     training_rows,
 )
+from linkdesk.suggest.spot import analyze, text_queries
 
 
 def _article(score: float, hit: bool) -> tuple[_Example, np.ndarray]:
@@ -85,6 +86,18 @@ def test_neighbors_vote_for_what_they_link(suggester: Suggester) -> None:
     assert _neighbor_votes(index, Context(0.0, visible=hidden).only_allowed(sims)) == ({}, {})
     assert _neighbor_votes(index, Context(0.0, exclude={source}).only_allowed(sims)) == ({}, {})
     assert sims[source] == pytest.approx(0.8), "the similarities passed in are left as they were"
+
+
+def test_a_texts_title_counts_in_what_it_is_about(suggester: Suggester) -> None:
+    """The archive's vectors read each article's title with its body; a draft (and each article
+    replayed in training) is compared with them the same way."""
+    index = suggester.index
+    target = index.lookup_url("https://harborledger.example/2022/05/tidewater-bridge-study/")
+    body = "Crews closed two lanes on Monday. Work continues through the summer."
+    sims = [float(index.vectors.similarity(text_queries(analyze(body, title), index.vectors), [0], [target])[0])
+            for title in (None, "Tidewater Bridge deck replacement begins")]
+    assert sims[0] < sims[1]
+    assert "Tidewater" not in analyze(body, "Tidewater Bridge").text, "the title is not part of the text to link"
 
 
 def test_model_fits_when_a_feature_is_missing_everywhere() -> None:

@@ -18,7 +18,7 @@ from ..errors import IndexMissingError
 from ..store.base import Store
 from ..text.normalize import match_terms, url_key
 from .phrases import PhraseMatcher, case_fold_same_length, phrase_key, usable_phrase
-from .vectors import TextVectors
+from .vectors import TextVectors, titled
 
 __all__ = ["INDEX_BLOB", "GoldLink", "LinkIndex", "build_index", "date_of", "day_number", "day_of", "draft_day",
            "load_index", "save_index"]
@@ -222,7 +222,7 @@ def build_index(store: Store, keep_training_data: bool = True) -> LinkIndex:
     for found in article_phrases:
         phrase_docs.update(found)
 
-    vectors = TextVectors.fit([f"{titles[i]}. {titles[i]}. {texts[i]}" for i in range(n)])
+    vectors = TextVectors.fit([titled(titles[i], texts[i]) for i in range(n)])
     index = LinkIndex(
         ids=ids, urls=urls, titles=titles, sections=sections, pub_day=np.array(days, dtype=np.float64),
         inbound=inbound, variants=variants, variant_weight=variant_weight, title_postings=dict(postings),

@@ -12,7 +12,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 
 from ..text.normalize import STOPWORDS
 
-__all__ = ["TextVectors"]
+__all__ = ["TextVectors", "titled"]
 
 _N_FEATURES = 2**20
 _KEEP_TERMS = 96
@@ -21,6 +21,12 @@ _DENSE_LIMIT = 2_000_000
 _TOKEN = r"(?u)\b\w\w+\b"
 # the stop list as the hasher's own tokenizer splits it ("don't" → "don"), so both agree
 _STOP = sorted({w for s in STOPWORDS for w in re.findall(_TOKEN, s)})
+
+
+def titled(title: str | None, text: str) -> str:
+    """What a text's vector is made of: its title, which says what it is about in few words,
+    weighs as much as a second mention of each of its words would."""
+    return f"{title}. {title}. {text}" if title else text
 
 
 def _hasher() -> HashingVectorizer:

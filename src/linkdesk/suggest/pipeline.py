@@ -112,7 +112,7 @@ def index_archive(store: Store, config: dict[str, Any] | None = None,
 
 def rank_draft(draft: Draft, index: LinkIndex, ranker: Ranker, view: AnchorView) -> Ranked:
     doc = draft.doc
-    an = analyze(doc.text)
+    an = analyze(doc.text, draft.title)
     exclude: set[int] = set()
     if draft.url:
         own = index.lookup_url(draft.url)

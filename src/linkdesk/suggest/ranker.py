@@ -175,7 +175,7 @@ def training_rows(index: LinkIndex, max_articles: int = 4000) -> tuple[list[_Exa
             visible = undated | (index.pub_day < day) | ((index.pub_day == day) & (positions < i))
             gold = [g for g in index.gold[i] if visible[g.target]]
             if gold:
-                an = analyze(index.texts[i])
+                an = analyze(index.texts[i], index.titles[i])
                 # half the articles are shown without their section, as many drafts arrive
                 ctx = Context(day, index.sections[i] if i % 2 == 0 else None, visible, {i})
                 cands = generate(an, index, view, ctx)

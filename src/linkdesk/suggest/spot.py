@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from scipy import sparse
 
 from ..index.phrases import PhraseMatcher, case_fold_same_length
-from ..index.vectors import TextVectors
+from ..index.vectors import TextVectors, titled
 from ..text.normalize import is_match_term, match_tokens
 
 __all__ = ["Analysis", "analyze", "phrase_hits", "text_queries"]
@@ -33,6 +33,8 @@ class Analysis:
     sent_starts: list[int] = field(default_factory=list)
     # the text's vector (row 0) and each sentence's (row k + 1) against one archive: see text_queries
     queries: sparse.csr_matrix | None = field(default=None, repr=False)
+    # what the text is called: part of what it is about (see text_queries), never a place for a link
+    title: str | None = None
 
     def token_range(self, start: int, end: int) -> tuple[int, int]:
         """Tokens ``[a, b)`` inside the char span ``[start, end)``."""
@@ -42,8 +44,8 @@ class Analysis:
         return max(0, bisect_right(self.sent_starts, pos) - 1)
 
 
-def analyze(text: str) -> Analysis:
-    an = Analysis(text, case_fold_same_length(text))
+def analyze(text: str, title: str | None = None) -> Analysis:
+    an = Analysis(text, case_fold_same_length(text), title=title)
     start = 0
     for m in _SENTENCE_END.finditer(text):
         if m.start() > start:
@@ -79,8 +81,9 @@ def phrase_hits(an: Analysis, matcher: PhraseMatcher) -> list[tuple[int, int, st
 
 
 def text_queries(an: Analysis, vectors: TextVectors) -> sparse.csr_matrix:
-    """The text's vector (row 0) and each sentence's (row k + 1), computed once per analysis:
-    time references and the features both compare them with the archive."""
+    """The text's vector (row 0, with its title as the archive's articles have theirs) and each
+    sentence's (row k + 1), computed once per analysis: time references and the features both
+    compare them with the archive."""
     if an.queries is None:
-        an.queries = vectors.transform([an.text] + [an.text[s:e] for s, e in an.sentences])
+        an.queries = vectors.transform([titled(an.title, an.text)] + [an.text[s:e] for s, e in an.sentences])
     return an.queries
