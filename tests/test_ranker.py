@@ -47,6 +47,16 @@ def test_threshold_never_chosen_for_a_handful_of_precise_picks() -> None:
     assert threshold <= 0.5 and stats["precision"] < TARGET_PRECISION  # the most precise useful one
 
 
+def test_threshold_out_of_target_rests_on_many_picks_not_a_lucky_few() -> None:
+    # at 0.7, 5 of 9 picks right (56%); down to 0.4, 25 of 50 (50%, and surely at least 38%, where
+    # 5 of 9 is surely only 27%). Nothing reaches the target precision
+    pairs = [_article(0.7, k < 5) for k in range(9)]
+    pairs += [_article(0.4, k < 20) for k in range(41)]
+    pairs += [_article(0.0, False) for _ in range(50)]
+    threshold, stats = choose_threshold([e for e, _ in pairs], [s for _, s in pairs])
+    assert 0.0 < threshold <= 0.4 and stats["precision"] == pytest.approx(0.5)
+
+
 def test_threshold_best_f1_at_target_precision() -> None:
     pairs = [_article(0.8, k % 10 != 0) for k in range(40)]  # 90% right
     pairs += [_article(0.4, k % 4 == 0) for k in range(40)]  # 25% right: together under the target precision

@@ -9,8 +9,9 @@ have no date is replayed in the order it was stored instead.
 The default threshold is chosen on the archive itself, on articles the model has not seen:
 fitted on the oldest 60% of those articles and scored on the next 20%, fitted on the oldest
 80% and scored on the newest 20%; over both, the threshold that gives the best F1 while keeping
-precision at or above ``TARGET_PRECISION`` is kept (if none reaches it, the most precise
-threshold that still finds ``MIN_RECALL`` of the links); thresholds finding less are never chosen.
+precision at or above ``TARGET_PRECISION`` is kept (if none reaches it, the threshold that still
+finds ``MIN_RECALL`` of the links whose precision is surely highest: the lower bound of its
+confidence interval); thresholds finding less are never chosen.
 With too few links to learn from, a fixed unsupervised scorer takes over and says so; its scores
 are calibrated on the archive's own links when the replay gives enough to fit.
 
@@ -41,6 +42,8 @@ log = logging.getLogger(__name__)
 TARGET_PRECISION = 0.6
 HOLDOUT_FOLDS = ((0.6, 0.8), (0.8, 1.0))
 MIN_RECALL = 0.05
+# one-sided 95%: how sure a held-out precision must be when the target is out of reach
+CONFIDENCE_Z = 1.645
 # how much higher the unsupervised scorer's held-out F1 must be for it to replace a trained ranker:
 # pooled held-out sets of small archives are a few dozen articles, where F1 moves by this much by chance
 CLEARLY_BETTER_F1 = 0.05
@@ -358,19 +361,34 @@ def _held_out_figures(examples: list[_Example], scores: list[np.ndarray], thresh
     return _figures(threshold, *_precision_recall_f1(examples, scores, threshold))
 
 
+def _surely_at_least(hits: int, n: int) -> float:
+    """The precision ``hits`` right of ``n`` picks is, with 95% confidence, at least (Wilson's
+    lower bound): 9 of 16 counts for less than 23 of 44."""
+    if n == 0:
+        return 0.0
+    z = CONFIDENCE_Z
+    p = hits / n
+    margin = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (p + z * z / (2 * n) - margin) / (1 + z * z / n)
+
+
 def choose_threshold(examples: list[_Example], scores: list[np.ndarray]) -> tuple[float, dict[str, float]]:
     best: tuple[float, float, dict[str, float]] | None = None
     fallback: tuple[float, float, dict[str, float]] | None = None
     for t in np.round(np.arange(0.05, 0.96, 0.025), 3):
-        p, r, f1 = _precision_recall_f1(examples, scores, float(t))
+        tp, predicted, gold = simulate(examples, scores, float(t))
+        p, r, f1 = _rates(tp, predicted, gold)
         stats = _figures(float(t), p, r, f1)
         # a threshold that finds almost none of the links is no default, however precise (and its
         # precision rests on a handful of picks); when none reaching the target precision finds enough,
-        # the most precise one that does, as an editor would rather see few good links than many poor ones
+        # the one that is most surely precise, as an editor would rather see few good links than many
+        # poor ones: on a small archive's few held-out picks the plain precision of a high threshold
+        # is mostly chance, and the choice swung with it
         if r < MIN_RECALL:
             continue
-        if fallback is None or p > fallback[1]:
-            fallback = (float(t), p, stats)
+        sure = _surely_at_least(tp, predicted)
+        if fallback is None or sure > fallback[1]:
+            fallback = (float(t), sure, stats)
         if p >= TARGET_PRECISION and (best is None or f1 > best[1]):
             best = (float(t), f1, stats)
     chosen = best or fallback
