@@ -48,8 +48,8 @@ def test_threshold_never_chosen_for_a_handful_of_precise_picks() -> None:
 
 
 def test_threshold_out_of_target_rests_on_many_picks_not_a_lucky_few() -> None:
-    # at 0.7, 5 of 9 picks right (56%); down to 0.4, 25 of 50 (50%, and surely at least 38%, where
-    # 5 of 9 is surely only 27%). Nothing reaches the target precision
+    # at 0.7, 5 of 9 picks right (56%); down to 0.4, 25 of 50 (50%, and surely at least 39%, where
+    # 5 of 9 is surely only 30%). Nothing reaches the target precision
     pairs = [_article(0.7, k < 5) for k in range(9)]
     pairs += [_article(0.4, k < 20) for k in range(41)]
     pairs += [_article(0.0, False) for _ in range(50)]
