@@ -33,7 +33,7 @@ _FRONT_MATTER_RE = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n.*?\r?\n\1[ \t]*(\r?\n|
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 # a line break inside an inline span and what begins the next line of its block (list indentation,
 # blockquote markers), which the block parser has taken out
-_SPAN_BREAK = re.compile(r"(?:\r\n|\r|\n)[ \t>]*")
+_SPAN_BREAK = re.compile(rf"(?:{_LINE_BREAK_RE.pattern})[ \t>]*")
 _SPACE_RUN = re.compile(rf"(?=\s)(?>[ \t]*(?:{_SPAN_BREAK.pattern})*)")
 
 
