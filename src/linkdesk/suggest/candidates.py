@@ -250,9 +250,9 @@ def _time_candidates(an: Analysis, index: LinkIndex, ctx: Context,
         if key not in best:
             articles = ctx.allowed_among(period_articles(index, ref))
             # the sentence says what the earlier piece was about; the draft as a whole, less sharply
-            n = len(articles)
-            both = index.vectors.similarity(queries, [sentence + 1] * n + [0] * n, np.concatenate([articles, articles]))
-            fit = both[:n] + 0.5 * both[n:]
+            to_sentence, to_draft = index.vectors.similarities(
+                queries, ([sentence + 1] * len(articles), [0] * len(articles)), articles)
+            fit = to_sentence + 0.5 * to_draft
             order = np.argsort(-fit, kind="stable")[:PER_TIME_REF]
             best[key] = [int(articles[k]) for k in order if fit[k] >= TIME_MIN_SIM]
         for rank, target in enumerate(best[key]):

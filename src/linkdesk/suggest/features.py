@@ -39,12 +39,10 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
     span_row = {span: 1 + len(an.sentences) + k for k, span in enumerate(spans)}
     queries = sparse.vstack([text_queries(an, index.vectors),
                              index.vectors.transform([an.text[s:e] for s, e in spans])]).tocsr()
-    n = len(cands)
-    # the draft, each candidate's sentence and its span, against its target: one product for all three
-    sims = index.vectors.similarity(
-        queries, [0] * n + [c.sent + 1 for c in cands] + [span_row[(c.start, c.end)] for c in cands],
-        [c.target for c in cands] * 3)
-    doc_sim, sent_sim, span_sim = sims[:n], sims[n:2 * n], sims[2 * n:]
+    # the draft, each candidate's sentence and its span, against its target
+    doc_sim, sent_sim, span_sim = index.vectors.similarities(
+        queries, ([0] * len(cands), [c.sent + 1 for c in cands], [span_row[(c.start, c.end)] for c in cands]),
+        [c.target for c in cands])
     draft_terms = {t for t, ok in zip(an.terms, an.content, strict=False) if ok}
     votes, voters = _neighbor_votes(index, ctx.only_allowed(index.vectors.similarity_to_all(queries[0])))
     by_sentence: dict[int, list[int]] = {}
