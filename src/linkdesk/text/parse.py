@@ -26,7 +26,7 @@ __all__ = ["PARSER_VERSION", "detect_format", "parse", "parse_html", "parse_mark
 # The archive keeps each article's plain text and link offsets as parsed at ingest, with this
 # version. Bump it when the parser reads the same body differently: `linkdesk index` then re-reads
 # the stored bodies, and ingesting an unchanged export rewrites them
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 
 _BYLINE_RE = re.compile(r"^\W{0,3}(by|written by|reporting by|words by)\s+\w", re.IGNORECASE)
 _FRONT_MATTER_RE = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n.*?\r?\n\1[ \t]*(\r?\n|\Z)", re.DOTALL)
@@ -132,11 +132,17 @@ _HTML_SKIP = {"script", "style", "noscript", "template", "head", "title", "svg",
 _HTML_VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area", "col", "embed"}
 _CHARREF_RE = re.compile(r"&(#[xX][0-9a-fA-F]+|#[0-9]+|[A-Za-z][A-Za-z0-9]*);?")
 _WS_RE = re.compile(r"\s+")
+# A Markdown inline link written inside raw HTML ("<div>Read the [guide](/guides/x/)</div>"). CommonMark
+# leaves it as literal text there, but the writer meant a link (renderers that read Markdown inside
+# HTML, as kramdown can, make it one): read as its anchor text and a link, so that the archive neither
+# loses the link nor learns its address as words
+_MD_LINK_IN_HTML_RE = re.compile(r"(?<!\\)(!?)\[([^\[\]\n]{1,500})\]\(\s*<?([^\s()<>]+)>?(?:\s+\"[^\"\n]*\")?\s*\)")
 
 
 class _HTMLExtractor(HTMLParser):
-    def __init__(self, source: str, base: int, builder: _Builder) -> None:
+    def __init__(self, source: str, base: int, builder: _Builder, markdown_links: bool = False) -> None:
         super().__init__(convert_charrefs=False)
+        self.markdown_links = markdown_links
         self.source = source
         self.base = base
         self.b = builder
@@ -220,6 +226,25 @@ class _HTMLExtractor(HTMLParser):
         if self.pre_depth:
             self.b.verbatim(data, pos)
             return
+        if not self.markdown_links or self.link is not None:
+            self._text(data, pos)
+            return
+        cursor = 0
+        for m in _MD_LINK_IN_HTML_RE.finditer(data):
+            self._text(data[cursor:m.start()], pos + cursor)
+            cursor = m.end()
+            if m.group(1):
+                continue  # an image, as the Markdown around it would show it: no text
+            plain_start = self.b.length
+            self._text(m.group(2), pos + m.start(2))
+            anchor = "".join(self.b.parts)[plain_start:]
+            self.b.links.append(OutLink(anchor.strip(), m.group(3), pos + m.start(), pos + m.end(),
+                                        plain_start, self.b.length))
+            self.b.zones.append(Zone("link", plain_start, self.b.length))
+        self._text(data[cursor:], pos + cursor)
+
+    def _text(self, data: str, pos: int) -> None:
+        """``data`` from source position ``pos``, each run of whitespace read as one space."""
         cursor = 0
         for m in _WS_RE.finditer(data):
             self.b.verbatim(data[cursor : m.start()], pos + cursor)
@@ -254,8 +279,8 @@ class _HTMLExtractor(HTMLParser):
         self.stack.clear()
 
 
-def _extract_html(source: str, base: int, builder: _Builder) -> None:
-    parser = _HTMLExtractor(source, base, builder)
+def _extract_html(source: str, base: int, builder: _Builder, markdown_links: bool = False) -> None:
+    parser = _HTMLExtractor(source, base, builder, markdown_links)
     parser.feed(source)
     parser.finish()
 
@@ -426,7 +451,7 @@ class _MarkdownWalker:
                     pos = b1
                 html = "".join([*pieces, self.src[pos:z]])
                 start = self.b.length
-                _extract_html(html, a, self.b)
+                _extract_html(html, a, self.b, markdown_links=True)
                 self.b.zone("html", start)
                 self.cursor = max(self.cursor, z)
         return self.b.build(self.src, "markdown")
