@@ -82,6 +82,20 @@ def test_code_quoted_in_a_blockquote_is_read_without_the_quote_marks(src: str, c
     assert source_of(doc, code.split("\n")[0]) == code.split("\n")[0]
 
 
+@pytest.mark.parametrize("src,code,source", [
+    # a ">" that begins a code span's next line outside a quote is the code's own text
+    ("Run `a\n    >b` now.\n", "a >b", "a\n    >b"),
+    ("> Run `a\n> b` now.\n", "a b", "a\n> b"),
+    ("- item `p\n  q` r\n", "p q", "p\n  q"),
+])
+def test_code_span_over_a_line_break(src: str, code: str, source: str) -> None:
+    doc = parse(src, "markdown")
+    (zone,) = [z for z in doc.zones if z.kind == "code"]
+    assert doc.text[zone.start:zone.end] == code
+    start, end = doc.source_span(zone.start, zone.end)
+    assert src[start:end] == source
+
+
 @pytest.mark.parametrize("src,plain", [
     ("It was great:\n\n  * <p>\n      More traffic.\n    </p>\n\n  * <p>\n      Better metrics.\n    </p>\n",
      "It was great:\n\nMore traffic. \n\nBetter metrics."),

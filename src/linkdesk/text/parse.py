@@ -31,10 +31,12 @@ PARSER_VERSION = 3
 _BYLINE_RE = re.compile(r"^\W{0,3}(by|written by|reporting by|words by)\s+\w", re.IGNORECASE)
 _FRONT_MATTER_RE = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n.*?\r?\n\1[ \t]*(\r?\n|\Z)", re.DOTALL)
 _LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
-# a line break inside an inline span and what begins the next line of its block (list indentation,
-# blockquote markers), which the block parser has taken out
-_SPAN_BREAK = re.compile(rf"(?:{_LINE_BREAK_RE.pattern})[ \t>]*")
-_SPACE_RUN = re.compile(rf"(?=\s)(?>[ \t]*(?:{_SPAN_BREAK.pattern})*)")
+# a line break inside an inline span and what begins the next line of its block, which the block
+# parser has taken out: indentation, and within a blockquote its markers (outside one, a ">" there
+# is the span's own text). Keyed by whether the span is in a blockquote
+_SPAN_BREAK = {in_quote: re.compile(rf"(?:{_LINE_BREAK_RE.pattern})[ \t{'>' if in_quote else ''}]*")
+               for in_quote in (False, True)}
+_SPACE_RUN = {in_quote: re.compile(rf"(?=\s)(?>[ \t]*(?:{brk.pattern})*)") for in_quote, brk in _SPAN_BREAK.items()}
 
 
 class _Builder:
@@ -368,6 +370,7 @@ class _MarkdownWalker:
         self.b = _Builder()
         self.line_starts = [0] + [m.end() for m in _LINE_BREAK_RE.finditer(source)]
         self.cursor = 0
+        self.in_quote = False
         self.link_stack: list[tuple[int, int, str]] = []
 
     def line_pos(self, line: int) -> int:
@@ -421,6 +424,7 @@ class _MarkdownWalker:
                 if tok.map:
                     self.cursor = max(self.cursor, self.line_pos(tok.map[0]))
                 limit = self.line_pos(tok.map[1]) if tok.map else len(self.src)
+                self.in_quote = quote > 0
                 self._inline(tok.children or [], limit)
             elif t in ("fence", "code_block") and tok.map:
                 self.b.block_break()
@@ -487,7 +491,7 @@ class _MarkdownWalker:
         line break, with the indentation or quote markers that begin the next line, into a space."""
         # each run of spaces takes all the whitespace (and quote markers after line breaks) there is,
         # atomically: choosing how much could backtrack for minutes on a long run over many lines
-        pattern = _SPACE_RUN.pattern.join(re.escape(part) for part in re.split(r" +", content))
+        pattern = _SPACE_RUN[self.in_quote].pattern.join(re.escape(part) for part in re.split(r" +", content))
         m = re.compile(pattern).search(self.src, self.cursor, max(limit, self.cursor))
         return (m.start(), m.end()) if m else None
 
@@ -521,7 +525,7 @@ class _MarkdownWalker:
                 if span is not None:
                     start = self.b.length
                     a, z = span
-                    for m in _SPAN_BREAK.finditer(src, a, z):
+                    for m in _SPAN_BREAK[self.in_quote].finditer(src, a, z):
                         self.b.verbatim(src[a:m.start()], a)
                         self.b.mapped(" ", m.start(), m.end())
                         a = m.end()
