@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/speed.py
 	$(BIN)/python bench/sources.py
 	$(BIN)/python bench/notes.py
+	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/scale.py
 
 quality: $(STAMP)

@@ -88,6 +88,11 @@ class _Builder:
     def last_char(self) -> str:
         return self.tail(1)
 
+    def since(self, start: int) -> str:
+        """The plain text from ``start`` to here (reading back from the end: a long document
+        must not be joined whole for each link in it)."""
+        return self.tail(self.length - start) if self.length > start else ""
+
     def zone(self, kind: ZoneKind, start: int) -> None:
         """Record a zone from ``start`` to here; build() trims its surrounding whitespace."""
         if self.length > start:
@@ -199,7 +204,7 @@ class _HTMLExtractor(HTMLParser):
             m = re.compile(r"</a\s*>", re.IGNORECASE).match(self.source, self._pos() - self.base)
             if m:
                 end_pos = self.base + m.end()
-            anchor = "".join(self.b.parts)[plain_start:] if self.b.length - plain_start < 2000 else ""
+            anchor = self.b.since(plain_start) if self.b.length - plain_start < 2000 else ""
             self.b.links.append(OutLink(anchor.strip(), href, src_start, end_pos, plain_start, self.b.length))
             self.b.zones.append(Zone("link", plain_start, self.b.length))
             self.link = None
@@ -239,7 +244,7 @@ class _HTMLExtractor(HTMLParser):
                 continue  # an image, as the Markdown around it would show it: no text
             plain_start = self.b.length
             self._text(m.group(2), pos + m.start(2))
-            anchor = "".join(self.b.parts)[plain_start:]
+            anchor = self.b.since(plain_start)
             self.b.links.append(OutLink(anchor.strip(), m.group(3), pos + m.start(), pos + m.end(),
                                         plain_start, self.b.length))
             self.b.zones.append(Zone("link", plain_start, self.b.length))
@@ -574,7 +579,7 @@ class _MarkdownWalker:
                         self.b.block_break()
 
     def _end_link(self, plain_start: int, src_start: int, href: str) -> None:
-        anchor = "".join(self.b.parts)[plain_start:] if self.b.length - plain_start < 2000 else ""
+        anchor = self.b.since(plain_start) if self.b.length - plain_start < 2000 else ""
         self.b.links.append(OutLink(anchor.strip(), href, src_start, self.cursor, plain_start, self.b.length))
         if self.b.length > plain_start:
             self.b.zones.append(Zone("link", plain_start, self.b.length))
