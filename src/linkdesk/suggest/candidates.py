@@ -243,19 +243,24 @@ def _time_candidates(an: Analysis, index: LinkIndex, ctx: Context,
     if not refs:
         return
     queries = text_queries(an, index.vectors)
-    best: dict[tuple[int, float, float], list[int]] = {}
+    # the sentences that refer to each period, compared with its articles in one product: a long
+    # text says "this year" or "today" in hundreds of sentences
+    periods: dict[tuple[float, float], tuple[np.ndarray, dict[int, None]]] = {}
     for ref in refs:
-        sentence = an.sentence_at(ref.start)
-        key = (sentence, ref.lo, ref.hi)
-        if key not in best:
-            articles = ctx.allowed_among(period_articles(index, ref))
-            # the sentence says what the earlier piece was about; the draft as a whole, less sharply
-            to_sentence, to_draft = index.vectors.similarities(
-                queries, ([sentence + 1] * len(articles), [0] * len(articles)), articles)
-            fit = to_sentence + 0.5 * to_draft
+        if (ref.lo, ref.hi) not in periods:
+            periods[(ref.lo, ref.hi)] = (ctx.allowed_among(period_articles(index, ref)), {})
+        periods[(ref.lo, ref.hi)][1][an.sentence_at(ref.start)] = None
+    best: dict[tuple[int, float, float], list[int]] = {}
+    for (lo, hi), (articles, sentences) in periods.items():
+        # the sentence says what the earlier piece was about; the draft as a whole, less sharply
+        rows = [[s + 1] * len(articles) for s in sentences] + [[0] * len(articles)]
+        sims = index.vectors.similarities(queries, rows, articles)
+        for sentence, to_sentence in zip(sentences, sims[:-1], strict=True):
+            fit = to_sentence + 0.5 * sims[-1]
             order = np.argsort(-fit, kind="stable")[:PER_TIME_REF]
-            best[key] = [int(articles[k]) for k in order if fit[k] >= TIME_MIN_SIM]
-        for rank, target in enumerate(best[key]):
+            best[(sentence, lo, hi)] = [int(articles[k]) for k in order if fit[k] >= TIME_MIN_SIM]
+    for ref in refs:
+        for rank, target in enumerate(best[(an.sentence_at(ref.start), ref.lo, ref.hi)]):
             cand = add(ref.start, ref.end, target)
             if cand is not None:
                 cand.from_time, cand.time_rank = True, rank
