@@ -31,6 +31,8 @@ PER_PHRASE = 4
 # per time reference: how many of the period's articles, and how close to the sentence they must be
 PER_TIME_REF = 3
 TIME_MIN_SIM = 0.05
+# sentence-article pairs compared at once for time references: few products, bounded memory
+_TIME_PAIRS = 100_000
 _URL = re.compile(r"https?://[^\s<>()\[\]\"'`]+")
 
 
@@ -252,15 +254,21 @@ def _time_candidates(an: Analysis, index: LinkIndex, ctx: Context,
         periods[(ref.lo, ref.hi)][1][an.sentence_at(ref.start)] = None
     best: dict[tuple[int, float, float], list[int]] = {}
     for (lo, hi), (articles, sentences) in periods.items():
+        if not len(articles):
+            continue
         # the sentence says what the earlier piece was about; the draft as a whole, less sharply
-        rows = [[s + 1] * len(articles) for s in sentences] + [[0] * len(articles)]
-        sims = index.vectors.similarities(queries, rows, articles)
-        for sentence, to_sentence in zip(sentences, sims[:-1], strict=True):
-            fit = to_sentence + 0.5 * sims[-1]
-            order = np.argsort(-fit, kind="stable")[:PER_TIME_REF]
-            best[(sentence, lo, hi)] = [int(articles[k]) for k in order if fit[k] >= TIME_MIN_SIM]
+        (to_draft,) = index.vectors.similarities(queries, [[0] * len(articles)], articles)
+        ordered = list(sentences)
+        step = max(1, _TIME_PAIRS // len(articles))
+        for a in range(0, len(ordered), step):
+            chunk = ordered[a:a + step]
+            to_sentences = index.vectors.similarities(queries, [[s + 1] * len(articles) for s in chunk], articles)
+            for sentence, to_sentence in zip(chunk, to_sentences, strict=True):
+                fit = to_sentence + 0.5 * to_draft
+                order = np.argsort(-fit, kind="stable")[:PER_TIME_REF]
+                best[(sentence, lo, hi)] = [int(articles[k]) for k in order if fit[k] >= TIME_MIN_SIM]
     for ref in refs:
-        for rank, target in enumerate(best[(an.sentence_at(ref.start), ref.lo, ref.hi)]):
+        for rank, target in enumerate(best.get((an.sentence_at(ref.start), ref.lo, ref.hi), ())):
             cand = add(ref.start, ref.end, target)
             if cand is not None:
                 cand.from_time, cand.time_rank = True, rank
