@@ -257,12 +257,18 @@ def _time_candidates(an: Analysis, index: LinkIndex, ctx: Context,
         if not len(articles):
             continue
         # the sentence says what the earlier piece was about; the draft as a whole, less sharply
-        (to_draft,) = index.vectors.similarities(queries, [[0] * len(articles)], articles)
         ordered = list(sentences)
         step = max(1, _TIME_PAIRS // len(articles))
+        to_draft: np.ndarray | None = None
         for a in range(0, len(ordered), step):
             chunk = ordered[a:a + step]
-            to_sentences = index.vectors.similarities(queries, [[s + 1] * len(articles) for s in chunk], articles)
+            rows = [[s + 1] * len(articles) for s in chunk]
+            if to_draft is None:
+                # the draft's row goes with the first sentences: most texts need one product in all
+                sims = index.vectors.similarities(queries, [*rows, [0] * len(articles)], articles)
+                to_sentences, to_draft = sims[:-1], sims[-1]
+            else:
+                to_sentences = index.vectors.similarities(queries, rows, articles)
             for sentence, to_sentence in zip(chunk, to_sentences, strict=True):
                 fit = to_sentence + 0.5 * to_draft
                 order = np.argsort(-fit, kind="stable")[:PER_TIME_REF]
