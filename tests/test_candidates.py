@@ -50,6 +50,29 @@ def test_time_reference_finds_the_period_article_closest_to_the_sentence(suggest
     assert all(suggester.index.published(c.target).startswith("2025-06") for c in timed)
 
 
+def test_time_references_in_many_sentences_match_one_at_a_time(suggester: Suggester,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import linkdesk.suggest.candidates as candidates_module
+
+    # sentences naming one period are compared with its articles together, in chunks; each must get
+    # what it gets when compared alone
+    text = " ".join(f"In 2022, {topic}." for topic in (
+        "the harbor ferry fares were frozen", "volunteers hauled trash off Gull Island",
+        "the Northgate Shipyard laid off workers", "voters approved the housing bond")) * 3
+    draft = draft_from_text(text, "text", "d.txt", published="2025-11-20")
+
+    def timed() -> list[tuple[int, int, int, int]]:
+        ranked = rank_draft(draft, suggester.index, suggester.ranker, suggester.view)
+        return sorted((c.start, c.end, c.target, c.time_rank) for c in ranked.cands if c.from_time)
+
+    together = timed()
+    monkeypatch.setattr(candidates_module, "_TIME_PAIRS", 1)  # one sentence per product
+    alone = timed()
+    assert together == alone
+    assert len({start for start, *_ in together}) == 12
+    assert len({target for _, _, target, rank in together if rank == 0}) > 1
+
+
 def test_written_out_archive_address_is_linked(suggester: Suggester) -> None:
     text = ("Background on the numbers is in our earlier story: "
             "https://harborledger.example/2025/06/ferry-ridership-record. Riders kept coming.")
