@@ -93,6 +93,13 @@ class _Builder:
         must not be joined whole for each link in it)."""
         return self.tail(self.length - start) if self.length > start else ""
 
+    def link(self, href: str, src_start: int, src_end: int, plain_start: int) -> None:
+        """A link whose text runs from ``plain_start`` to here; one whose text is too long to be an
+        anchor (a whole section wrapped in a link) is kept without it."""
+        anchor = self.since(plain_start) if self.length - plain_start < 2000 else ""
+        self.links.append(OutLink(anchor.strip(), href, src_start, src_end, plain_start, self.length))
+        self.zone("link", plain_start)
+
     def zone(self, kind: ZoneKind, start: int) -> None:
         """Record a zone from ``start`` to here; build() trims its surrounding whitespace."""
         if self.length > start:
@@ -204,9 +211,7 @@ class _HTMLExtractor(HTMLParser):
             m = re.compile(r"</a\s*>", re.IGNORECASE).match(self.source, self._pos() - self.base)
             if m:
                 end_pos = self.base + m.end()
-            anchor = self.b.since(plain_start) if self.b.length - plain_start < 2000 else ""
-            self.b.links.append(OutLink(anchor.strip(), href, src_start, end_pos, plain_start, self.b.length))
-            self.b.zones.append(Zone("link", plain_start, self.b.length))
+            self.b.link(href, src_start, end_pos, plain_start)
             self.link = None
         for i in range(len(self.stack) - 1, -1, -1):
             if self.stack[i][0] == tag:
@@ -244,10 +249,7 @@ class _HTMLExtractor(HTMLParser):
                 continue  # an image, as the Markdown around it would show it: no text
             plain_start = self.b.length
             self._text(m.group(2), pos + m.start(2))
-            anchor = self.b.since(plain_start)
-            self.b.links.append(OutLink(anchor.strip(), m.group(3), pos + m.start(), pos + m.end(),
-                                        plain_start, self.b.length))
-            self.b.zones.append(Zone("link", plain_start, self.b.length))
+            self.b.link(m.group(3), pos + m.start(), pos + m.end(), plain_start)
         self._text(data[cursor:], pos + cursor)
 
     def _text(self, data: str, pos: int) -> None:
@@ -579,10 +581,7 @@ class _MarkdownWalker:
                         self.b.block_break()
 
     def _end_link(self, plain_start: int, src_start: int, href: str) -> None:
-        anchor = self.b.since(plain_start) if self.b.length - plain_start < 2000 else ""
-        self.b.links.append(OutLink(anchor.strip(), href, src_start, self.cursor, plain_start, self.b.length))
-        if self.b.length > plain_start:
-            self.b.zones.append(Zone("link", plain_start, self.b.length))
+        self.b.link(href, src_start, self.cursor, plain_start)
 
 
 def _mask_front_matter(source: str) -> str:
