@@ -11,7 +11,9 @@ import pytest
 
 from linkdesk.cli import run
 from linkdesk.demo import demo_paths
-from linkdesk.evaluate import backtest_dir, reliability, score_predictions
+from linkdesk.evaluate import backtest_dir, reliability, score_predictions, strip_links
+from linkdesk.ingest import ingest
+from linkdesk.text.parse import parse
 
 from .conftest import SHARED_BENCH
 
@@ -150,3 +152,32 @@ def test_cli_eval_on_store_split(demo_db: str, tmp_path: Path, capsys) -> None:
     assert "expected calibration error" in out
     report = json.loads((tmp_path / "ev" / "eval.json").read_text())
     assert sum(b["suggestions"] for b in report["calibration"]["bands"]) == report["calibration"]["suggestions"]
+
+
+SITE = "https://news.example"
+
+
+@pytest.mark.parametrize(("fmt", "body", "anchors"), [
+    ("markdown", f"# Port [budget]({SITE}/a/) vote\n\nSee [the **new** [draft] plan]({SITE}/b/ \"t\") and "
+                 f"[a source](https://other.example/x) or <{SITE}/c/>.\n\n> A [quoted]({SITE}/a/) line.\n",
+     ["budget", "the **new** [draft] plan", f"{SITE}/c/", "quoted"]),
+    ("html", f'<h2>Port <a href="{SITE}/a/">budget</a></h2><p>See <a title="a > b" href="/b/"><b>the</b> '
+             f'plan</a> and <a href="https://other.example/x">a source</a>, <A HREF="/c/">shouted</A >.</p>',
+     ["budget", "<b>the</b> plan", "shouted"]),
+])
+def test_strip_links_leaves_the_draft_an_editor_would_have(store, config, tmp_path: Path, fmt, body, anchors) -> None:
+    """A held-out article becomes a draft in its own markup: internal links stripped to their content
+    (where each now sits is known), headings and quotes still headings and quotes, outside links kept."""
+    record = {"url": f"{SITE}/new/", "title": "New", "published": "2024-01-02", "format": fmt, "body": body}
+    src = tmp_path / "one.jsonl"
+    src.write_text(json.dumps(record) + "\n")
+    assert ingest(store, [str(src)], config=config, site_hosts=["news.example"]).ok
+    article = next(store.iter_articles(with_body=True))
+    internal = list(store.iter_links(internal_only=True))
+    stripped_body, stripped = strip_links(article.body, internal)
+    assert [stripped_body[start:end] for _, start, end in stripped] == anchors
+    draft = parse(stripped_body, fmt)
+    assert draft.text == article.text
+    assert [link.href for link in draft.links] == ["https://other.example/x"]
+    assert [z.kind for z in draft.zones if z.kind in ("heading", "quote")] == [
+        z.kind for z in parse(article.body, fmt).zones if z.kind in ("heading", "quote")]

@@ -12,25 +12,28 @@ import itertools
 import json
 import logging
 import os
+import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from .config import load_config
 from .drafts import read_drafts
 from .errors import BadRecordError, InputError
-from .ingest import ingest
+from .ingest import ingest, reread_stale
 from .ingest.jsonl import read_objects
 from .ingest.records import prepare
-from .model import Rejection
+from .model import Format, Rejection
 from .store import open_store
-from .store.base import Store
+from .store.base import Store, StoredLink
 from .suggest.pipeline import Draft, Suggester, choose, index_archive, rank_draft
 from .suggest.policy import Policy
 from .text.normalize import url_key
 from .text.parse import parse
 
-__all__ = ["THRESHOLDS", "EvalReport", "backtest_dir", "backtest_store", "reliability", "score_predictions"]
+__all__ = ["THRESHOLDS", "EvalReport", "backtest_dir", "backtest_store", "reliability", "score_predictions",
+           "strip_links"]
 
 log = logging.getLogger(__name__)
 THRESHOLDS = [round(0.05 * k, 2) for k in range(1, 20)]
@@ -286,9 +289,12 @@ def backtest_dir(directory: str, config: dict[str, Any] | None = None, threshold
 
 def backtest_store(store: Store, config: dict[str, Any] | None = None, threshold: float | None = None,
                    fraction: float = 0.2, workdir: str | None = None) -> EvalReport:
-    """Temporal split of an archive: the newest ``fraction`` of dated articles become drafts
-    (plain text, internal links stripped to their anchors); suggestions come from the rest."""
+    """Temporal split of an archive: the newest ``fraction`` of dated articles become drafts, as the
+    shared backtests make them: each body in its own markup with its internal links stripped to their
+    anchor text, outside links left in place. Suggestions come from the rest."""
     cfg = config or load_config()
+    # the drafts are the bodies parsed again: the links' stored offsets must be this parser's
+    reread_stale(store)
     articles = list(store.iter_articles(with_body=True))
     dated = sorted((a for a in articles if a.published), key=lambda a: (a.published or "", a.id))
     if len(dated) < 10:
@@ -297,16 +303,20 @@ def backtest_store(store: Store, config: dict[str, Any] | None = None, threshold
     held = dated[cut:]
     held_ids = {a.id for a in held}
     older_urls = {url_key(a.url) for a in articles if a.id not in held_ids}
-    links_by_source: dict[int, list[dict[str, Any]]] = {}
     by_id = {a.id: a for a in articles}
+    internal: dict[int, list[StoredLink]] = {}
     for link in store.iter_links(internal_only=True):
-        if link.source_id in held_ids and link.target_id is not None and link.target_id not in held_ids:
-            target = by_id[link.target_id]
-            if url_key(target.url) in older_urls:
-                links_by_source.setdefault(link.source_id, []).append(
-                    {"start": link.text_start, "end": link.text_end, "anchor": link.anchor, "target_url": target.url})
-    drafts = [Draft(parse(a.text, "text"), str(a.id), a.url, a.title, a.published, a.section) for a in held]
-    gold = {str(a.id): links_by_source.get(a.id, []) for a in held}
+        if link.source_id in held_ids:
+            internal.setdefault(link.source_id, []).append(link)
+    drafts, gold = [], {}
+    for a in held:
+        body, stripped = strip_links(a.body, internal.get(a.id, []))
+        drafts.append(Draft(parse(body, cast(Format, a.format)), str(a.id), a.url, a.title, a.published, a.section))
+        # what an editor could have linked then: older articles, by words the reader sees
+        gold[str(a.id)] = [{"start": start, "end": end, "anchor": link.anchor, "target_url": by_id[link.target_id].url}
+                           for link, start, end in stripped
+                           if link.target_id is not None and link.target_id not in held_ids
+                           and url_key(by_id[link.target_id].url) in older_urls and link.anchor.strip()]
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         split = open_store(os.path.join(tmp, "older.db"))
         try:
@@ -321,3 +331,71 @@ def backtest_store(store: Store, config: dict[str, Any] | None = None, threshold
             return _run(split, store.path, drafts, gold, cfg, threshold)
         finally:
             split.close()
+
+
+def strip_links(body: str, links: Sequence[StoredLink]) -> tuple[str, list[tuple[StoredLink, int, int]]]:
+    """``body`` with each of ``links`` replaced by its own content (``[text](url)`` by ``text``,
+    ``<a href="url">text</a>`` by ``text``), and, for each link, where that content now sits."""
+    parts: list[str] = []
+    stripped: list[tuple[StoredLink, int, int]] = []
+    cursor = length = 0
+    for link in sorted(links, key=lambda lk: lk.src_start):
+        if link.src_start < cursor or link.src_end > len(body):
+            continue  # overlapping or out of range: offsets from another body, left as they are
+        inner_start, inner_end = _link_content(body, link.src_start, link.src_end)
+        parts.append(body[cursor:link.src_start])
+        length += link.src_start - cursor
+        parts.append(body[inner_start:inner_end])
+        stripped.append((link, length, length + inner_end - inner_start))
+        length += inner_end - inner_start
+        cursor = link.src_end
+    parts.append(body[cursor:])
+    return "".join(parts), stripped
+
+
+def _link_content(source: str, start: int, end: int) -> tuple[int, int]:
+    """Where the content of the link at ``source[start:end]`` is: inside the brackets of a Markdown
+    link, between the tags of an HTML one, inside the angle brackets of an autolink. A bare address
+    is its own content."""
+    if source.startswith("[", start):
+        depth = 0
+        k = start
+        while k < end:
+            ch = source[k]
+            if ch == "\\":
+                k += 2
+                continue
+            if ch == "[":
+                depth += 1
+            elif ch == "]":
+                depth -= 1
+                if depth == 0:
+                    return start + 1, k
+            k += 1
+    elif _HTML_LINK_OPEN_RE.match(source, start):
+        open_end = _tag_end(source, start, end)
+        close = _HTML_LINK_CLOSE_RE.search(source, open_end, end)
+        # a link the page never closed runs to where the parser closed it
+        return open_end, close.start() if close else end
+    elif source.startswith("<", start) and source.endswith(">", start, end):
+        return start + 1, end - 1
+    return start, end
+
+
+_HTML_LINK_OPEN_RE = re.compile(r"<a[\s>]", re.IGNORECASE)
+_HTML_LINK_CLOSE_RE = re.compile(r"</a\s*>\s*\Z", re.IGNORECASE)
+
+
+def _tag_end(source: str, start: int, end: int) -> int:
+    """Just past the ``>`` that closes the tag opening at ``start``; quoted attribute values may hold one."""
+    quote = ""
+    for k in range(start, end):
+        ch = source[k]
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == ">":
+            return k + 1
+    return end

@@ -61,6 +61,9 @@ class StoredLink:
     text_end: int
     internal: bool
     target_id: int | None
+    # the whole link in the article's body, markup included
+    src_start: int
+    src_end: int
 
 
 @runtime_checkable

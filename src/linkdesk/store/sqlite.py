@@ -317,10 +317,10 @@ class SQLiteStore:
     def iter_links(self, internal_only: bool = False) -> Iterator[StoredLink]:
         where = "WHERE internal = 1" if internal_only else ""
         for row in self.conn.execute(
-            f"SELECT source_id, anchor, href, text_start, text_end, internal, target_id FROM links {where} "
-            "ORDER BY source_id, text_start"
+            f"SELECT source_id, anchor, href, text_start, text_end, internal, target_id, src_start, src_end "
+            f"FROM links {where} ORDER BY source_id, text_start"
         ):
-            yield StoredLink(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6])
+            yield StoredLink(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6], row[7], row[8])
 
     def article_links(self, article_id: int) -> list[dict[str, Any]]:
         rows = self.conn.execute(
@@ -455,11 +455,12 @@ class SQLiteStore:
         """Every external link with the text and date of the article that cites it."""
         for row in self.conn.execute(
             """SELECT l.source_id, l.anchor, l.href, l.text_start, l.text_end, l.internal, l.target_id,
-                      a.text, a.published
+                      l.src_start, l.src_end, a.text, a.published
                FROM links l JOIN articles a ON a.id = l.source_id WHERE l.internal = 0
                AND (l.href LIKE 'http://%' OR l.href LIKE 'https://%') ORDER BY l.source_id, l.text_start"""
         ):
-            yield StoredLink(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6]), row[7], row[8]
+            link = StoredLink(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6], row[7], row[8])
+            yield link, row[9], row[10]
 
     def feed_state(self, url: str) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
