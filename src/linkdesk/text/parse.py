@@ -146,6 +146,7 @@ _HTML_SKIP = {"script", "style", "noscript", "template", "head", "title", "svg",
 _HTML_VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area", "col", "embed"}
 _CHARREF_RE = re.compile(r"&(#[xX][0-9a-fA-F]+|#[0-9]+|[A-Za-z][A-Za-z0-9]*);?")
 _WS_RE = re.compile(r"\s+")
+_A_CLOSE_RE = re.compile(r"</a\s*>", re.IGNORECASE)
 # A Markdown inline link written inside raw HTML ("<div>Read the [guide](/guides/x/)</div>"). CommonMark
 # leaves it as literal text there, but the writer meant a link (renderers that read Markdown inside
 # HTML, as kramdown can, make it one): read as its anchor text and a link, so that the archive neither
@@ -208,7 +209,7 @@ class _HTMLExtractor(HTMLParser):
         if tag == "a" and self.link is not None:
             plain_start, src_start, href = self.link
             end_pos = self._pos() + len(f"</{tag}>")
-            m = re.compile(r"</a\s*>", re.IGNORECASE).match(self.source, self._pos() - self.base)
+            m = _A_CLOSE_RE.match(self.source, self._pos() - self.base)
             if m:
                 end_pos = self.base + m.end()
             self.b.link(href, src_start, end_pos, plain_start)
