@@ -12,7 +12,6 @@ import itertools
 import json
 import logging
 import os
-import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from .store.base import Store, StoredLink
 from .suggest.pipeline import Draft, Suggester, choose, index_archive, rank_draft
 from .suggest.policy import Policy
 from .text.normalize import url_key
-from .text.parse import parse
+from .text.parse import link_content, parse
 
 __all__ = ["THRESHOLDS", "EvalReport", "backtest_dir", "backtest_store", "reliability", "score_predictions",
            "strip_links"]
@@ -342,7 +341,7 @@ def strip_links(body: str, links: Sequence[StoredLink]) -> tuple[str, list[tuple
     for link in sorted(links, key=lambda lk: lk.src_start):
         if link.src_start < cursor or link.src_end > len(body):
             continue  # overlapping or out of range: offsets from another body, left as they are
-        inner_start, inner_end = _link_content(body, link.src_start, link.src_end)
+        inner_start, inner_end = link_content(body, link.src_start, link.src_end)
         parts.append(body[cursor:link.src_start])
         length += link.src_start - cursor
         parts.append(body[inner_start:inner_end])
@@ -351,51 +350,3 @@ def strip_links(body: str, links: Sequence[StoredLink]) -> tuple[str, list[tuple
         cursor = link.src_end
     parts.append(body[cursor:])
     return "".join(parts), stripped
-
-
-def _link_content(source: str, start: int, end: int) -> tuple[int, int]:
-    """Where the content of the link at ``source[start:end]`` is: inside the brackets of a Markdown
-    link, between the tags of an HTML one, inside the angle brackets of an autolink. A bare address
-    is its own content."""
-    if source.startswith("[", start):
-        depth = 0
-        k = start
-        while k < end:
-            ch = source[k]
-            if ch == "\\":
-                k += 2
-                continue
-            if ch == "[":
-                depth += 1
-            elif ch == "]":
-                depth -= 1
-                if depth == 0:
-                    return start + 1, k
-            k += 1
-    elif _HTML_LINK_OPEN_RE.match(source, start):
-        open_end = _tag_end(source, start, end)
-        close = _HTML_LINK_CLOSE_RE.search(source, open_end, end)
-        # a link the page never closed runs to where the parser closed it
-        return open_end, close.start() if close else end
-    elif source.startswith("<", start) and source.endswith(">", start, end):
-        return start + 1, end - 1
-    return start, end
-
-
-_HTML_LINK_OPEN_RE = re.compile(r"<a[\s>]", re.IGNORECASE)
-_HTML_LINK_CLOSE_RE = re.compile(r"</a\s*>\s*\Z", re.IGNORECASE)
-
-
-def _tag_end(source: str, start: int, end: int) -> int:
-    """Just past the ``>`` that closes the tag opening at ``start``; quoted attribute values may hold one."""
-    quote = ""
-    for k in range(start, end):
-        ch = source[k]
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch == ">":
-            return k + 1
-    return end

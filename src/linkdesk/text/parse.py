@@ -21,7 +21,8 @@ from markdown_it.token import Token
 from ..errors import DraftError
 from ..model import Document, Format, OutLink, Zone, ZoneKind
 
-__all__ = ["PARSER_VERSION", "detect_format", "parse", "parse_html", "parse_markdown", "parse_text"]
+__all__ = ["PARSER_VERSION", "detect_format", "link_content", "parse", "parse_html", "parse_markdown",
+           "parse_text"]
 
 # The archive keeps each article's plain text and link offsets as parsed at ingest, with this
 # version. Bump it when the parser reads the same body differently: `linkdesk index` then re-reads
@@ -367,8 +368,44 @@ def _skip_brackets(src: str, pos: int) -> int:
     return len(src)
 
 
+def link_content(source: str, start: int, end: int) -> tuple[int, int]:
+    """Where the content of the link at ``source[start:end]`` is: inside the brackets of a Markdown
+    link, between the tags of an HTML one, inside the angle brackets of an autolink. A bare address
+    is its own content."""
+    if source.startswith("[", start):
+        close = _skip_brackets(source, start)
+        if close < end:
+            return start + 1, close
+    elif _A_START_RE.match(source, start):
+        open_end = _tag_close(source, start, end)
+        close_tag = _A_END_RE.search(source, open_end, end)
+        # a link the page never closed runs to where the parser closed it
+        return open_end, close_tag.start() if close_tag else end
+    elif source.startswith("<", start) and source.endswith(">", start, end):
+        return start + 1, end - 1
+    return start, end
+
+
+def _tag_close(source: str, start: int, end: int) -> int:
+    """Just past the ``>`` that closes the tag opening at ``start``; quoted attribute values may hold one."""
+    quote = ""
+    for k in range(start, end):
+        ch = source[k]
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == ">":
+            return k + 1
+    return end
+
+
 _QUOTE_MARK_RE = re.compile(r"[ \t]{0,3}>[ \t]?")
 _TAG_NAME_RE = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)")
+_A_START_RE = re.compile(r"<a[\s>]", re.IGNORECASE)
+# the end tag that closes a whole link, whitespace after it allowed
+_A_END_RE = re.compile(r"</a\s*>\s*\Z", re.IGNORECASE)
 _A_OPEN_RE = re.compile(r"<a\s[^>]*?href\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.IGNORECASE | re.DOTALL)
 
 
