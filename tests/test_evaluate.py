@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from linkdesk.cli import run
+from linkdesk.cli import EXIT_ERROR, run
 from linkdesk.demo import demo_paths
 from linkdesk.evaluate import backtest_dir, reliability, score_predictions, strip_links
 from linkdesk.ingest import ingest
@@ -152,6 +152,31 @@ def test_cli_eval_on_store_split(demo_db: str, tmp_path: Path, capsys) -> None:
     assert "expected calibration error" in out
     report = json.loads((tmp_path / "ev" / "eval.json").read_text())
     assert sum(b["suggestions"] for b in report["calibration"]["bands"]) == report["calibration"]["suggestions"]
+
+
+@pytest.mark.slow
+def test_cli_eval_holds_out_the_share_asked_for(demo_db: str, tmp_path: Path, capsys) -> None:
+    lines = Path(demo_paths()[0]).read_text(encoding="utf-8").splitlines()
+    dated = sum(1 for line in lines if json.loads(line).get("published"))
+    assert run(["eval", "--db", demo_db, "--holdout", "0.5", "--json", "--out", str(tmp_path / "ev")]) == 0
+    assert json.loads(capsys.readouterr().out)["drafts"] == dated // 2
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--holdout", "1"], "leaves nothing on one side"),
+    (["--holdout", "0"], "leaves nothing on one side"),
+    (["--holdout", "half"], "not a number"),
+])
+def test_cli_eval_refuses_a_holdout_that_splits_nothing(demo_db: str, tmp_path: Path, capsys, args, message) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        run(["eval", "--db", demo_db, "--out", str(tmp_path / "ev"), *args])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_cli_eval_holdout_is_for_an_archive_split(tmp_path: Path, capsys) -> None:
+    assert run(["eval", str(_demo_backtest(tmp_path)), "--holdout", "0.3", "--out", str(tmp_path / "ev")]) == EXIT_ERROR
+    assert "--holdout splits an archive" in capsys.readouterr().err
+    assert not (tmp_path / "ev").exists()
 
 
 SITE = "https://news.example"

@@ -19,7 +19,7 @@ from .archive import describe_article
 from .config import load_config
 from .drafts import read_drafts
 from .errors import DraftError, InputError, LinkdeskError
-from .evaluate import THRESHOLDS, backtest_dir, backtest_store
+from .evaluate import HOLDOUT_SHARE, THRESHOLDS, backtest_dir, backtest_store
 from .ingest import KINDS, ingest
 from .lint import SEVERITIES, worst
 from .model import IngestReport, Rejection
@@ -202,6 +202,14 @@ def _score(text: str) -> float:
     return value
 
 
+def _share(text: str) -> float:
+    """A share of the archive from the command line: a number strictly between 0 and 1."""
+    value = _score(text)
+    if value in (0.0, 1.0):
+        raise argparse.ArgumentTypeError(f"{text} leaves nothing on one side; give a share between 0 and 1")
+    return value
+
+
 def _count(text: str) -> int:
     try:
         value = int(text)
@@ -361,6 +369,8 @@ def cmd_sources_outlet(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.backtest and args.holdout is not None:
+        raise InputError("--holdout splits an archive (--db); a prepared backtest brings its own drafts")
     cfg = load_config(args.config)
     os.makedirs(args.out, exist_ok=True)  # before the backtest, not after it, if it cannot be made
     if args.backtest:
@@ -368,7 +378,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     else:
         store = open_store(args.db, create=False)
         try:
-            report = backtest_store(store, cfg, args.threshold)
+            report = backtest_store(store, cfg, args.threshold,
+                                    HOLDOUT_SHARE if args.holdout is None else args.holdout)
         finally:
             store.close()
     paths = report.write(args.out)
@@ -467,6 +478,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("backtest", nargs="?", metavar="BACKTEST_DIR",
                    help="directory with archive/drafts/gold JSONL; without it, a temporal split of --db")
     p.add_argument("--threshold", type=_score, help="score the predictions at this threshold instead")
+    p.add_argument("--holdout", type=_share, metavar="SHARE",
+                   help=f"share of the dated articles, newest first, held out as drafts (default {HOLDOUT_SHARE})")
     p.add_argument("--out", default="linkdesk-eval", help="directory for eval.json, pr.png, predictions.jsonl")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)

@@ -31,11 +31,13 @@ from .suggest.policy import Policy
 from .text.normalize import url_key
 from .text.parse import link_content, parse
 
-__all__ = ["THRESHOLDS", "EvalReport", "backtest_dir", "backtest_store", "reliability", "score_predictions",
-           "strip_links"]
+__all__ = ["HOLDOUT_SHARE", "THRESHOLDS", "EvalReport", "backtest_dir", "backtest_store", "reliability",
+           "score_predictions", "strip_links"]
 
 log = logging.getLogger(__name__)
 THRESHOLDS = [round(0.05 * k, 2) for k in range(1, 20)]
+# how much of an archive, newest first, a temporal split holds out as drafts
+HOLDOUT_SHARE = 0.2
 CALIBRATION_EDGES = tuple(round(0.1 * k, 1) for k in range(11))
 
 
@@ -287,10 +289,12 @@ def backtest_dir(directory: str, config: dict[str, Any] | None = None, threshold
 
 
 def backtest_store(store: Store, config: dict[str, Any] | None = None, threshold: float | None = None,
-                   fraction: float = 0.2, workdir: str | None = None) -> EvalReport:
+                   fraction: float = HOLDOUT_SHARE, workdir: str | None = None) -> EvalReport:
     """Temporal split of an archive: the newest ``fraction`` of dated articles become drafts, as the
     shared backtests make them: each body in its own markup with its internal links stripped to their
     anchor text, outside links left in place. Suggestions come from the rest."""
+    if not 0.0 < fraction < 1.0:
+        raise InputError(f"the share held out as drafts must be between 0 and 1, not {fraction}")
     cfg = config or load_config()
     # the drafts are the bodies parsed again: the links' stored offsets must be this parser's
     reread_stale(store)
