@@ -11,8 +11,11 @@ import pytest
 
 from linkdesk.cli import EXIT_ERROR, run
 from linkdesk.demo import demo_paths
-from linkdesk.evaluate import backtest_dir, reliability, score_predictions, strip_links
+from linkdesk.drafts import read_drafts
+from linkdesk.evaluate import backtest_dir, backtest_store, reliability, score_predictions, strip_links
 from linkdesk.ingest import ingest
+from linkdesk.model import Rejection
+from linkdesk.store import open_store
 from linkdesk.text.parse import parse
 
 from .conftest import SHARED_BENCH
@@ -152,6 +155,28 @@ def test_cli_eval_on_store_split(demo_db: str, tmp_path: Path, capsys) -> None:
     assert "expected calibration error" in out
     report = json.loads((tmp_path / "ev" / "eval.json").read_text())
     assert sum(b["suggestions"] for b in report["calibration"]["bands"]) == report["calibration"]["suggestions"]
+
+
+@pytest.mark.slow
+def test_store_split_writes_what_its_figures_can_be_checked_with(demo_db: str, tmp_path: Path) -> None:
+    """The split's drafts and gold links are written beside the predictions: the reference scorer gives
+    the same figures from them, and the drafts read back as drafts, bodies in their own markup."""
+    ref = _reference_scorer()
+    store = open_store(demo_db, create=False)
+    try:
+        report = backtest_store(store, threshold=0.3)
+    finally:
+        store.close()
+    paths = report.write(str(tmp_path / "out"))
+    assert report.metrics == ref.score(*ref.load(paths["gold"], paths["predictions"]))
+    assert report.metrics["linked"]["span"]["gold"] > 0
+    drafts = list(read_drafts(paths["drafts"]))
+    assert len(drafts) == report.drafts and not [d for d in drafts if isinstance(d, Rejection)]
+    assert all(d.doc.format == "markdown" for d in drafts)
+    for line in Path(paths["gold"]).read_text().splitlines():
+        gold = json.loads(line)
+        body = next(d for d in drafts if d.id == gold["id"]).doc.source
+        assert all(body[g["start"]:g["end"]] == g["anchor"] for g in gold["links"])
 
 
 @pytest.mark.slow

@@ -407,7 +407,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for band in cal["bands"]:
             print(f"  {band['low']:.1f} - {band['high']:.1f}   {band['suggestions']:11d}   {band['mean_score']:10.3f}"
                   f"   {band['right']:.3f}")
-    print(f"wrote {paths['report']}, {paths['plot']}, {paths['predictions']}")
+    print(f"wrote {', '.join(paths.values())}")
     return status
 
 

@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -128,6 +128,10 @@ class EvalReport:
     calibration: dict[str, Any] = field(default_factory=dict)
     # input records left out (archive records, drafts, gold lines), and why
     rejected: list[Rejection] = field(default_factory=list)
+    # a temporal split's drafts (standard records) and gold links, so that its figures can be checked
+    # and its misses read
+    split_drafts: list[dict[str, Any]] = field(default_factory=list)
+    split_gold: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"source": self.source, "threshold": self.threshold, "drafts": self.drafts, "metrics": self.metrics,
@@ -135,17 +139,27 @@ class EvalReport:
                 "rejected": [{"where": r.where, "reason": r.reason} for r in self.rejected]}
 
     def write(self, out_dir: str) -> dict[str, str]:
-        """Write the JSON report, the predictions (JSONL) and the plot (PNG: precision-recall, calibration)."""
+        """Write the JSON report, the predictions (JSONL) and the plot (PNG: precision-recall,
+        calibration); for a temporal split, its drafts and gold links too (JSONL, as a prepared
+        backtest holds them)."""
         os.makedirs(out_dir, exist_ok=True)
         paths = {"report": os.path.join(out_dir, "eval.json"), "plot": os.path.join(out_dir, "pr.png"),
                  "predictions": os.path.join(out_dir, "predictions.jsonl")}
         with open(paths["report"], "w", encoding="utf-8") as fh:
             json.dump(self.to_json(), fh, indent=2)
-        with open(paths["predictions"], "w", encoding="utf-8") as fh:
-            fh.writelines(json.dumps({"id": did, "suggestions": sugg}, ensure_ascii=False) + "\n"
-                          for did, sugg in self.predictions.items())
+        _write_jsonl(paths["predictions"], ({"id": did, "suggestions": sugg} for did, sugg in self.predictions.items()))
+        if self.split_drafts:
+            paths["drafts"] = os.path.join(out_dir, "drafts.jsonl")
+            paths["gold"] = os.path.join(out_dir, "gold.jsonl")
+            _write_jsonl(paths["drafts"], self.split_drafts)
+            _write_jsonl(paths["gold"], ({"id": did, "links": links} for did, links in self.split_gold.items()))
         _plot(self, paths["plot"])
         return paths
+
+
+def _write_jsonl(path: str, rows: Iterable[dict[str, Any]]) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
 def _plot(report: EvalReport, path: str) -> None:
@@ -311,10 +325,12 @@ def backtest_store(store: Store, config: dict[str, Any] | None = None, threshold
     for link in store.iter_links(internal_only=True):
         if link.source_id in held_ids:
             internal.setdefault(link.source_id, []).append(link)
-    drafts, gold = [], {}
+    drafts, records, gold = [], [], {}
     for a in held:
         body, stripped = strip_links(a.body, internal.get(a.id, []))
         drafts.append(Draft(parse(body, cast(Format, a.format)), str(a.id), a.url, a.title, a.published, a.section))
+        records.append({"id": str(a.id), "url": a.url, "title": a.title, "published": a.published,
+                        "section": a.section, "format": a.format, "body": body})
         # what an editor could have linked then: older articles, by words the reader sees
         gold[str(a.id)] = [{"start": start, "end": end, "anchor": link.anchor, "target_url": by_id[link.target_id].url}
                            for link, start, end in stripped
@@ -331,9 +347,11 @@ def backtest_store(store: Store, config: dict[str, Any] | None = None, threshold
             split.write_batch(batch)
             split.set_site_hosts(store.site_hosts())
             split.resolve_links()
-            return _run(split, store.path, drafts, gold, cfg, threshold)
+            report = _run(split, store.path, drafts, gold, cfg, threshold)
         finally:
             split.close()
+    report.split_drafts, report.split_gold = records, gold
+    return report
 
 
 def strip_links(body: str, links: Sequence[StoredLink]) -> tuple[str, list[tuple[StoredLink, int, int]]]:
