@@ -180,6 +180,25 @@ def test_store_split_writes_what_its_figures_can_be_checked_with(demo_db: str, t
 
 
 @pytest.mark.slow
+def test_store_split_of_an_html_archive(store, config, tmp_path: Path) -> None:
+    """The demo archive as HTML pages: the split's drafts stay HTML, with the anchors where the gold says."""
+    from markdown_it import MarkdownIt
+
+    render = MarkdownIt("commonmark").render
+    archive = tmp_path / "html.jsonl"
+    records = [json.loads(line) for line in Path(demo_paths()[0]).read_text(encoding="utf-8").splitlines()]
+    archive.write_text("".join(json.dumps({**r, "format": "html", "body": render(r["body"])}) + "\n" for r in records))
+    assert ingest(store, [str(archive)], config=config).ok
+    report = backtest_store(store, threshold=0.3)
+    assert report.metrics["linked"]["span"]["gold"] > 0
+    bodies = {r["id"]: r["body"] for r in report.split_drafts}
+    assert all(r["format"] == "html" and "<p>" in r["body"] for r in report.split_drafts)
+    for did, links in report.split_gold.items():
+        assert all(bodies[did][g["start"]:g["end"]] == g["anchor"] for g in links)
+        assert not any(g["target_url"] in bodies[did] for g in links)
+
+
+@pytest.mark.slow
 def test_cli_eval_holds_out_the_share_asked_for(demo_db: str, tmp_path: Path, capsys) -> None:
     lines = Path(demo_paths()[0]).read_text(encoding="utf-8").splitlines()
     dated = sum(1 for line in lines if json.loads(line).get("published"))
