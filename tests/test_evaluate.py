@@ -12,7 +12,7 @@ import pytest
 from linkdesk.cli import EXIT_ERROR, run
 from linkdesk.demo import demo_paths
 from linkdesk.drafts import read_drafts
-from linkdesk.evaluate import backtest_dir, backtest_store, reliability, score_predictions, strip_links
+from linkdesk.evaluate import EvalReport, backtest_dir, backtest_store, reliability, score_predictions, strip_links
 from linkdesk.ingest import ingest
 from linkdesk.model import Rejection
 from linkdesk.store import open_store
@@ -147,11 +147,31 @@ def test_reliability_bands_and_calibration_error() -> None:
     assert cal["ece"] == pytest.approx((0.15 + 2 * abs(0.825 - 0.5) + 0.0) / 4)
 
 
+def _sweep_row(threshold: float, precision: float, recall: float) -> dict:
+    f1 = 2 * precision * recall / (precision + recall)
+    span = {"precision": precision, "recall": recall, "f1": f1}
+    return {"threshold": threshold, "span": span, "target": span}
+
+
+@pytest.mark.parametrize(("rows", "best_any", "best_precise"), [
+    ([(0.1, 0.40, 0.50), (0.2, 0.62, 0.30), (0.3, 0.70, 0.20)], 0.1, 0.2),
+    ([(0.1, 0.40, 0.50), (0.2, 0.55, 0.30)], 0.1, None),
+    ([(0.1, 0.50, 0.50), (0.2, 0.60, 0.60), (0.3, 0.90, 0.10)], 0.2, 0.2),
+])
+def test_report_names_the_thresholds_a_desk_chooses_between(rows, best_any, best_precise) -> None:
+    report = EvalReport("x", 0.3, {}, [_sweep_row(*r) for r in rows], {}, 1)
+    best = report.best()
+    assert best["any"]["threshold"] == best_any
+    assert (best["precise"] or {}).get("threshold") == best_precise
+    assert report.to_json()["best"] == best
+
+
 @pytest.mark.slow
 def test_cli_eval_on_store_split(demo_db: str, tmp_path: Path, capsys) -> None:
     assert run(["eval", "--db", demo_db, "--out", str(tmp_path / "ev")]) == 0
     out = capsys.readouterr().out
     assert "linked span" in out and (tmp_path / "ev" / "pr.png").exists()
+    assert "best span F1: " in out and "best span F1 at precision >= 0.60: " in out
     assert "expected calibration error" in out
     report = json.loads((tmp_path / "ev" / "eval.json").read_text())
     assert sum(b["suggestions"] for b in report["calibration"]["bands"]) == report["calibration"]["suggestions"]

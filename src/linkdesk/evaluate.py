@@ -28,6 +28,7 @@ from .store import open_store
 from .store.base import Store, StoredLink
 from .suggest.pipeline import Draft, Suggester, choose, index_archive, rank_draft
 from .suggest.policy import Policy
+from .suggest.ranker import TARGET_PRECISION
 from .text.normalize import url_key
 from .text.parse import link_content, parse
 
@@ -133,9 +134,21 @@ class EvalReport:
     split_drafts: list[dict[str, Any]] = field(default_factory=list)
     split_gold: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
+    def best(self) -> dict[str, dict[str, Any] | None]:
+        """The sweep's thresholds a desk would choose between: the best span F1 on linked drafts
+        (``any``), and the best among those whose span precision reaches ``TARGET_PRECISION``
+        (``precise``; None if none does), each with its threshold and span figures."""
+        def pick(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+            if not rows:
+                return None
+            row = max(rows, key=lambda r: (r["span"]["f1"], r["span"]["precision"]))
+            return {"threshold": row["threshold"], **{k: row["span"][k] for k in ("precision", "recall", "f1")}}
+        return {"any": pick(self.sweep),
+                "precise": pick([r for r in self.sweep if r["span"]["precision"] >= TARGET_PRECISION])}
+
     def to_json(self) -> dict[str, Any]:
         return {"source": self.source, "threshold": self.threshold, "drafts": self.drafts, "metrics": self.metrics,
-                "sweep": self.sweep, "calibration": self.calibration, "training": self.training,
+                "sweep": self.sweep, "best": self.best(), "calibration": self.calibration, "training": self.training,
                 "rejected": [{"where": r.where, "reason": r.reason} for r in self.rejected]}
 
     def write(self, out_dir: str) -> dict[str, str]:
