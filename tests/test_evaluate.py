@@ -148,7 +148,7 @@ def test_reliability_bands_and_calibration_error() -> None:
 
 
 def _sweep_row(threshold: float, precision: float, recall: float) -> dict:
-    f1 = 2 * precision * recall / (precision + recall)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     span = {"precision": precision, "recall": recall, "f1": f1}
     return {"threshold": threshold, "span": span, "target": span}
 
@@ -157,11 +157,12 @@ def _sweep_row(threshold: float, precision: float, recall: float) -> dict:
     ([(0.1, 0.40, 0.50), (0.2, 0.62, 0.30), (0.3, 0.70, 0.20)], 0.1, 0.2),
     ([(0.1, 0.40, 0.50), (0.2, 0.55, 0.30)], 0.1, None),
     ([(0.1, 0.50, 0.50), (0.2, 0.60, 0.60), (0.3, 0.90, 0.10)], 0.2, 0.2),
+    ([(0.1, 0.0, 0.0), (0.2, 0.0, 0.0)], None, None),
 ])
 def test_report_names_the_thresholds_a_desk_chooses_between(rows, best_any, best_precise) -> None:
     report = EvalReport("x", 0.3, {}, [_sweep_row(*r) for r in rows], {}, 1)
     best = report.best()
-    assert best["any"]["threshold"] == best_any
+    assert (best["any"] or {}).get("threshold") == best_any
     assert (best["precise"] or {}).get("threshold") == best_precise
     assert report.to_json()["best"] == best
 
@@ -216,6 +217,19 @@ def test_store_split_of_an_html_archive(store, config, tmp_path: Path) -> None:
     for did, links in report.split_gold.items():
         assert all(bodies[did][g["start"]:g["end"]] == g["anchor"] for g in links)
         assert not any(g["target_url"] in bodies[did] for g in links)
+
+
+def test_cli_eval_on_an_archive_without_links_says_it_measures_nothing(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "plain.jsonl"
+    src.write_text("".join(json.dumps({"url": f"{SITE}/{i}/", "title": f"Ferry story {i}", "format": "markdown",
+                                       "published": f"2024-01-{i + 1:02d}", "body": "Ferries and boats. " * 20}) + "\n"
+                           for i in range(15)))
+    db = str(tmp_path / "plain.db")
+    assert run(["ingest", str(src), "--db", db]) == 0
+    capsys.readouterr()
+    assert run(["eval", "--db", db, "--out", str(tmp_path / "ev")]) == 0
+    out = capsys.readouterr().out
+    assert "3 drafts" in out and "nothing here to choose a threshold by" in out and "best span F1" not in out
 
 
 @pytest.mark.slow

@@ -402,11 +402,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"  {row['threshold']:9.2f}   {sp['precision']:.3f} / {sp['recall']:.3f} / {sp['f1']:.3f}"
               f"   {tg['precision']:.3f} / {tg['recall']:.3f} / {tg['f1']:.3f}")
     best = report.best()
-    for label, pick in (("best span F1", best["any"]),
-                        (f"best span F1 at precision >= {TARGET_PRECISION:.2f}", best["precise"])):
-        print(f"  {label}: " + (f"{pick['f1']:.3f} at threshold {pick['threshold']:.2f} (P={pick['precision']:.3f} "
-                                f"R={pick['recall']:.3f})" if pick else "no threshold reaches it"))
-    print("  (a desk sets its own with `threshold = ...` under [suggest] in its linkdesk.toml)")
+    if not report.metrics["linked"]["span"]["gold"]:
+        print("  the drafts link to no older article: there is nothing here to choose a threshold by")
+    else:
+        for label, pick in (("best span F1", best["any"]),
+                            (f"best span F1 at precision >= {TARGET_PRECISION:.2f}", best["precise"])):
+            print(f"  {label}: " + (f"{pick['f1']:.3f} at threshold {pick['threshold']:.2f} "
+                                    f"(P={pick['precision']:.3f} R={pick['recall']:.3f})"
+                                    if pick else "no threshold gets there"))
+        print("  (a desk sets its own with `threshold = ...` under [suggest] in its linkdesk.toml)")
     cal = report.calibration
     if cal.get("bands"):
         print(f"  score band   suggestions   mean score   right   (linked drafts, every suggestion down to "

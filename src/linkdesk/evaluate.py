@@ -137,11 +137,11 @@ class EvalReport:
     def best(self) -> dict[str, dict[str, Any] | None]:
         """The sweep's thresholds a desk would choose between: the best span F1 on linked drafts
         (``any``), and the best among those whose span precision reaches ``TARGET_PRECISION``
-        (``precise``; None if none does), each with its threshold and span figures."""
+        (``precise``), each with its threshold and span figures; None where no threshold finds a link."""
         def pick(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
-            if not rows:
+            row = max(rows, key=lambda r: (r["span"]["f1"], r["span"]["precision"]), default=None)
+            if row is None or not row["span"]["f1"]:
                 return None
-            row = max(rows, key=lambda r: (r["span"]["f1"], r["span"]["precision"]))
             return {"threshold": row["threshold"], **{k: row["span"][k] for k in ("precision", "recall", "f1")}}
         return {"any": pick(self.sweep),
                 "precise": pick([r for r in self.sweep if r["span"]["precision"] >= TARGET_PRECISION])}
