@@ -285,3 +285,40 @@ def test_too_few_links_are_not_trained_on(linked_archive: LinkIndex) -> None:
     ranker = train(linked_archive, min_links=10**6)
     assert ranker.kind == "fallback" and "held_out" not in ranker.info
     assert "fewer than 1000000" in ranker.info["reason"]
+
+
+def test_training_leaves_out_what_the_policy_would_never_offer(tmp_path) -> None:
+    """An article names an older one in a heading, a quote, code and an outside link's text, and links it
+    once in plain text: only that mention is learned from, while the others still count as its rivals."""
+    from linkdesk.suggest.pipeline import _blocked_in_archive
+    from linkdesk.suggest.policy import Policy
+
+    older = "https://ledger.example/2024/001/"
+    body = ("# Harbor ferry fares return\n\n"
+            f"Riders said [Harbor ferry fares]({older}) rose again, as [Harbor ferry fares](https://state.example/)"
+            " showed.\n\n> Harbor ferry fares were quoted.\n\n    Harbor ferry fares in code\n\nThe end.\n")
+    store = open_store(str(tmp_path / "zones.db"))
+    store.write_batch([
+        prepare(Article(url=older, title="Harbor ferry fares", body="Fares rose.", published="2024-01-01"), 10**6,
+                older),
+        prepare(Article(url="https://ledger.example/2024/002/", title="Riders react", body=body,
+                        published="2024-02-01", format="markdown"), 10**6, "https://ledger.example/2024/002/")])
+    store.set_site_hosts(["ledger.example"])
+    store.resolve_links()
+    index = build_index(store)
+    blocked = _blocked_in_archive(store, index, Policy())
+    newer = index.urls.index("https://ledger.example/2024/002/")
+    text = index.texts[newer]
+    spans = blocked(newer)
+    assert sorted(text[a:b].strip() for a, b in spans) == [
+        "Harbor ferry fares", "Harbor ferry fares in code", "Harbor ferry fares return", "Harbor ferry fares were quoted."]
+    link = text.index("Harbor ferry fares rose")
+    assert all(b <= link or a >= link + len("Harbor ferry fares") for a, b in spans)
+
+    (every,), _ = training_rows(index)
+    (offered,), _ = training_rows(index, blocked=blocked)
+    store.close()
+    assert [(c.start, int(y)) for c, y in zip(offered.cands, offered.y, strict=True)] == [(link, 1)]
+    assert len(every.cands) >= 4 and offered.gold_links == every.gold_links == 1
+    kept = [k for k, c in enumerate(every.cands) if c.start == link]
+    np.testing.assert_array_equal(offered.X, every.X[kept])

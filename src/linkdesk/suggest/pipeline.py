@@ -26,6 +26,7 @@ from ..sources.external import ExternalSuggester
 from ..sources.outlets import OutletTable
 from ..store.base import Store
 from ..text.normalize import NORMALIZATION_VERSION, link_scope, url_key
+from ..text.parse import parse
 from .candidates import AnchorView, Candidate, Context, generate
 from .features import FEATURES, featurize, reasons_for
 from .policy import Policy, Scored, apart, select
@@ -91,7 +92,8 @@ def index_archive(store: Store, config: dict[str, Any] | None = None,
     reread = reread_stale(store, progress=progress)
     index = build_index(store)
     t1 = time.perf_counter()
-    ranker = train(index, min_links=int(cfg["suggest"]["min_training_links"]))
+    ranker = train(index, min_links=int(cfg["suggest"]["min_training_links"]),
+                   blocked=_blocked_in_archive(store, index, Policy.from_config(cfg)))
     t2 = time.perf_counter()
     save_index(store, index, ranker, LAYOUT)
     # the archive's own citations keep the source catalog current
@@ -108,6 +110,23 @@ def index_archive(store: Store, config: dict[str, Any] | None = None,
         "seconds": {"index": round(t1 - t0, 2), "train": round(t2 - t1, 2),
                     "save": round(time.perf_counter() - t2, 2)},
     }
+
+
+def _blocked_in_archive(store: Store, index: LinkIndex, policy: Policy) -> Callable[[int], list[tuple[int, int]]]:
+    """For training: where in archive article ``i`` the policy would allow no link (its headings,
+    quotes, code, links to elsewhere, ...). Its own links to the archive stay open: they are what the
+    replay asks for."""
+    gold = index.gold or {}
+
+    def blocked(i: int) -> list[tuple[int, int]]:
+        (article,) = store.get_articles([index.ids[i]])
+        doc = parse(article.body, article.format)
+        if index.texts is not None and doc.text != index.texts[i]:
+            return []  # not the text the index holds (cannot happen after re-reading): nothing to match
+        own = [(g.start, g.end) for g in gold.get(i, ())]
+        return [(z.start, z.end) for z in doc.zones if z.kind in policy.forbidden_zones
+                and not (z.kind == "link" and any(z.start < e and s < z.end for s, e in own))]
+    return blocked
 
 
 def rank_draft(draft: Draft, index: LinkIndex, ranker: Ranker, view: AnchorView) -> Ranked:

@@ -3,7 +3,9 @@
 Training replays the archive in publication order. For each article that links to older
 coverage, it generates candidates exactly as for a draft, but only among articles an editor
 could have seen then, with link statistics as they stood then; the links the editor made
-are the positives, every other candidate a negative. An archive whose linking articles mostly
+are the positives, every other candidate a negative, except where the editorial policy allows no
+link (a heading, a quote, code, an outside link's text), which the suggester never offers and the
+model need not learn to rank. An archive whose linking articles mostly
 have no date is replayed in the order it was stored instead.
 
 The default threshold is chosen on the archive itself, on articles the model has not seen:
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,8 +158,13 @@ def _replay_order(index: LinkIndex) -> str:
     return "stored" if undated > len(linking) - undated else "published"
 
 
-def training_rows(index: LinkIndex, max_articles: int = 4000) -> tuple[list[_Example], AnchorView]:
-    """Replay the archive in time order and label the candidates of every linked article."""
+def training_rows(index: LinkIndex, max_articles: int = 4000,
+                  blocked: Callable[[int], Sequence[tuple[int, int]]] | None = None
+                  ) -> tuple[list[_Example], AnchorView]:
+    """Replay the archive in time order and label the candidates of every linked article.
+    ``blocked(i)``: the spans of article ``i``'s text where the editorial policy allows no link
+    (headings, quotes, code, links to elsewhere); candidates there are features to the others, as in
+    a draft, but no examples, as the suggester never offers them. The link statistics count them."""
     assert index.texts is not None and index.gold is not None and index.article_phrases is not None
     by_date = _replay_order(index) == "published"
     order = list(range(index.size))
@@ -186,7 +194,9 @@ def training_rows(index: LinkIndex, max_articles: int = 4000) -> tuple[list[_Exa
                     X = featurize(an, cands, index, view, ctx)
                     y = np.array([any(g.target == c.target and c.start < g.end and g.start < c.end for g in gold)
                                   for c in cands], dtype=np.int8)
-                    examples.append(_Example(X, y, cands, len(gold)))
+                    example = _offered(_Example(X, y, cands, len(gold)), blocked(i) if blocked else ())
+                    if example.cands:
+                        examples.append(example)
                     for t in {c.target for c in cands}:
                         view.offered[t] = view.offered.get(t, 0) + 1
                     for t in {c.target for c, hit in zip(cands, y, strict=False) if hit}:
@@ -205,6 +215,14 @@ def training_rows(index: LinkIndex, max_articles: int = 4000) -> tuple[list[_Exa
         for key in index.article_phrases[i]:
             view.phrase_docs[key] = view.phrase_docs.get(key, 0) + 1
     return examples, view
+
+
+def _offered(ex: _Example, blocked: Sequence[tuple[int, int]]) -> _Example:
+    """``ex`` without the candidates that overlap a ``blocked`` span."""
+    if not blocked:
+        return ex
+    keep = np.array([all(c.end <= a or b <= c.start for a, b in blocked) for c in ex.cands], dtype=bool)
+    return _Example(ex.X[keep], ex.y[keep], [c for c, k in zip(ex.cands, keep, strict=True) if k], ex.gold_links)
 
 
 # Each model sets aside a random tenth of its rows to know when to stop adding trees. Alone, which
@@ -397,10 +415,12 @@ def choose_threshold(examples: list[_Example], scores: list[np.ndarray]) -> tupl
     return chosen[0], chosen[2]
 
 
-def train(index: LinkIndex, min_links: int = 50, max_articles: int = 4000) -> Ranker:
+def train(index: LinkIndex, min_links: int = 50, max_articles: int = 4000,
+          blocked: Callable[[int], Sequence[tuple[int, int]]] | None = None) -> Ranker:
+    """The ranker for ``index``'s archive; ``blocked`` as for :func:`training_rows`."""
     # the archive is replayed even when too small to learn from: the unsupervised scorer's scores
     # are calibrated on the same replay
-    examples, view = training_rows(index, max_articles)
+    examples, view = training_rows(index, max_articles, blocked)
     X, y = _stack(examples) if examples else (np.zeros((0, len(FEATURES))), np.zeros(0))
     info: dict[str, Any] = {"links": index.n_links, "articles": len(examples), "candidates": len(y),
                             "positives": int(y.sum()), "order": _replay_order(index)}
