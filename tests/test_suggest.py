@@ -111,7 +111,26 @@ def test_policy_rules(name: str, items: list[Scored], overrides: dict, expected:
     policy = Policy.from_config(load_config(), max_links_per_100_words=0, **overrides)
     # map test spans onto the parsed text: the heading zone sits at plain offsets 60-80
     assert any(z.kind == "heading" and z.start == 60 for z in doc.zones)
+    assert [placed for placed, _ in select(doc, items, policy, 0.5)] == expected
+
+
+@pytest.mark.parametrize("name,items,expected", [
+    ("the same words further down scored higher: linked where the reader first meets them",
+     [Scored(0, 5, "a", "Ferry", 0.3), Scored(20, 25, "a", "ferry", 0.9)], [(0, 1)]),
+    ("other words for the same article are another phrase",
+     [Scored(0, 5, "a", "Boats", 0.3), Scored(20, 25, "a", "ferry", 0.9)], [(1, 1)]),
+    ("a first mention in a heading is off limits: the next one",
+     [Scored(60, 65, "a", "ferry", 0.9), Scored(84, 89, "a", "ferry", 0.2), Scored(100, 105, "a", "ferry", 0.7)],
+     [(1, 2)]),
+    ("no mention scores enough: no link anywhere", [Scored(0, 5, "a", "ferry", 0.3)], []),
+])
+def test_first_mention_only_links_a_phrase_where_it_first_appears(name: str, items: list[Scored],
+                                                                  expected: list[tuple[int, int]]) -> None:
+    doc = parse("x" * 58 + "\n\n" + "# " + "y" * 20 + "\n\n" + "z" * 30, "markdown")
+    policy = Policy.from_config(load_config(), max_links_per_100_words=0)
     assert select(doc, items, policy, 0.5) == expected
+    later = Policy.from_config(load_config(), max_links_per_100_words=0, first_mention_only=False)
+    assert [placed for placed, _ in select(doc, items, later, 0.5)] == [decided for _, decided in expected]
 
 
 def test_terminal_view_shows_the_text_a_reader_sees(suggester: Suggester) -> None:
@@ -296,7 +315,7 @@ def test_policy_keeps_links_apart() -> None:
     doc = parse("Harbor ferry  Northgate Shipyard works late.", "text")
     items = [Scored(0, 12, "a", "Harbor ferry", 0.9), Scored(14, 32, "b", "Northgate Shipyard", 0.8)]
     policy = Policy.from_config(load_config(), max_links_per_100_words=0)
-    assert select(doc, items, policy, 0.5) == [0]
+    assert select(doc, items, policy, 0.5) == [(0, 0)]
 
 
 def test_demo_draft_applied_passes_lint(suggester: Suggester) -> None:

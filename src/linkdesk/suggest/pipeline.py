@@ -156,13 +156,16 @@ def choose(ranked: Ranked, index: LinkIndex, policy: Policy, threshold: float,
         # in-page anchors ("#results") and images do not
         reserved += sum(1 for link in doc.links if link_scope(link.href, index.site_hosts) == "site")
     out = []
-    for i in select(doc, ranked.items, policy, threshold, existing, blocked, reserved, uncounted):
+    for i, decided in select(doc, ranked.items, policy, threshold, existing, blocked, reserved, uncounted):
         c = ranked.cands[i]
         start, end = doc.source_span(c.start, c.end)
+        reasons = reasons_for(ranked.X[i], c, index)
+        if decided != i:
+            reasons.append(f"the first mention of these words; a later one scored {ranked.scores[decided]:.2f}")
         out.append(Suggestion(
             kind="internal", anchor=doc.text[c.start:c.end], start=start, end=end,
             target_url=index.urls[c.target], target_title=index.titles[c.target],
-            score=round(float(ranked.scores[i]), 4), reasons=reasons_for(ranked.X[i], c, index),
+            score=round(float(ranked.scores[decided]), 4), reasons=reasons,
         ))
     return out
 

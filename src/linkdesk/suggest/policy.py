@@ -13,7 +13,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..model import Document
 
-__all__ = ["Policy", "apart", "select", "side_by_side"]
+__all__ = ["Policy", "apart", "mention_key", "select", "side_by_side"]
 
 # Links with no more than this many spaces between them read as one link.
 _SIDE_BY_SIDE_SPACES = 3
@@ -90,9 +90,12 @@ class Scored:
 
 def select(doc: Document, items: list[Scored], policy: Policy, threshold: float,
            existing_targets: set[str] | None = None, extra_blocked: list[tuple[int, int]] | None = None,
-           reserved: int = 0, uncounted: Sequence[tuple[int, int]] = ()) -> list[int]:
-    """Indices of ``items`` to suggest, in document order. ``reserved`` links are already spoken
-    for (the draft's own internal links, resolved notes) and count against the caps."""
+           reserved: int = 0, uncounted: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """The suggestions, in document order, as pairs of indices into ``items``: where the link goes,
+    and the mention whose score chose it. They differ with ``first_mention_only``: a phrase chosen
+    for a target by its best-scoring mention is linked where it first appears in the draft, even
+    if that mention scored lower on its own (a phrase is as :func:`mention_key`). ``reserved`` links
+    are already spoken for (the draft's own internal links, resolved notes) and count against the caps."""
     blocked = [(z.start, z.end) for z in doc.zones if z.kind in policy.forbidden_zones]
     blocked += extra_blocked or []
     existing = (existing_targets or set()) if policy.respect_existing_links else set()
@@ -101,30 +104,42 @@ def select(doc: Document, items: list[Scored], policy: Policy, threshold: float,
     def clear_of(spans: list[tuple[int, int]], s: int, e: int, gap: int) -> bool:
         return all(e + gap <= a or b + gap <= s for a, b in spans)
 
-    eligible = [i for i, it in enumerate(items)
-                if it.score >= threshold and it.end > it.start and clear_of(blocked, it.start, it.end, 0)
-                and it.target not in existing]
+    open_ = [i for i, it in enumerate(items)
+             if it.end > it.start and clear_of(blocked, it.start, it.end, 0) and it.target not in existing]
+    eligible = [i for i in open_ if items[i].score >= threshold]
+    place = {i: i for i in eligible}
     if policy.first_mention_only:
-        # a phrase linked once is not linked again further down; the best-scoring phrase per target wins
+        # a phrase is linked once, where the reader first meets it: the best-scoring mention decides
+        # whether, the first open one is where
         first: dict[tuple[str, str], int] = {}
-        for i in sorted(eligible, key=lambda i: items[i].start):
-            first.setdefault((items[i].target, items[i].anchor.casefold()), i)
-        keep = set(first.values())
-        eligible = [i for i in eligible if i in keep]
+        for i in sorted(open_, key=lambda i: items[i].start):
+            first.setdefault(mention_key(items[i]), i)
+        best: dict[tuple[str, str], int] = {}
+        for i in eligible:
+            key = mention_key(items[i])
+            if key not in best or items[i].score > items[best[key]].score:
+                best[key] = i
+        eligible = list(best.values())
+        place = {i: first[mention_key(items[i])] for i in eligible}
     cap = policy.room(doc, reserved, uncounted)
-    chosen: list[int] = []
+    chosen: list[tuple[int, int]] = []
     taken: list[tuple[int, int]] = list(link_spans)
     targets: set[str] = set()
-    for i in sorted(eligible, key=lambda i: (-items[i].score, items[i].start)):
+    for i in sorted(eligible, key=lambda i: (-items[i].score, items[place[i]].start)):
         if len(chosen) >= cap:
             break
-        it = items[i]
+        it = items[place[i]]
         if policy.one_link_per_target and it.target in targets:
             continue
         if not clear_of(taken, it.start, it.end, policy.min_gap_chars) or any(
                 side_by_side(doc.text, b, it.start) or side_by_side(doc.text, it.end, a) for a, b in taken):
             continue
-        chosen.append(i)
+        chosen.append((place[i], i))
         taken.append((it.start, it.end))
         targets.add(it.target)
-    return sorted(chosen, key=lambda i: items[i].start)
+    return sorted(chosen, key=lambda pick: items[pick[0]].start)
+
+
+def mention_key(item: Scored) -> tuple[str, str]:
+    """What "first mention only" counts as one phrase: the same target by the same words."""
+    return item.target, item.anchor.casefold()
