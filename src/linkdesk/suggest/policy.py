@@ -104,15 +104,15 @@ def select(doc: Document, items: list[Scored], policy: Policy, threshold: float,
     def clear_of(spans: list[tuple[int, int]], s: int, e: int, gap: int) -> bool:
         return all(e + gap <= a or b + gap <= s for a, b in spans)
 
-    open_ = [i for i, it in enumerate(items)
+    linkable = [i for i, it in enumerate(items)
              if it.end > it.start and clear_of(blocked, it.start, it.end, 0) and it.target not in existing]
-    eligible = [i for i in open_ if items[i].score >= threshold]
+    eligible = [i for i in linkable if items[i].score >= threshold]
     place = {i: i for i in eligible}
     if policy.first_mention_only:
         # a phrase is linked once, where the reader first meets it: the best-scoring mention decides
         # whether, the first open one is where
         first: dict[tuple[str, str], int] = {}
-        for i in sorted(open_, key=lambda i: items[i].start):
+        for i in sorted(linkable, key=lambda i: items[i].start):
             first.setdefault(mention_key(items[i]), i)
         best: dict[tuple[str, str], int] = {}
         for i in eligible:
