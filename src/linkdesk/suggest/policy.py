@@ -105,7 +105,7 @@ def select(doc: Document, items: list[Scored], policy: Policy, threshold: float,
         return all(e + gap <= a or b + gap <= s for a, b in spans)
 
     linkable = [i for i, it in enumerate(items)
-             if it.end > it.start and clear_of(blocked, it.start, it.end, 0) and it.target not in existing]
+                if it.end > it.start and clear_of(blocked, it.start, it.end, 0) and it.target not in existing]
     eligible = [i for i in linkable if items[i].score >= threshold]
     place = {i: i for i in eligible}
     if policy.first_mention_only:
