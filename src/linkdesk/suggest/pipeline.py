@@ -122,8 +122,8 @@ def _blocked_in_archive(store: Store, index: LinkIndex, policy: Policy) -> Calla
         (article,) = store.get_articles([index.ids[i]])
         doc = parse(article.body, article.format)
         own = [(g.start, g.end) for g in gold.get(i, ())]
-        return [(z.start, z.end) for z in doc.zones if z.kind in policy.forbidden_zones
-                and not (z.kind == "link" and any(z.start < e and s < z.end for s, e in own))]
+        return [(z.start, z.end) for z in policy.off_limits(doc)
+                if not (z.kind == "link" and any(z.start < e and s < z.end for s, e in own))]
     return blocked
 
 

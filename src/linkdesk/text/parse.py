@@ -405,7 +405,7 @@ _QUOTE_MARK_RE = re.compile(r"[ \t]{0,3}>[ \t]?")
 _TAG_NAME_RE = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)")
 _A_START_RE = re.compile(r"<a[\s>]", re.IGNORECASE)
 # the end tag that closes a whole link, whitespace after it allowed
-_A_END_RE = re.compile(r"</a\s*>\s*\Z", re.IGNORECASE)
+_A_END_RE = re.compile(rf"{_A_CLOSE_RE.pattern}\s*\Z", re.IGNORECASE)
 _A_OPEN_RE = re.compile(r"<a\s[^>]*?href\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.IGNORECASE | re.DOTALL)
 
 
