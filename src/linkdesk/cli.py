@@ -491,7 +491,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=_score, help="score the predictions at this threshold instead")
     p.add_argument("--holdout", type=_share, metavar="SHARE",
                    help=f"share of the dated articles, newest first, held out as drafts (default {HOLDOUT_SHARE})")
-    p.add_argument("--out", default="linkdesk-eval", help="directory for eval.json, pr.png, predictions.jsonl")
+    p.add_argument("--out", default="linkdesk-eval",
+                   help="directory for eval.json, pr.png, predictions.jsonl (with --db also drafts.jsonl, gold.jsonl)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
 
