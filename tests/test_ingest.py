@@ -75,8 +75,10 @@ def test_articles_an_older_parser_made_are_read_again_from_their_bodies(tmp_path
     ingest(store, [str(src)], config=config)
     texts = {a.url: a.text for a in store.iter_articles()}
     links = sorted((k.source_id, k.text_start, k.text_end, k.href, k.target_id) for k in store.iter_links())
-    # as an older linkdesk left them: other text and link offsets
-    store.conn.execute("UPDATE articles SET parser = 1, text = 'as parsed then'")
+    zones = {a.id: store.article_zones(a.id) for a in store.iter_articles()}
+    assert all(zones.values())
+    # as an older linkdesk left them: other text and link offsets, no zones
+    store.conn.execute("UPDATE articles SET parser = 1, text = 'as parsed then', zones = '{}'")
     store.conn.execute("UPDATE links SET text_start = 0, text_end = 0")
     reports: list[tuple[int, int]] = []
 
@@ -87,6 +89,7 @@ def test_articles_an_older_parser_made_are_read_again_from_their_bodies(tmp_path
     assert reports == [(3, 3)]
     assert {a.url: a.text for a in store.iter_articles()} == texts
     assert sorted((k.source_id, k.text_start, k.text_end, k.href, k.target_id) for k in store.iter_links()) == links
+    assert {a.id: store.article_zones(a.id) for a in store.iter_articles()} == zones
     assert store.stale_article_ids(PARSER_VERSION) == [] and reread_stale(store, progress=report) == 0
     assert reports == [(3, 3)]  # nothing to re-read, nothing reported
     # the records are as ingested: the same export is still unchanged

@@ -9,7 +9,7 @@ from linkdesk.ingest.records import prepare
 from linkdesk.model import Article
 from linkdesk.store import open_store
 from linkdesk.store.sqlite import MIGRATIONS, SCHEMA_VERSION, _split_sql
-from linkdesk.text.parse import PARSER_VERSION
+from linkdesk.text.parse import PARSER_VERSION, parse
 
 
 def _prep(url: str, title: str, body: str = "", **kw) -> object:
@@ -29,6 +29,26 @@ def test_upsert_by_url_and_unchanged(store) -> None:
     assert store.write_batch([b]) == ["updated"]
     assert store.count_articles() == 1
     assert store.get_article("https://news.example/a/").title == "First, corrected"
+
+
+@pytest.mark.parametrize("fmt, body", [
+    ("markdown", '# Fares rise\n\nBy Ana Ruiz\n\n> "Too dear," said one rider.\n\n'
+                 "See [the budget](https://n.example/b) and `fare_table`:\n\n    rate = 2.75\n\n- one\n- two\n"),
+    ("html", "<h2>Fares rise</h2><blockquote><p>Too dear</p></blockquote><p>See <a href='/b'>the budget</a>.</p>"
+             "<pre>rate = 2.75</pre><table><tr><td>cell</td></tr></table>"),
+])
+def test_an_article_keeps_its_zones(store, fmt: str, body: str) -> None:
+    # training reads where links may go from these instead of parsing every body again
+    store.write_batch([_prep("https://n.example/a", "A", body, format=fmt)])
+    stored = store.article_zones(store.get_article("https://n.example/a").id)
+
+    def order(z):
+        return z.start, z.end, z.kind
+
+    assert sorted(stored, key=order) == sorted(parse(body, fmt).zones, key=order)
+    assert {"heading", "quote", "code", "link"} <= {z.kind for z in stored}
+    with pytest.raises(StoreError, match="no article 999"):
+        store.article_zones(999)
 
 
 def test_links_resolve_through_aliases_and_hosts(store) -> None:
@@ -101,3 +121,4 @@ def test_migration_refines_url_keys_of_an_older_archive(tmp_path) -> None:
     assert store.conn.execute("SELECT target_id FROM links").fetchone()[0] == 1
     assert store.conn.execute("SELECT count(*) FROM blobs").fetchone()[0] == 0  # built on the old keys
     assert store.stale_article_ids(PARSER_VERSION) == [1]  # its text was made by the first parser
+    assert store.article_zones(1) == []  # until it is read again

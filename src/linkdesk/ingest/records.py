@@ -123,7 +123,7 @@ def prepare(article: Article, max_body_bytes: int, where: str, origin: str = "")
         links.append(link)
     record = article.to_record()
     content_hash = hashlib.sha256(json.dumps(record, sort_keys=True).encode("utf-8", "surrogatepass")).hexdigest()
-    return PreparedArticle(article, doc.text, links, content_hash, origin, PARSER_VERSION)
+    return PreparedArticle(article, doc.text, links, content_hash, origin, PARSER_VERSION, doc.zones)
 
 
 def utc_today() -> str:

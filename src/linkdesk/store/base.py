@@ -10,23 +10,24 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast, runtime_checkable
 
-from ..model import Article, Format, OutLink, SourceItem
+from ..model import Article, Format, OutLink, SourceItem, Zone
 
 __all__ = ["PreparedArticle", "Store", "StoredArticle", "StoredLink"]
 
 
 @dataclass
 class PreparedArticle:
-    """An article ready to write: the record, its extracted text and its out-links
-    (hrefs already absolute), and the hash that decides whether anything changed."""
+    """An article ready to write: the record, its extracted text, its out-links (hrefs already
+    absolute) and zones, and the hash that decides whether anything changed."""
 
     article: Article
     text: str
     links: list[OutLink]
     content_hash: str
     origin: str = ""
-    # the version of the parser that made ``text`` and the links' offsets (0: unknown)
+    # the version of the parser that made ``text``, the links' offsets and the zones (0: unknown)
     parser: int = 0
+    zones: list[Zone] = field(default_factory=list)
 
 
 @dataclass
@@ -94,6 +95,10 @@ class Store(Protocol):
 
     def stale_article_ids(self, parser: int) -> list[int]:
         """Articles whose text and link offsets a parser older than version ``parser`` made."""
+        ...
+
+    def article_zones(self, article_id: int) -> list[Zone]:
+        """The zones of the article's text (headings, quotes, code, links...) as its parser found them."""
         ...
 
     def iter_links(self, internal_only: bool = False) -> Iterator[StoredLink]: ...

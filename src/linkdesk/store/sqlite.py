@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from ..errors import StoreError
-from ..model import SourceItem
+from ..model import SourceItem, Zone
 from ..text.normalize import host_key, url_host, url_key
 from .base import PreparedArticle, StoredArticle, StoredLink
 
@@ -130,8 +130,22 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE articles ADD COLUMN parser INTEGER NOT NULL DEFAULT 1;
     """,
+    # each article's zones as its parser found them, so that training need not parse every body
+    # again to know where a link may go; articles stored before are re-read (parser 4) to fill them
+    """
+    ALTER TABLE articles ADD COLUMN zones TEXT NOT NULL DEFAULT '{}';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _zones_json(zones: Sequence[Zone]) -> str:
+    """Zones as ``{kind: [start, end, start, end, ...]}``: an article has dozens, so the form is kept
+    small."""
+    by_kind: dict[str, list[int]] = {}
+    for z in zones:
+        by_kind.setdefault(z.kind, []).extend((z.start, z.end))
+    return json.dumps(by_kind, separators=(",", ":"))
 
 
 def _now() -> str:
@@ -198,13 +212,14 @@ class SQLiteStore:
         values = (
             a.url, key, a.id, a.title, a.published, a.section, json.dumps(a.tags), json.dumps(a.authors),
             json.dumps(a.aliases), a.format, a.body, item.text, item.content_hash, item.origin, item.parser,
+            _zones_json(item.zones),
         )
         if row:
             article_id = row["id"]
             self.conn.execute(
                 """UPDATE articles SET url=?, url_key=?, ext_id=?, title=?, published=?, section=?, tags=?,
                    authors=?, aliases=?, format=?, body=?, text=?, content_hash=?, origin=?, parser=?,
-                   updated_at=? WHERE id=?""",
+                   zones=?, updated_at=? WHERE id=?""",
                 (*values, now, article_id),
             )
             self.conn.execute("DELETE FROM links WHERE source_id = ?", (article_id,))
@@ -213,8 +228,8 @@ class SQLiteStore:
         else:
             cur = self.conn.execute(
                 """INSERT INTO articles (url, url_key, ext_id, title, published, section, tags, authors,
-                   aliases, format, body, text, content_hash, origin, parser, ingested_at, updated_at)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                   aliases, format, body, text, content_hash, origin, parser, zones, ingested_at, updated_at)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                 (*values, now, now),
             )
             article_id = cur.lastrowid
@@ -299,6 +314,14 @@ class SQLiteStore:
 
     def stale_article_ids(self, parser: int) -> list[int]:
         return [r[0] for r in self.conn.execute("SELECT id FROM articles WHERE parser < ? ORDER BY id", (parser,))]
+
+    def article_zones(self, article_id: int) -> list[Zone]:
+        row = self.conn.execute("SELECT zones FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: no article {article_id}")
+        zones = [Zone(kind, bounds[k], bounds[k + 1]) for kind, bounds in json.loads(row[0]).items()
+                 for k in range(0, len(bounds), 2)]
+        return sorted(zones, key=lambda z: (z.start, -z.end))
 
     def iter_articles(self, with_body: bool = False) -> Iterator[StoredArticle]:
         cols = "*" if with_body else "id, url, title, published, section, tags, authors, aliases, format, " \

@@ -26,7 +26,6 @@ from ..sources.external import ExternalSuggester
 from ..sources.outlets import OutletTable
 from ..store.base import Store
 from ..text.normalize import NORMALIZATION_VERSION, link_scope, url_key
-from ..text.parse import parse
 from .candidates import AnchorView, Candidate, Context, generate
 from .features import FEATURES, featurize, reasons_for
 from .policy import Policy, Scored, apart, select
@@ -114,15 +113,14 @@ def index_archive(store: Store, config: dict[str, Any] | None = None,
 
 def _blocked_in_archive(store: Store, index: LinkIndex, policy: Policy) -> Callable[[int], list[tuple[int, int]]]:
     """For training: where in archive article ``i`` the policy would allow no link (its headings,
-    quotes, code, links to elsewhere, ...). Its own links to the archive stay open: they are what the
-    replay asks for. The stored text must be this parser's (:func:`index_archive` re-reads first)."""
+    quotes, code, links to elsewhere, ...), from the zones stored with its text. Its own links to
+    the archive stay open: they are what the replay asks for. The stored text and zones must be this
+    parser's (:func:`index_archive` re-reads first)."""
     gold = index.gold or {}
 
     def blocked(i: int) -> list[tuple[int, int]]:
-        (article,) = store.get_articles([index.ids[i]])
-        doc = parse(article.body, article.format)
         own = [(g.start, g.end) for g in gold.get(i, ())]
-        return [(z.start, z.end) for z in policy.off_limits(doc)
+        return [(z.start, z.end) for z in policy.off_limits(store.article_zones(index.ids[i]))
                 if not (z.kind == "link" and any(z.start < e and s < z.end for s, e in own))]
     return blocked
 

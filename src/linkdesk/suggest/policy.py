@@ -60,9 +60,10 @@ class Policy:
             cap = min(cap, self.max_links)
         return cap
 
-    def off_limits(self, doc: Document) -> list[Zone]:
-        """The zones of ``doc`` where this policy allows no link (``forbidden_zones``)."""
-        return [z for z in doc.zones if z.kind in self.forbidden_zones]
+    def off_limits(self, zones: Sequence[Zone]) -> list[Zone]:
+        """The ``zones`` (of a draft, of an archive article) where this policy allows no link
+        (``forbidden_zones``)."""
+        return [z for z in zones if z.kind in self.forbidden_zones]
 
     def room(self, doc: Document, reserved: int = 0, uncounted: Sequence[tuple[int, int]] = ()) -> float:
         """How many more links may be suggested when ``reserved`` are spoken for already."""
@@ -100,7 +101,7 @@ def select(doc: Document, items: list[Scored], policy: Policy, threshold: float,
     for a target by its best-scoring mention is linked where it first appears in the draft, even
     if that mention scored lower on its own (a phrase is as :func:`mention_key`). ``reserved`` links
     are already spoken for (the draft's own internal links, resolved notes) and count against the caps."""
-    blocked = [(z.start, z.end) for z in policy.off_limits(doc)]
+    blocked = [(z.start, z.end) for z in policy.off_limits(doc.zones)]
     blocked += extra_blocked or []
     existing = (existing_targets or set()) if policy.respect_existing_links else set()
     link_spans = [(z.start, z.end) for z in doc.zones if z.kind == "link"]

@@ -24,10 +24,11 @@ from ..model import Document, Format, OutLink, Zone, ZoneKind
 __all__ = ["PARSER_VERSION", "detect_format", "link_content", "parse", "parse_html", "parse_markdown",
            "parse_text"]
 
-# The archive keeps each article's plain text and link offsets as parsed at ingest, with this
-# version. Bump it when the parser reads the same body differently: `linkdesk index` then re-reads
-# the stored bodies, and ingesting an unchanged export rewrites them
-PARSER_VERSION = 3
+# The archive keeps each article's plain text, link offsets and zones as parsed at ingest, with this
+# version. Bump it when the parser reads the same body differently, or the archive keeps more of what
+# it reads (4: the zones): `linkdesk index` then re-reads the stored bodies, and ingesting an
+# unchanged export rewrites them
+PARSER_VERSION = 4
 
 _BYLINE_RE = re.compile(r"^\W{0,3}(by|written by|reporting by|words by)\s+\w", re.IGNORECASE)
 _FRONT_MATTER_RE = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n.*?\r?\n\1[ \t]*(\r?\n|\Z)", re.DOTALL)
