@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import random
 import re
 import shutil
 from pathlib import Path
@@ -21,7 +22,7 @@ from linkdesk.model import Rejection
 from linkdesk.render import apply_suggestions, terminal_report
 from linkdesk.store import open_store
 from linkdesk.suggest.pipeline import LAYOUT, Suggester, apply_result, index_archive
-from linkdesk.suggest.policy import Policy, Scored, apart, select, side_by_side
+from linkdesk.suggest.policy import Policy, Scored, Spans, apart, select, side_by_side
 from linkdesk.text.normalize import NORMALIZATION_VERSION
 from linkdesk.text.parse import parse
 
@@ -308,6 +309,30 @@ def test_apart_covers_every_side_by_side_span() -> None:
         for s, e in words:
             touching = (s < b and a < e) or side_by_side(text, b, s) or side_by_side(text, e, a)
             assert (s < hi and lo < e) == touching, (text[a:b], text[s:e])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_spans_answer_as_checking_every_span(seed: int) -> None:
+    # the policy checks each candidate against the zones and the links taken by binary search: it
+    # must answer exactly as going through every span would, nested and touching spans included
+    rng = random.Random(seed)
+    text = "".join(rng.choice("ab  .") for _ in range(400))
+    zones = [(a, a + rng.randint(0, 30)) for a in (rng.randrange(400) for _ in range(40))]
+    spans = Spans(zones)
+    taken: list[tuple[int, int]] = []
+    links = Spans()
+    for _ in range(300):
+        s = rng.randrange(400)
+        e = s + rng.randint(1, 12)
+        gap = rng.randint(0, 3)
+        assert spans.clear(s, e, gap) == all(e + gap <= a or b + gap <= s for a, b in zones)
+        if links.clear(s, e, gap):
+            assert links.beside(text, s, e) == any(
+                side_by_side(text, b, s) or side_by_side(text, e, a) for a, b in taken)
+            links.add(s, e)
+            taken.append((s, e))
+        else:
+            assert not all(e + gap <= a or b + gap <= s for a, b in taken)
 
 
 def test_policy_keeps_links_apart() -> None:

@@ -6,6 +6,7 @@ All rules come from the ``[policy]`` config table and can be overridden per call
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..model import Document, Zone
 
-__all__ = ["Policy", "apart", "mention_key", "select", "side_by_side"]
+__all__ = ["Policy", "Spans", "apart", "mention_key", "select", "side_by_side"]
 
 # Links with no more than this many spaces between them read as one link.
 _SIDE_BY_SIDE_SPACES = 3
@@ -82,6 +83,41 @@ class Policy:
         return cls(**values)
 
 
+class Spans:
+    """Spans of a text that do not overlap (overlapping ones are merged), in order, so that checking a
+    span against all of them is a binary search: a very long draft has thousands of zones and tens of
+    thousands of candidates."""
+
+    def __init__(self, spans: Sequence[tuple[int, int]] = ()) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for start, end in sorted(spans):
+            if self.ends and start <= self.ends[-1]:
+                self.ends[-1] = max(self.ends[-1], end)
+            else:
+                self.starts.append(start)
+                self.ends.append(end)
+
+    def clear(self, start: int, end: int, gap: int = 0) -> bool:
+        """Whether ``[start, end)`` keeps at least ``gap`` characters from every span."""
+        # the first span ending too close to, or past, the start is the only one that can reach it
+        k = bisect_right(self.ends, start - gap)
+        return k == len(self.starts) or end + gap <= self.starts[k]
+
+    def beside(self, text: str, start: int, end: int) -> bool:
+        """Whether ``[start, end)``, clear of every span, would read as one link with a span next to it
+        (:func:`side_by_side`): only the nearest span on either side can."""
+        k = bisect_left(self.starts, start)
+        return ((k > 0 and side_by_side(text, self.ends[k - 1], start))
+                or (k < len(self.starts) and side_by_side(text, end, self.starts[k])))
+
+    def add(self, start: int, end: int) -> None:
+        """Add a span clear of all the others."""
+        k = bisect_left(self.starts, start)
+        self.starts.insert(k, start)
+        self.ends.insert(k, end)
+
+
 @dataclass
 class Scored:
     """What the policy needs of a candidate: plain-text span, target key, score."""
@@ -101,16 +137,10 @@ def select(doc: Document, items: list[Scored], policy: Policy, threshold: float,
     for a target by its best-scoring mention is linked where it first appears in the draft, even
     if that mention scored lower on its own (a phrase is as :func:`mention_key`). ``reserved`` links
     are already spoken for (the draft's own internal links, resolved notes) and count against the caps."""
-    blocked = [(z.start, z.end) for z in policy.off_limits(doc.zones)]
-    blocked += extra_blocked or []
+    blocked = Spans([(z.start, z.end) for z in policy.off_limits(doc.zones)] + (extra_blocked or []))
     existing = (existing_targets or set()) if policy.respect_existing_links else set()
-    link_spans = [(z.start, z.end) for z in doc.zones if z.kind == "link"]
-
-    def clear_of(spans: list[tuple[int, int]], s: int, e: int, gap: int) -> bool:
-        return all(e + gap <= a or b + gap <= s for a, b in spans)
-
     linkable = [i for i, it in enumerate(items)
-                if it.end > it.start and clear_of(blocked, it.start, it.end, 0) and it.target not in existing]
+                if it.end > it.start and blocked.clear(it.start, it.end) and it.target not in existing]
     eligible = [i for i in linkable if items[i].score >= threshold]
     place = {i: i for i in eligible}
     if policy.first_mention_only:
@@ -128,7 +158,7 @@ def select(doc: Document, items: list[Scored], policy: Policy, threshold: float,
         place = {i: first[mention_key(items[i])] for i in eligible}
     cap = policy.room(doc, reserved, uncounted)
     chosen: list[tuple[int, int]] = []
-    taken: list[tuple[int, int]] = list(link_spans)
+    taken = Spans([(z.start, z.end) for z in doc.zones if z.kind == "link"])
     targets: set[str] = set()
     for i in sorted(eligible, key=lambda i: (-items[i].score, items[place[i]].start)):
         if len(chosen) >= cap:
@@ -136,11 +166,10 @@ def select(doc: Document, items: list[Scored], policy: Policy, threshold: float,
         it = items[place[i]]
         if policy.one_link_per_target and it.target in targets:
             continue
-        if not clear_of(taken, it.start, it.end, policy.min_gap_chars) or any(
-                side_by_side(doc.text, b, it.start) or side_by_side(doc.text, it.end, a) for a, b in taken):
+        if not taken.clear(it.start, it.end, policy.min_gap_chars) or taken.beside(doc.text, it.start, it.end):
             continue
         chosen.append((place[i], i))
-        taken.append((it.start, it.end))
+        taken.add(it.start, it.end)
         targets.add(it.target)
     return sorted(chosen, key=lambda pick: items[pick[0]].start)
 
