@@ -1,14 +1,22 @@
-"""Candidate sources beyond titles and anchors: time references, written-out addresses, slug variants."""
+"""Candidate sources: time references, written-out addresses, slug variants, and title matching."""
 
 from __future__ import annotations
+
+import math
+import random
 
 import numpy as np
 import pytest
 
 from linkdesk.drafts import draft_from_text
-from linkdesk.index.linkindex import _slug_variant, day_number
+from linkdesk.index.linkindex import _slug_variant, build_index, day_number
 from linkdesk.index.vectors import TextVectors
+from linkdesk.ingest.records import prepare
+from linkdesk.model import Article
+from linkdesk.suggest import candidates
+from linkdesk.suggest.candidates import AnchorView, Context, generate
 from linkdesk.suggest.pipeline import Suggester, rank_draft
+from linkdesk.suggest.spot import analyze
 from linkdesk.suggest.timeref import find_time_refs
 from linkdesk.text.normalize import match_tokens
 
@@ -134,3 +142,50 @@ def test_similarity_in_slices_equals_one_block(monkeypatch: pytest.MonkeyPatch) 
     whole = vectors.similarity(queries, rows, targets)
     monkeypatch.setattr(vectors_module, "_DENSE_LIMIT", 1)  # one query row at a time
     assert np.allclose(vectors.similarity(queries, rows, targets), whole)
+
+
+def test_title_matching_finds_what_checking_every_title_sharing_a_rare_word_finds(store, monkeypatch) -> None:
+    # the sparse product only narrows which titles the exact check reads: with it, every candidate is
+    # the one reading each title that shares a rare word with the sentence would give. Some words are
+    # in more titles than the postings cap, titles run from two to six words, slugs differ from titles
+    rng = random.Random(11)
+    vocabulary = ["".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3)) for _ in range(80)]
+
+    def words(n: int) -> list[str]:
+        # a few words are in very many titles, most in few
+        return [vocabulary[min(int(rng.paretovariate(0.7)) - 1, len(vocabulary) - 1)] for _ in range(n)]
+
+    items = []
+    for i in range(300):
+        title = words(rng.randint(2, 6))
+        slug = "-".join(words(3) if i % 4 == 0 else title)
+        items.append(prepare(Article(url=f"https://n.example/2024/{i}/{slug}/", title=" ".join(title).title(),
+                                     body=" ".join(words(40)) + "."), 10_000_000, str(i)))
+    store.write_batch(items)
+    index = build_index(store)
+    assert max(len(p) for p in index.title_postings.values()) > candidates._postings_cap(index.size)
+    texts = [" ".join(" ".join(words(rng.randint(4, 14))).capitalize() + "." for _ in range(30)) for _ in range(25)]
+
+    def every_title_sharing_a_rare_word(sentence_positions, index):
+        cap = candidates._postings_cap(index.size)
+        return [sorted({a for t in positions for a in index.title_postings.get(t, ())
+                        if len(index.title_postings[t]) <= cap}) for positions in sentence_positions]
+
+    read = {"narrowed": 0, "every": 0}
+
+    def counted(matches, name):
+        def run(sentence_positions, index):
+            found = matches(sentence_positions, index)
+            read[name] += sum(map(len, found))
+            return found
+        return run
+
+    def candidates_of(text: str) -> list:
+        return generate(analyze(text), index, AnchorView({}, {}), Context(math.nan))
+
+    monkeypatch.setattr(candidates, "_title_matches", counted(candidates._title_matches, "narrowed"))
+    narrowed = [candidates_of(t) for t in texts]
+    monkeypatch.setattr(candidates, "_title_matches", counted(every_title_sharing_a_rare_word, "every"))
+    assert [candidates_of(t) for t in texts] == narrowed
+    assert sum(c.from_title for found in narrowed for c in found) > 100
+    assert read["narrowed"] < read["every"]

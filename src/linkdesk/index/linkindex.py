@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import numpy as np
+from scipy import sparse
 
 from ..errors import IndexMissingError
 from ..store.base import Store
@@ -103,6 +104,8 @@ class LinkIndex:
     # dated articles in publication order, and their days: what time references look up
     by_day: np.ndarray = field(init=False, repr=False)
     days_sorted: np.ndarray = field(init=False, repr=False)
+    # every title variant as a row of its terms' share of its weight: see TitleMatrix
+    title_matrix: TitleMatrix = field(init=False, repr=False)
     # Only while building and training: per-article phrase occurrences, texts and gold links.
     article_phrases: list[set[str]] | None = None
     texts: list[str] | None = None
@@ -118,6 +121,7 @@ class LinkIndex:
         dated = np.flatnonzero(~np.isnan(self.pub_day))
         self.by_day = dated[np.argsort(self.pub_day[dated], kind="stable")]
         self.days_sorted = self.pub_day[self.by_day]
+        self.title_matrix = TitleMatrix(self)
 
     @property
     def size(self) -> int:
@@ -132,7 +136,8 @@ class LinkIndex:
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        for transient in ("matcher", "unseen_idf", "by_day", "days_sorted", "article_phrases", "texts", "gold"):
+        for transient in ("matcher", "unseen_idf", "by_day", "days_sorted", "title_matrix", "article_phrases",
+                          "texts", "gold"):
             state.pop(transient, None)
         return state
 
@@ -148,6 +153,47 @@ class LinkIndex:
 
     def lookup_url(self, url: str) -> int | None:
         return self.url_index.get(url_key(url))
+
+
+class TitleMatrix:
+    """The archive's title variants (titles and URL slugs) as sparse rows over title terms, so that
+    how much of every title each sentence of a text covers is one sparse product per text. On a large
+    archive a sentence shares a rare word with hundreds of titles, and checking each in turn was most
+    of the time a draft took.
+
+    Each entry of ``weights`` is ``COUNT_UNIT`` plus the term's share of its variant's weight (IDF):
+    a product with a sentence's term presence holds, in one number, how many of the variant's terms
+    the sentence has (the whole multiples of ``COUNT_UNIT``) and how much of its weight they carry
+    (the rest, at most 1)."""
+
+    COUNT_UNIT = 4.0
+
+    def __init__(self, index: LinkIndex) -> None:
+        self.column = {t: k for k, t in enumerate(index.title_idf)}
+        rows: list[int] = []
+        cols: list[int] = []
+        values: list[float] = []
+        article: list[int] = []
+        length: list[int] = []
+        first_row = [0]
+        for a, own in enumerate(index.variants):
+            for v, variant in enumerate(own):
+                total = index.variant_weight[a][v]
+                for t in variant:
+                    rows.append(len(article))
+                    cols.append(self.column[t])
+                    values.append(self.COUNT_UNIT + (index.idf(t) / total if total > 0 else 0.0))
+                article.append(a)
+                length.append(len(variant))
+            first_row.append(len(article))
+        shape = (len(article), len(self.column))
+        self.weights = sparse.csr_matrix((values, (rows, cols)), shape=shape, dtype=np.float64)
+        # which variants hold a term: the postings of title matching, by row
+        self.holders = sparse.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=shape, dtype=np.float64)
+        self.article = np.array(article, dtype=np.int64)
+        self.length = np.array(length, dtype=np.int64)
+        self.first_row = np.array(first_row, dtype=np.int64)
+        self.postings = np.array([len(index.title_postings[t]) for t in self.column], dtype=np.int64)
 
 
 def build_index(store: Store, keep_training_data: bool = True) -> LinkIndex:

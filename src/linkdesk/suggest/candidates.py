@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from ..index.linkindex import LinkIndex
 from ..text.normalize import match_terms
@@ -172,22 +173,18 @@ def generate(an: Analysis, index: LinkIndex, view: AnchorView, ctx: Context) -> 
             c.from_anchor = True
             c.phrase = key
 
-    cap = _postings_cap(index.size)
     # the loop below runs millions of times while training: plain lookups, no method calls
     idf_of, unseen = index.title_idf.get, index.unseen_idf
     variant_weight = index.variant_weight
-    for si, (ta, tb) in enumerate(an.sent_tokens):
+    sentence_positions: list[dict[str, list[int]]] = []
+    for ta, tb in an.sent_tokens:
         positions: dict[str, list[int]] = {}
         for k in range(ta, tb):
             if an.content[k]:
                 positions.setdefault(an.terms[k], []).append(k)
-        if not positions:
-            continue
-        gathered: set[int] = set()
-        for t in positions:
-            plist = index.title_postings.get(t)
-            if plist and len(plist) <= cap:
-                gathered.update(plist)
+        sentence_positions.append(positions)
+    for si, gathered in enumerate(_title_matches(sentence_positions, index)):
+        positions = sentence_positions[si]
         scored: list[tuple[float, Candidate]] = []
         for art in gathered:
             if not allowed(art):
@@ -228,6 +225,50 @@ def generate(an: Analysis, index: LinkIndex, view: AnchorView, ctx: Context) -> 
             else:
                 found[key3] = cand
     return sorted(found.values(), key=lambda c: (c.start, c.end, c.target))
+
+
+def _title_matches(sentence_positions: list[dict[str, list[int]]], index: LinkIndex) -> list[list[int]]:
+    """Per sentence, the articles worth checking by title: those sharing a rare title word with it
+    (one in no more than ``_postings_cap`` titles: terms in very many titles, "update", "guide",
+    cannot find an article on their own) and having a title or slug the sentence could cover by
+    ``MIN_COVERAGE``, by two words or more when it has three. A superset of what the exact check keeps."""
+    tm = index.title_matrix
+    out: list[list[int]] = [[] for _ in sentence_positions]
+    cap = _postings_cap(index.size)
+    entries = [(si, tm.column[t]) for si, positions in enumerate(sentence_positions) for t in positions
+               if t in tm.column]
+    rare = [(si, col) for si, col in entries if tm.postings[col] <= cap]
+    if not rare:
+        return out
+    sentences = len(sentence_positions)
+
+    def presence(pairs: list[tuple[int, int]]) -> sparse.csr_matrix:
+        rows, cols = zip(*pairs, strict=True)
+        return sparse.csr_matrix((np.ones(len(pairs)), (rows, cols)), shape=(sentences, len(tm.column)))
+
+    # marks, not np.unique: these sets run to hundreds of thousands on a large archive
+    holds_rare = np.zeros(tm.weights.shape[0], dtype=bool)
+    holds_rare[tm.holders[:, sorted({col for _, col in rare})].indices] = True
+    rare_rows = np.flatnonzero(holds_rare)
+    # which sentences each article shares a rare word with, as article * sentences + sentence
+    hits = (tm.weights[rare_rows] @ presence(rare).T).tocoo()
+    shared = tm.article[rare_rows[hits.row]] * sentences + hits.col
+    # every variant of those articles, whichever of them holds the rare word
+    gathered = np.zeros(index.size, dtype=bool)
+    gathered[tm.article[rare_rows]] = True
+    articles = np.flatnonzero(gathered)
+    starts, lengths = tm.first_row[articles], tm.first_row[articles + 1] - tm.first_row[articles]
+    rows = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+    cover = (tm.weights[rows] @ presence(entries).T).tocoo()
+    counts = np.floor(cover.data / tm.COUNT_UNIT)
+    coverage = cover.data - counts * tm.COUNT_UNIT
+    variant_rows = rows[cover.row]
+    # a little slack: the exact check sums the same shares in another order
+    keep = (coverage >= MIN_COVERAGE - 1e-9) & ((tm.length[variant_rows] < 3) | (counts >= 2))
+    pairs = np.unique(tm.article[variant_rows[keep]] * sentences + cover.col[keep])
+    for key in pairs[np.isin(pairs, shared)]:
+        out[int(key % sentences)].append(int(key // sentences))
+    return out
 
 
 def _balanced_end(text: str, start: int, end: int) -> int:
