@@ -258,6 +258,7 @@ def _title_matches(sentence_positions: list[dict[str, list[int]]], index: LinkIn
     gathered[tm.article[rare_rows]] = True
     articles = np.flatnonzero(gathered)
     starts, lengths = tm.first_row[articles], tm.first_row[articles + 1] - tm.first_row[articles]
+    # the rows of those articles, in order: each article has lengths[i] consecutive rows from starts[i]
     rows = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
     cover = (tm.weights[rows] @ presence(entries).T).tocoo()
     counts = np.floor(cover.data / tm.COUNT_UNIT)
