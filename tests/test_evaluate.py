@@ -10,12 +10,23 @@ from pathlib import Path
 import pytest
 
 from linkdesk.cli import EXIT_ERROR, run
+from linkdesk.config import load_config
 from linkdesk.demo import demo_paths
-from linkdesk.drafts import read_drafts
-from linkdesk.evaluate import EvalReport, backtest_dir, backtest_store, reliability, score_predictions, strip_links
+from linkdesk.drafts import draft_from_text, read_drafts
+from linkdesk.evaluate import (
+    EvalReport,
+    backtest_dir,
+    backtest_store,
+    gold_outcomes,
+    reliability,
+    score_predictions,
+    strip_links,
+)
 from linkdesk.ingest import ingest
 from linkdesk.model import Rejection
 from linkdesk.store import open_store
+from linkdesk.suggest.pipeline import Suggester, choose, rank_draft
+from linkdesk.suggest.policy import Policy
 from linkdesk.text.parse import parse
 
 from .conftest import SHARED_BENCH
@@ -176,6 +187,10 @@ def test_cli_eval_on_store_split(demo_db: str, tmp_path: Path, capsys) -> None:
     assert "expected calibration error" in out
     report = json.loads((tmp_path / "ev" / "eval.json").read_text())
     assert sum(b["suggestions"] for b in report["calibration"]["bands"]) == report["calibration"]["suggestions"]
+    outcomes = report["gold_outcomes"]
+    assert outcomes["gold"] == report["metrics"]["linked"]["span"]["gold"] == sum(outcomes["outcomes"].values())
+    assert outcomes["outcomes"]["found"] == report["metrics"]["linked"]["span"]["tp"]
+    assert f"what became of the {outcomes['gold']} gold links" in out and "linked article section" in out
 
 
 @pytest.mark.slow
@@ -284,3 +299,28 @@ def test_strip_links_leaves_the_draft_an_editor_would_have(store, config, tmp_pa
     assert [link.href for link in draft.links] == ["https://other.example/x"]
     assert [z.kind for z in draft.zones if z.kind in ("heading", "quote")] == [
         z.kind for z in parse(article.body, fmt).zones if z.kind in ("heading", "quote")]
+
+
+def test_each_gold_link_is_accounted_for(suggester: Suggester) -> None:
+    # the same article named twice and once by "here": the first naming is found, the second left out
+    # by the policy (one link per article, where the reader first meets it), "here" names nothing;
+    # above every score, both namings scored below the threshold
+    ferry = "https://harborledger.example/2025/06/ferry-ridership-record/"
+    title = "Harbor ferry ridership hits record"
+    text = f"{title}, the agency said. Read the figures here. Later: {title} again, the report says."
+    spans = [(text.index(title), text.index(title) + len(title)), (text.index("here"), text.index("here") + 4),
+             (text.rindex(title), text.rindex(title) + len(title))]
+    gold = {"d": [{"start": a, "end": b, "target_url": ferry} for a, b in spans]}
+    ranked = rank_draft(draft_from_text(text, "text", "d"), suggester.index, suggester.ranker, suggester.view)
+    index = suggester.index
+    low = min(float(sc) for c, sc in zip(ranked.cands, ranked.scores, strict=True)
+              if c.target == index.lookup_url(ferry))
+    section = index.sections[index.lookup_url(ferry)] or "(no section)"
+    for threshold, expected in ((low, {"found": 1, "left out by the policy": 1, "no candidate at its words": 1}),
+                                (1.0, {"scored below the threshold": 2, "no candidate at its words": 1})):
+        preds = {"d": [s.to_json() for s in choose(ranked, index, Policy.from_config(load_config()), threshold)]}
+        got = gold_outcomes([ranked], gold, preds, index, threshold)
+        outcomes = {name: n for name, n in got["outcomes"].items() if n}
+        assert outcomes == expected
+        assert got["gold"] == 3 and got["by_section"] == {section: got["outcomes"]}
+        assert got["outcomes"]["found"] == score_predictions(gold, preds)["linked"]["span"]["tp"]

@@ -19,7 +19,7 @@ from .archive import describe_article
 from .config import load_config
 from .drafts import read_drafts
 from .errors import DraftError, InputError, LinkdeskError
-from .evaluate import HOLDOUT_SHARE, THRESHOLDS, backtest_dir, backtest_store
+from .evaluate import HOLDOUT_SHARE, OUTCOMES, THRESHOLDS, backtest_dir, backtest_store
 from .ingest import KINDS, ingest
 from .lint import SEVERITIES, worst
 from .model import IngestReport, Rejection
@@ -411,6 +411,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                                     f"(P={pick['precision']:.3f} R={pick['recall']:.3f})"
                                     if pick else "no threshold gets there"))
         print("  (a desk sets its own with `threshold = ...` under [suggest] in its linkdesk.toml)")
+        _print_gold_outcomes(report.gold_outcomes)
     cal = report.calibration
     if cal.get("bands"):
         print(f"  score band   suggestions   mean score   right   (linked drafts, every suggestion down to "
@@ -420,6 +421,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
                   f"   {band['right']:.3f}")
     print(f"wrote {', '.join(paths.values())}")
     return status
+
+
+def _print_gold_outcomes(outcomes: dict[str, Any], sections: int = 12) -> None:
+    print(f"  what became of the {outcomes['gold']} gold links at threshold {outcomes['threshold']:.3f}: "
+          + ", ".join(f"{n} {name}" for name, n in outcomes["outcomes"].items()))
+    print(f"  {'linked article section':24s}   gold   found  policy   below  no cand.")
+    rows = list(outcomes["by_section"].items())
+    for section, row in rows[:sections]:
+        print(f"  {section[:24]:24s}  {sum(row.values()):5d}  " + "  ".join(f"{row[name]:6d}" for name in OUTCOMES))
+    if len(rows) > sections:
+        print(f"  ... {len(rows) - sections} more sections in eval.json (gold_outcomes)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,20 +20,21 @@ from typing import Any, cast
 from .config import load_config
 from .drafts import read_drafts
 from .errors import BadRecordError, InputError
+from .index.linkindex import LinkIndex
 from .ingest import ingest, reread_stale
 from .ingest.jsonl import read_objects
 from .ingest.records import prepare
 from .model import Format, Rejection
 from .store import open_store
 from .store.base import Store, StoredLink
-from .suggest.pipeline import Draft, Suggester, choose, index_archive, rank_draft
+from .suggest.pipeline import Draft, Ranked, Suggester, choose, index_archive, rank_draft
 from .suggest.policy import Policy
 from .suggest.ranker import TARGET_PRECISION
 from .text.normalize import url_key
 from .text.parse import link_content, parse
 
-__all__ = ["HOLDOUT_SHARE", "THRESHOLDS", "EvalReport", "backtest_dir", "backtest_store", "reliability",
-           "score_predictions", "strip_links"]
+__all__ = ["HOLDOUT_SHARE", "OUTCOMES", "THRESHOLDS", "EvalReport", "backtest_dir", "backtest_store",
+           "gold_outcomes", "reliability", "score_predictions", "strip_links"]
 
 log = logging.getLogger(__name__)
 THRESHOLDS = [round(0.05 * k, 2) for k in range(1, 20)]
@@ -77,19 +78,58 @@ def _with_span(sugg: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [s for s in sugg if s.get("start") is not None and s.get("end") is not None]
 
 
-def _hits(glinks: list[dict[str, Any]], sugg: list[dict[str, Any]]) -> list[bool]:
-    """Per suggestion (each with a span), whether it is right in the span view: its target is that
-    of a gold link its span overlaps, each gold link matched once, in the suggestions' order."""
+def _matches(glinks: list[dict[str, Any]], sugg: list[dict[str, Any]]) -> list[int | None]:
+    """Per suggestion (each with a span), the gold link it gets right in the span view, if any: one
+    whose target it links and whose anchor its span overlaps, each gold link matched once, in the
+    suggestions' order."""
     used: set[int] = set()
-    out = []
+    out: list[int | None] = []
     for s in sugg:
         key = url_key(s.get("target_url") or s.get("url") or "")
         hit = next((i for i, g in enumerate(glinks) if i not in used and url_key(g["target_url"]) == key
                     and s["start"] < g["end"] and g["start"] < s["end"]), None)
         if hit is not None:
             used.add(hit)
-        out.append(hit is not None)
+        out.append(hit)
     return out
+
+
+def _hits(glinks: list[dict[str, Any]], sugg: list[dict[str, Any]]) -> list[bool]:
+    """Per suggestion (each with a span), whether it is right in the span view."""
+    return [hit is not None for hit in _matches(glinks, sugg)]
+
+
+# what became of a gold link, in the order a desk would look into it
+OUTCOMES = ("found", "left out by the policy", "scored below the threshold", "no candidate at its words")
+
+
+def gold_outcomes(ranked: Sequence[Ranked], gold: dict[str, list[dict[str, Any]]],
+                  preds: dict[str, list[dict[str, Any]]], index: LinkIndex, threshold: float) -> dict[str, Any]:
+    """What became of each gold link of the linked drafts at ``threshold``: found (span view), or why
+    not. The policy left it out (its article scored high enough at its words, but the link went to
+    another mention, or a zone, a neighbour or the cap kept it out); its article scored below the
+    threshold there; or nothing named its article at its words (an anchor like "here" or "this
+    guide", or an article outside the archive). Counted in all and by the target's section, so that
+    a desk sees which kinds of links the suggester misses and whether a threshold would bring them."""
+    counts = dict.fromkeys(OUTCOMES, 0)
+    by_section: dict[str, dict[str, int]] = {}
+    for r in ranked:
+        did = str(r.draft.id)
+        glinks = gold.get(did) or []
+        found = set(_matches(glinks, _with_span(preds.get(did, []))))
+        doc = r.draft.doc
+        for i, g in enumerate(glinks):
+            target = index.lookup_url(g["target_url"])
+            start, end = doc.text_span(g["start"], g["end"])
+            scores = [float(sc) for c, sc in zip(r.cands, r.scores, strict=True)
+                      if c.target == target and c.start < end and start < c.end]
+            outcome = ("found" if i in found else "no candidate at its words" if not scores
+                       else "scored below the threshold" if max(scores) < threshold else "left out by the policy")
+            counts[outcome] += 1
+            section = (index.sections[target] if target is not None else None) or "(no section)"
+            by_section.setdefault(section, dict.fromkeys(OUTCOMES, 0))[outcome] += 1
+    ordered = sorted(by_section.items(), key=lambda item: (-sum(item[1].values()), item[0]))
+    return {"threshold": threshold, "gold": sum(counts.values()), "outcomes": counts, "by_section": dict(ordered)}
 
 
 def reliability(gold: dict[str, list[dict[str, Any]]], pred: dict[str, list[dict[str, Any]]],
@@ -133,6 +173,8 @@ class EvalReport:
     # and its misses read
     split_drafts: list[dict[str, Any]] = field(default_factory=list)
     split_gold: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # what became of the gold links at the threshold: see gold_outcomes
+    gold_outcomes: dict[str, Any] = field(default_factory=dict)
 
     def best(self) -> dict[str, dict[str, Any] | None]:
         """The sweep's thresholds a desk would choose between: the best span F1 on linked drafts
@@ -148,7 +190,8 @@ class EvalReport:
 
     def to_json(self) -> dict[str, Any]:
         return {"source": self.source, "threshold": self.threshold, "drafts": self.drafts, "metrics": self.metrics,
-                "sweep": self.sweep, "best": self.best(), "calibration": self.calibration, "training": self.training,
+                "sweep": self.sweep, "best": self.best(), "gold_outcomes": self.gold_outcomes,
+                "calibration": self.calibration, "training": self.training,
                 "rejected": [{"where": r.where, "reason": r.reason} for r in self.rejected]}
 
     def write(self, out_dir: str) -> dict[str, str]:
@@ -280,7 +323,8 @@ def _run(store: Store, source: str, drafts: list[Draft], gold: dict[str, list[di
         sweep.append({"threshold": t, "target": m["target"], "span": m["span"]})
     # calibration over every suggestion the sweep made, those of its lowest threshold
     return EvalReport(source, chosen, score_predictions(gold, preds), sweep, info, len(drafts), preds,
-                      reliability(gold, swept[THRESHOLDS[0]]))
+                      reliability(gold, swept[THRESHOLDS[0]]),
+                      gold_outcomes=gold_outcomes(ranked, gold, preds, suggester.index, chosen))
 
 
 def backtest_dir(directory: str, config: dict[str, Any] | None = None, threshold: float | None = None,
