@@ -323,12 +323,13 @@ def test_cli_sources_add_list_stats_outlet(tmp_path: Path, capsys) -> None:
 
 
 def test_overlap_lookup_agrees_with_checking_every_span() -> None:
-    from linkdesk.sources.external import _Overlaps
+    # sentences are held against quotes and outside links through the policy's ordered spans
+    from linkdesk.suggest.policy import Spans
 
     rng = np.random.default_rng(5)
     spans = [(int(a), int(a + n)) for a, n in zip(rng.integers(0, 500, 40), rng.integers(1, 60, 40), strict=True)]
-    lookup = _Overlaps(spans)
+    lookup = Spans(spans)
     for s in range(0, 560, 3):
         for e in (s + 1, s + 7, s + 40):
-            assert lookup.any(s, e) == any(a < e and s < b for a, b in spans), (s, e)
-    assert not _Overlaps([]).any(0, 10)
+            assert (not lookup.clear(s, e)) == any(a < e and s < b for a, b in spans), (s, e)
+    assert Spans([]).clear(0, 10)

@@ -188,8 +188,8 @@ class TitleMatrix:
             first_row.append(len(article))
         shape = (len(article), len(self.column))
         self.weights = sparse.csr_matrix((values, (rows, cols)), shape=shape, dtype=np.float64)
-        # which variants hold a term: the postings of title matching, by row
-        self.holders = sparse.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=shape, dtype=np.float64)
+        # by term: which variants hold it (the postings of title matching, by row)
+        self.holders = self.weights.tocsc()
         self.article = np.array(article, dtype=np.int64)
         self.length = np.array(length, dtype=np.int64)
         self.first_row = np.array(first_row, dtype=np.int64)

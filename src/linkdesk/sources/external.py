@@ -9,17 +9,16 @@ headline shares.
 
 from __future__ import annotations
 
-import itertools
 import logging
 import re
-from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..config import load_config
 from ..model import Document, Suggestion
 from ..store.base import Store
+from ..suggest.policy import Spans
 from ..text.normalize import STOPWORDS, link_scope, term, tokens
 from .attribution import Claim, find_claims, sentences
 from .outlets import OutletTable
@@ -51,33 +50,18 @@ class SourceNeed:
     region: tuple[int, int]
 
 
-class _Overlaps:
-    """Spans asked, many times over, whether any of them overlaps ``[s, e)``: sorted by start, with
-    the furthest end reached so far, so a long draft's sentences are not each held against every
-    quote and link in it."""
-
-    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
-        ordered = sorted(spans)
-        self.starts = [a for a, _ in ordered]
-        self.reach = list(itertools.accumulate((b for _, b in ordered), max))
-
-    def any(self, s: int, e: int) -> bool:
-        k = bisect_left(self.starts, e)  # the spans starting before e
-        return k > 0 and self.reach[k - 1] > s
-
-
 def needs(doc: Document, title: str | None, skip: list[tuple[int, int]] | None = None,
           own_hosts: Sequence[str] = ()) -> list[SourceNeed]:
     """The sentences of ``doc`` that need an outside source (plain-text offsets), leaving out
     those inside ``skip`` (editorial notes, which are not the story). A link to the desk's own
     site (``own_hosts``) is earlier coverage, not a source."""
     text = doc.text
-    quoted = _Overlaps((z.start, z.end) for z in doc.zones if z.kind in NO_SOURCE_ZONES)
+    quoted = Spans([(z.start, z.end) for z in doc.zones if z.kind in NO_SOURCE_ZONES])
     spans = [(s, e) for s, e in sentences(text)
-             if not quoted.any(s, e) and not any(a <= s and e <= b for a, b in skip or [])]
-    sourced = _Overlaps((link.text_start, link.text_end) for link in doc.links
-                        if link_scope(link.href, own_hosts) == "outside")
-    open_spans = [(s, e) for s, e in spans if not sourced.any(s, e)]
+             if quoted.clear(s, e) and not any(a <= s and e <= b for a, b in skip or [])]
+    sourced = Spans([(link.text_start, link.text_end) for link in doc.links
+                     if link_scope(link.href, own_hosts) == "outside"])
+    open_spans = [(s, e) for s, e in spans if sourced.clear(s, e)]
     claims = find_claims(text, open_spans)
     strong = [c for c in claims if not c.weak]
     headline = title or ""

@@ -36,6 +36,7 @@ from ..index.linkindex import LinkIndex
 from ..index.phrases import phrase_key, usable_phrase
 from .candidates import STRONG_COVERAGE, AnchorView, Candidate, Context, generate
 from .features import FEATURES, F, featurize
+from .policy import Spans
 from .spot import analyze
 
 __all__ = ["TARGET_PRECISION", "Ranker", "fit_model", "train", "training_rows"]
@@ -221,7 +222,8 @@ def _offered(ex: _Example, blocked: Sequence[tuple[int, int]]) -> _Example:
     """``ex`` without the candidates that overlap a ``blocked`` span."""
     if not blocked:
         return ex
-    keep = np.array([all(c.end <= a or b <= c.start for a, b in blocked) for c in ex.cands], dtype=bool)
+    spans = Spans(blocked)
+    keep = np.array([spans.clear(c.start, c.end) for c in ex.cands], dtype=bool)
     return _Example(ex.X[keep], ex.y[keep], [c for c, k in zip(ex.cands, keep, strict=True) if k], ex.gold_links)
 
 
