@@ -278,6 +278,18 @@ def test_lint_rules(suggester: Suggester, text: str, rule: str, severity: str) -
         assert 0 <= hits[0].start < hits[0].end <= len(text)
 
 
+def test_only_links_inside_headings_are_flagged_as_in_a_heading(suggester: Suggester) -> None:
+    # sections alternate: a heading with or without a link, then a paragraph with one
+    parts = []
+    for i in range(12):
+        heading = f"## Part {i} [h{i}](https://www.reuters.com/h{i}/)" if i % 3 == 0 else f"## Part {i}"
+        parts.append(f"{heading}\n\nBody {i} cites [b{i}](https://www.reuters.com/b{i}/) today.")
+    doc = parse("\n\n".join(parts), "markdown")
+    findings = lint(doc, load_config(), suggester.outlets, site_hosts=suggester.index.site_hosts)
+    flagged = sorted(f.message.split('"')[1] for f in findings if f.rule == "link-in-heading")
+    assert flagged == sorted(f"h{i}" for i in range(0, 12, 3))
+
+
 def test_clean_draft_lints_clean(suggester: Suggester) -> None:
     text = ("The [ferry fares](https://harborledger.example/2022/02/ferry-fare-freeze/) stay frozen this year, "
             "the board said on Monday.")

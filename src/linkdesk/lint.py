@@ -33,7 +33,7 @@ from urllib.parse import urljoin
 from .model import Document, Finding, Placeholder, Suggestion
 from .sources.attribution import find_claims, sentences
 from .sources.outlets import OutletTable
-from .suggest.policy import Policy, side_by_side
+from .suggest.policy import Policy, Spans, side_by_side
 from .text.normalize import host_key, link_scope, url_host, url_key
 
 __all__ = ["SEVERITIES", "lint", "worst"]
@@ -77,7 +77,7 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
     hosts = {host_key(h) for h in site_hosts}
     base = f"https://{sorted(hosts)[0]}/" if hosts else None
     seen: dict[str, int] = {}
-    headings = [(z.start, z.end) for z in doc.zones if z.kind == "heading"]
+    headings = Spans([(z.start, z.end) for z in doc.zones if z.kind == "heading"])
     scopes = [link_scope(link.href, hosts) for link in doc.links]
     for link, scope in zip(doc.links, scopes, strict=True):
         href = link.href.strip()
@@ -90,7 +90,7 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
         elif _VAGUE.match(anchor.strip(" .:!")):
             out.append(Finding("vague-anchor", "warning",
                                f'anchor "{anchor}" says nothing about where it goes; name the target instead', *where))
-        if any(s < link.text_end and link.text_start < e for s, e in headings):
+        if not headings.clear(link.text_start, link.text_end):
             out.append(Finding("link-in-heading", "warning", f'link "{anchor}" sits in a heading', *where))
         if scope not in ("site", "outside"):
             # a place on this page, an image or a mail address: neither coverage nor a source
