@@ -47,6 +47,7 @@ from .model import Document, Placeholder, Suggestion
 from .sources.attribution import sentences
 from .sources.external import ExternalSuggester, shared_words_span, widen
 from .sources.outlets import Outlet, OutletTable
+from .suggest.policy import Spans
 from .text.normalize import STOPWORDS, content_terms, search_terms, term, tokens
 
 __all__ = ["PATTERNS", "NotePattern", "NoteResolver", "find_notes", "patterns_from_config"]
@@ -212,7 +213,7 @@ def find_notes(doc: Document, outlets: OutletTable | None = None,
     table = outlets or OutletTable.packaged()
     found: list[Placeholder] = []
     # code is quoted literally ("#[link]" in Rust), never a note
-    taken: list[tuple[int, int]] = [(z.start, z.end) for z in doc.zones if z.kind == "code"]
+    taken = Spans([(z.start, z.end) for z in doc.zones if z.kind == "code"])
     for pattern in patterns or PATTERNS:
         haystack = doc.source if pattern.source else doc.text
         for m in pattern.regex.finditer(haystack):
@@ -223,14 +224,14 @@ def find_notes(doc: Document, outlets: OutletTable | None = None,
                     continue
                 end = closed
             text_start, text_end = doc.text_span(start, end) if pattern.source else (start, end)
-            if any(s < text_end and text_start < e for s, e in taken):
+            if not taken.clear(text_start, text_end):
                 continue
             src_start, src_end = (start, end) if pattern.source else doc.source_span(start, end)
             if pattern.whole_line:
                 src_start = doc.source.rfind("\n", 0, src_start) + 1
                 line_end = doc.source.find("\n", src_end)
                 src_end = len(doc.source) if line_end < 0 else line_end + 1
-            taken.append((text_start, text_end))
+            taken.add(text_start, text_end)
             note = haystack[start:end]
             # what the note says beyond its label: the description to resolve it with
             body = note[m.end() - start:].rstrip(")]").strip() if pattern.balanced else ""
@@ -456,4 +457,4 @@ def _shared_run(doc: Document, note: Placeholder, title_terms: dict[str, float])
     if sentence is None:
         return None
     span = shared_words_span(doc.text, sentence[0], sentence[1], title_terms)
-    return widen(doc.text, span, sentence[0], sentence[1], []) if span else None
+    return widen(doc.text, span, sentence[0], sentence[1]) if span else None

@@ -72,7 +72,7 @@ def needs(doc: Document, title: str | None, skip: list[tuple[int, int]] | None =
     return [SourceNeed(c, f"{text[c.start:c.end]} {headline}", (c.start, c.end)) for c in strong]
 
 
-def _anchor(doc: Document, need: SourceNeed, hit: Hit, blocked: list[tuple[int, int]],
+def _anchor(doc: Document, need: SourceNeed, hit: Hit, blocked: Spans,
             index: SourceIndex) -> tuple[int, int] | None:
     """Where the link goes: the outlet's name where the draft names it, else the run of words the item's
     headline shares, else the attribution cue, else the opening words of the claim."""
@@ -82,23 +82,23 @@ def _anchor(doc: Document, need: SourceNeed, hit: Hit, blocked: list[tuple[int, 
         m = re.search(rf"\b{re.escape(name)}\b", text[lo:hi])
         if m:
             span = (lo + m.start(), lo + m.end())
-            if not _overlaps(span, blocked):
+            if blocked.clear(*span):
                 return span
     best = shared_words_span(text, lo, hi, index.term_weights(hit.item.title), blocked)
     if best is not None:
         return widen(text, best, lo, hi, blocked)
     claim = need.claim
-    if claim.cue and not _overlaps(claim.cue, blocked):
+    if claim.cue and blocked.clear(*claim.cue):
         return claim.cue
     opening = [(claim.start + s, claim.start + e)
                for s, e, _ in tokens(text[claim.start:claim.end])][:MAX_ANCHOR_WORDS // 2]
-    if opening and not _overlaps((opening[0][0], opening[-1][1]), blocked):
+    if opening and blocked.clear(opening[0][0], opening[-1][1]):
         return opening[0][0], opening[-1][1]
     return None
 
 
 def shared_words_span(text: str, lo: int, hi: int, wanted: Mapping[str, float],
-                      blocked: Sequence[tuple[int, int]] = (), max_words: int = MAX_ANCHOR_WORDS
+                      blocked: Spans | None = None, max_words: int = MAX_ANCHOR_WORDS
                       ) -> tuple[int, int] | None:
     """The tightest run of words in ``text[lo:hi]`` whose terms are in ``wanted`` (term → weight,
     rarer terms weigh more): each shared word counts its weight, each other word inside the run
@@ -121,12 +121,12 @@ def shared_words_span(text: str, lo: int, hi: int, wanted: Mapping[str, float],
                 continue
             value += weight
             span = (s, words[j][1])
-            if value > best_value and not _overlaps(span, blocked):
+            if value > best_value and (blocked is None or blocked.clear(*span)):
                 best, best_value = span, value
     return best
 
 
-def widen(text: str, span: tuple[int, int], lo: int, hi: int, blocked: Sequence[tuple[int, int]],
+def widen(text: str, span: tuple[int, int], lo: int, hi: int, blocked: Spans | None = None,
            max_words: int = 3) -> tuple[int, int]:
     """A lone shared word grows into the phrase around it ("Battery" → "Battery makers"): neighbouring
     content words are taken up to ``max_words``, stopping at a stopword or punctuation. A run of
@@ -156,11 +156,7 @@ def widen(text: str, span: tuple[int, int], lo: int, hi: int, blocked: Sequence[
         if not grown:
             break
     wide = (lo + words[first][0], lo + words[last][1])
-    return span if _overlaps(wide, blocked) else wide
-
-
-def _overlaps(span: tuple[int, int], others: Sequence[tuple[int, int]]) -> bool:
-    return any(s < span[1] and span[0] < e for s, e in others)
+    return wide if blocked is None or blocked.clear(*wide) else span
 
 
 class ExternalSuggester:
@@ -183,7 +179,7 @@ class ExternalSuggester:
                 skip: list[tuple[int, int]] | None = None) -> list[Suggestion]:
         cap = self.config["sources"]["max_links"] if max_links is None else max_links
         # never on top of a link the draft already has
-        taken = list(blocked or []) + [(link.text_start, link.text_end) for link in doc.links]
+        taken = Spans((blocked or []) + [(link.text_start, link.text_end) for link in doc.links])
         used = {link.href for link in doc.links} | (exclude or set())
         out: list[Suggestion] = []
         for need in needs(doc, title, skip, self.own_hosts):
@@ -198,7 +194,7 @@ class ExternalSuggester:
             if span is None:
                 continue
             start, end = doc.source_span(*span)
-            taken.append(span)
+            taken.add(*span)
             used.add(best.item.url)
             out.append(Suggestion(
                 kind="external", anchor=doc.text[span[0]:span[1]], start=start, end=end,
