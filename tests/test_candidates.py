@@ -91,6 +91,29 @@ def test_written_out_archive_address_is_linked(suggester: Suggester) -> None:
     assert "the draft spells out this article's address" in named.reasons
 
 
+@pytest.mark.parametrize("to_this,to_other,docs,expected", [
+    (12, 0, 15, "the desk has linked these words 12 times (every time to this article); 15 archive articles contain them"),
+    (3, 1, 400, "the desk has linked these words 4 times (3 of them to this article); 400 archive articles contain them"),
+    (1, 0, 1, "the desk has linked these words 1 time (every time to this article); 1 archive article contains them"),
+    (2, 5, 0, "the desk has linked these words 7 times (2 of them to this article)"),
+])
+def test_a_phrase_linked_before_says_how_often_in_counts(suggester: Suggester, to_this: int, to_other: int,
+                                                          docs: int, expected: str) -> None:
+    from collections import Counter
+
+    from linkdesk.suggest.features import reasons_for
+
+    index = suggester.index
+    key = "tidewater bridge"
+    (target,) = suggester.view.anchors[key]
+    other = next(t for t in range(index.size) if t != target)
+    view = AnchorView({key: Counter({target: to_this, other: to_other})}, {key: docs} if docs else {})
+    draft = draft_from_text("Crews closed the Tidewater Bridge overnight.", "text", "d.txt", published="2025-11-20")
+    ranked = rank_draft(draft, index, suggester.ranker, view)
+    (i,) = [i for i, c in enumerate(ranked.cands) if c.from_anchor and c.target == target]
+    assert [r for r in reasons_for(ranked.X[i], ranked.cands[i], index) if r.startswith("the desk")] == [expected]
+
+
 @pytest.mark.parametrize("url,title,expected", [
     # the slug says nothing the title does not: no second variant
     ("https://x.example/2024/harbor-ferry-fares/", ("harbor", "ferry", "fare"), None),
