@@ -376,12 +376,13 @@ class NoteResolver:
             candidates.update(self.index.title_postings.get(t, []))
         best: tuple[int, float, list[str]] | None = None
         for a in candidates - exclude:
-            title_terms = set(search_terms(self.index.titles[a]))
+            # sorted: summed in a set's order, which follows string hashes, a tie could go either way between runs
+            title_terms = sorted(set(search_terms(self.index.titles[a])))
             mass = sum(self.index.idf(t) for t in title_terms) or 1.0
-            cover = sum(self.index.idf(t) for t in title_terms & qset) / mass
+            cover = sum(self.index.idf(t) for t in title_terms if t in qset) / mass
             score = 0.5 * float(cosine[a]) + 0.5 * cover
             if best is None or score > best[1]:
-                shared = sorted(title_terms & qset, key=lambda t: -self.index.idf(t))
+                shared = sorted((t for t in title_terms if t in qset), key=lambda t: -self.index.idf(t))
                 best = (a, score, [f"the note's description matches the article (text similarity {cosine[a]:.2f}, "
                                    f"title words {', '.join(shared[:5]) or 'none'})"])
         if best is None or best[1] < self.min_score:

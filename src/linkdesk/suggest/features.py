@@ -187,7 +187,8 @@ def _best_overlap(words: list[str], phrases: Sequence[frozenset[str]], index: Li
     for phrase in phrases[-MAX_PHRASES:]:
         shared = sum(index.idf(t) for t in words if t in phrase)
         if shared:
-            precision, recall = shared / own, shared / sum(index.idf(t) for t in phrase)
+            # the phrase's terms in order: a set's order follows string hashes, which differ between runs
+            precision, recall = shared / own, shared / sum(index.idf(t) for t in sorted(phrase))
             best = max(best, 2 * precision * recall / (precision + recall))
     return best
 
