@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 
@@ -279,6 +284,33 @@ def test_training_is_repeatable(linked_archive: LinkIndex) -> None:
     X = np.vstack([e.X for e in rows])
     assert first.threshold == second.threshold
     assert np.array_equal(first.score(X), second.score(X))
+
+
+_ROWS_DIGEST = textwrap.dedent("""
+    import hashlib, sys
+    import numpy as np
+    from linkdesk.config import load_config
+    from linkdesk.demo import demo_paths
+    from linkdesk.index.linkindex import build_index
+    from linkdesk.ingest import ingest
+    from linkdesk.store import open_store
+    from linkdesk.suggest.ranker import training_rows
+    store = open_store(sys.argv[1])
+    ingest(store, [demo_paths()[0]], config=load_config())
+    rows, _ = training_rows(build_index(store))
+    X = np.vstack([e.X for e in rows])
+    print(len(X), hashlib.sha256(np.nan_to_num(X, nan=-9.0).tobytes()).hexdigest())
+""")
+
+
+@pytest.mark.slow
+def test_training_rows_do_not_depend_on_string_hashing(tmp_path) -> None:
+    # a set of words is read in an order that follows the process's string hashing (PYTHONHASHSEED):
+    # nothing learned may depend on it, or two runs of `linkdesk index` train two models
+    digests = {subprocess.run([sys.executable, "-c", _ROWS_DIGEST, str(tmp_path / f"{seed}.db")],
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}, capture_output=True, text=True,
+                              check=True).stdout for seed in (1, 2, 3)}
+    assert len(digests) == 1 and int(next(iter(digests)).split()[0]) > 50
 
 
 def test_too_few_links_are_not_trained_on(linked_archive: LinkIndex) -> None:
