@@ -53,13 +53,29 @@ def test_threshold_never_chosen_for_a_handful_of_precise_picks() -> None:
 
 
 def test_threshold_out_of_target_rests_on_many_picks_not_a_lucky_few() -> None:
-    # at 0.7, 5 of 9 picks right (56%); down to 0.4, 25 of 50 (50%, and surely at least 39%, where
-    # 5 of 9 is surely only 30%). Nothing reaches the target precision
-    pairs = [_article(0.7, k < 5) for k in range(9)]
+    # at 0.58, 5 of 9 picks right (56%, as the model about expected); down to 0.4, 25 of 50 (50%, and
+    # surely at least 39%, where 5 of 9 is surely only 30%). Nothing reaches the target precision
+    pairs = [_article(0.58, k < 5) for k in range(9)]
     pairs += [_article(0.4, k < 20) for k in range(41)]
     pairs += [_article(0.0, False) for _ in range(50)]
     threshold, stats = choose_threshold([e for e, _ in pairs], [s for _, s in pairs])
     assert 0.0 < threshold <= 0.4 and stats["precision"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("high,low,precision", [
+    # the model expected about 71% of the 28 picks down to 0.5 right; 16 were (57%): read together,
+    # likely over the target, and they find more than the 12 of 20 above 0.8 that reach it by one pick
+    (0.8, 0.5, 16 / 28),
+    # the same picks, where the model expected about 21% right: nothing is likely over the target, and
+    # the most surely precise cut is taken
+    (0.24, 0.15, 12 / 20),
+])
+def test_threshold_reads_precision_with_what_the_model_expected(high: float, low: float, precision: float) -> None:
+    pairs = [_article(high, k < 12) for k in range(20)]
+    pairs += [_article(low, k < 4) for k in range(8)]
+    pairs += [_article(0.0, False) for _ in range(72)]
+    _, stats = choose_threshold([e for e, _ in pairs], [s for _, s in pairs])
+    assert stats["precision"] == pytest.approx(precision, abs=1e-4)
 
 
 def test_threshold_best_f1_at_target_precision() -> None:
