@@ -1,0 +1,65 @@
+"""The same archives as other exports would give them: do the figures hang on the export's form?
+
+Usage: python bench/exports.py
+Each shared backtest's archive is written again as HTML (its Markdown rendered, as a CMS or a
+WordPress export holds pages) with its internal links site-relative ("/2024/05/story/"), and scored
+on the same drafts and gold as the Markdown archive. A desk's archive arrives in whatever form its
+CMS exports; the suggestions, and the threshold chosen on the archive, should not depend on it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import sys
+import tempfile
+from urllib.parse import urlsplit
+
+from common import RESULTS, SHARED, record
+from markdown_it import MarkdownIt
+
+from linkdesk.config import load_config
+from linkdesk.evaluate import backtest_dir
+
+
+def as_html(name: str, out: str) -> None:
+    render = MarkdownIt("commonmark").enable("table").render
+    with gzip.open(SHARED / name / "archive.jsonl.gz", "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh]
+    hosts = {urlsplit(r["url"]).netloc for r in records}
+    with open(os.path.join(out, "archive.jsonl"), "w", encoding="utf-8") as fh:
+        for r in records:
+            body = render(r["body"]) if r.get("format", "markdown") == "markdown" else r["body"]
+            for host in hosts:
+                body = body.replace(f'href="https://{host}/', 'href="/').replace(f'href="http://{host}/', 'href="/')
+            fh.write(json.dumps({**r, "body": body, "format": "html"}) + "\n")
+    for part in ("drafts", "gold"):
+        os.symlink(SHARED / name / f"{part}.jsonl.gz", os.path.join(out, f"{part}.jsonl.gz"))
+
+
+def figures(directory: str) -> str:
+    report = backtest_dir(directory, load_config())
+    span = report.metrics["linked"]["span"]
+    return f"{report.threshold:.3f} | {span['precision']:.3f} / {span['recall']:.3f} / {span['f1']:.3f}"
+
+
+def main() -> None:
+    lines = ["| backtest | archive as | threshold | span P / R / F1 (linked drafts) |", "|---|---|---|---|"]
+    for name in ("digitalgov", "rust"):
+        if not (SHARED / name).exists():
+            print(f"skip {name}: not found", file=sys.stderr)
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            as_html(name, tmp)
+            for form, directory in (("Markdown, absolute links (as shipped)", str(SHARED / name)),
+                                    ("HTML, site-relative links", tmp)):
+                line = f"| {name} | {form} | {figures(directory)} |"
+                print(line, flush=True)
+                lines.append(line)
+    record("Other exports of the same archives (bench/exports.py)", "\n".join(lines))
+    print(f"recorded in {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
