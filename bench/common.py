@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import re
 import resource
@@ -29,3 +31,18 @@ def record(section: str, body: str) -> None:
     pattern = re.compile(rf"^## {re.escape(section)}\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
     text = pattern.sub(block + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + block
     RESULTS.write_text(text)
+
+
+def archive_records(name: str) -> list[dict]:
+    """The shared backtest ``name``'s archive records."""
+    with gzip.open(SHARED / name / "archive.jsonl.gz", "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh]
+
+
+def write_backtest(name: str, records: list[dict], out: str) -> None:
+    """A backtest folder in ``out``: ``records`` as its archive, beside the shared backtest ``name``'s
+    drafts and gold (linked, not copied)."""
+    with open(os.path.join(out, "archive.jsonl"), "w", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in records)
+    for part in ("drafts", "gold"):
+        os.symlink(SHARED / name / f"{part}.jsonl.gz", os.path.join(out, f"{part}.jsonl.gz"))

@@ -9,14 +9,11 @@ CMS exports; the suggestions, and the threshold chosen on the archive, should no
 
 from __future__ import annotations
 
-import gzip
-import json
-import os
 import sys
 import tempfile
 from urllib.parse import urlsplit
 
-from common import RESULTS, SHARED, record
+from common import RESULTS, SHARED, archive_records, record, write_backtest
 from markdown_it import MarkdownIt
 
 from linkdesk.config import load_config
@@ -25,17 +22,15 @@ from linkdesk.evaluate import backtest_dir
 
 def as_html(name: str, out: str) -> None:
     render = MarkdownIt("commonmark").enable("table").render
-    with gzip.open(SHARED / name / "archive.jsonl.gz", "rt", encoding="utf-8") as fh:
-        records = [json.loads(line) for line in fh]
+    records = archive_records(name)
     hosts = {urlsplit(r["url"]).netloc for r in records}
-    with open(os.path.join(out, "archive.jsonl"), "w", encoding="utf-8") as fh:
-        for r in records:
-            body = render(r["body"]) if r.get("format", "markdown") == "markdown" else r["body"]
-            for host in hosts:
-                body = body.replace(f'href="https://{host}/', 'href="/').replace(f'href="http://{host}/', 'href="/')
-            fh.write(json.dumps({**r, "body": body, "format": "html"}) + "\n")
-    for part in ("drafts", "gold"):
-        os.symlink(SHARED / name / f"{part}.jsonl.gz", os.path.join(out, f"{part}.jsonl.gz"))
+    pages = []
+    for r in records:
+        body = render(r["body"]) if r.get("format", "markdown") == "markdown" else r["body"]
+        for host in hosts:
+            body = body.replace(f'href="https://{host}/', 'href="/').replace(f'href="http://{host}/', 'href="/')
+        pages.append({**r, "body": body, "format": "html"})
+    write_backtest(name, pages, out)
 
 
 def figures(directory: str) -> str:

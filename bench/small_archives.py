@@ -10,13 +10,10 @@ the archive's newest linked articles), the trained ranker always, the unsupervis
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
-import os
 import sys
 import tempfile
 
-from common import RESULTS, SHARED, record
+from common import RESULTS, SHARED, archive_records, record, write_backtest
 
 import linkdesk.suggest.ranker as ranker_module
 from linkdesk.config import load_config
@@ -24,14 +21,10 @@ from linkdesk.evaluate import backtest_dir
 
 
 def cut_down(name: str, share: float, out: str) -> None:
-    with gzip.open(SHARED / name / "archive.jsonl.gz", "rt", encoding="utf-8") as fh:
-        records = [json.loads(line) for line in fh]
+    records = archive_records(name)
     days = sorted(r["published"] for r in records if r.get("published"))
     since = days[int(len(days) * (1 - share))]
-    with open(os.path.join(out, "archive.jsonl"), "w", encoding="utf-8") as fh:
-        fh.writelines(json.dumps(r) + "\n" for r in records if not r.get("published") or r["published"] >= since)
-    for part in ("drafts", "gold"):
-        os.symlink(SHARED / name / f"{part}.jsonl.gz", os.path.join(out, f"{part}.jsonl.gz"))
+    write_backtest(name, [r for r in records if not r.get("published") or r["published"] >= since], out)
 
 
 def span_f1(directory: str, how: str) -> tuple[float, dict]:

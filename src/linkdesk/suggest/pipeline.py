@@ -28,7 +28,7 @@ from ..store.base import Store
 from ..text.normalize import NORMALIZATION_VERSION, link_scope, url_key
 from .candidates import AnchorView, Candidate, Context, generate
 from .features import FEATURES, featurize, reasons_for
-from .policy import Policy, Scored, apart, select
+from .policy import Policy, Scored, Spans, apart, select
 from .ranker import Ranker, train
 from .spot import analyze
 
@@ -119,9 +119,9 @@ def _blocked_in_archive(store: Store, index: LinkIndex, policy: Policy) -> Calla
     gold = index.gold or {}
 
     def blocked(i: int) -> list[tuple[int, int]]:
-        own = [(g.start, g.end) for g in gold.get(i, ())]
+        own = Spans([(g.start, g.end) for g in gold.get(i, ())])
         return [(z.start, z.end) for z in policy.off_limits(store.article_zones(index.ids[i]))
-                if not (z.kind == "link" and any(z.start < e and s < z.end for s, e in own))]
+                if not (z.kind == "link" and not own.clear(z.start, z.end))]
     return blocked
 
 

@@ -278,16 +278,16 @@ def _picks(ex: _Example, scores: np.ndarray, threshold: float) -> list[int]:
     """The candidates an article keeps, as the editorial policy would: its best one per target at or
     above ``threshold`` (and above 0), no two overlapping."""
     out: list[int] = []
-    taken: list[tuple[int, int]] = []
+    taken = Spans()
     targets: set[int] = set()
     for k in np.argsort(-scores, kind="stable"):
         if scores[k] < threshold or scores[k] <= 0:
             break
         c = ex.cands[k]
-        if c.target in targets or any(c.start < b and a < c.end for a, b in taken):
+        if c.target in targets or not taken.clear(c.start, c.end):
             continue
         targets.add(c.target)
-        taken.append((c.start, c.end))
+        taken.add(c.start, c.end)
         out.append(int(k))
     return out
 
