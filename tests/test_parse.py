@@ -8,9 +8,12 @@ import json
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
+from linkdesk.model import Suggestion
+from linkdesk.render import apply_suggestions
 from linkdesk.text.normalize import link_scope, match_terms, term, url_key
 from linkdesk.text.parse import parse
 
@@ -131,6 +134,38 @@ def test_html_links_and_skipped_script() -> None:
     assert any(z.kind == "heading" for z in doc.zones)
 
 
+@pytest.mark.parametrize("fmt,source,anchor,wrapped", [
+    # a link may hold emphasis whole, with its delimiters, or sit inside it
+    ("markdown", "Ask your **Chief Information Officer** (CIO) first.", "Chief Information Officer (CIO)",
+     "**Chief Information Officer** (CIO)"),
+    ("markdown", "Ask your **Chief Information Officer** (CIO) first.", "Information Officer", "Information Officer"),
+    ("markdown", "Ask your **Chief Information Officer** (CIO) first.", "Chief Information Officer",
+     "Chief Information Officer"),
+    ("markdown", "A *nested **bold** text* here", "nested bold", "nested **bold**"),
+    ("markdown", "Keep ~~old~~ new", "old new", "~~old~~ new"),
+    ("markdown", "Raw <span class='x'>inline html</span> ok", "inline html ok", "<span class='x'>inline html</span> ok"),
+    ("html", "<p>Ask your <strong>Chief Officer</strong> (CIO).</p>", "Chief Officer (CIO)",
+     "<strong>Chief Officer</strong> (CIO)"),
+    ("html", "<p>Ask your <b>Chief Officer</b> (CIO).</p>", "your Chief", None),
+    # across the edge of emphasis or an element a link would break the markup
+    ("markdown", "*The **Web Analytics Community of Practice** meets*", "The Web Analytics Community", None),
+    ("markdown", "Ask your **Chief Information Officer** (CIO) first.", "Officer (CIO)", None),
+    ("markdown", "Raw <span class='x'>inline html</span> ok", "Raw inline", None),
+    ("text", "Plain **text** stays", "Plain **text", "Plain **text"),
+])
+def test_link_span_holds_markup_whole_or_sits_inside(fmt: str, source: str, anchor: str, wrapped: str | None) -> None:
+    doc = parse(source, fmt)
+    i = doc.text.index(anchor)
+    span = doc.link_span(i, i + len(anchor))
+    assert (source[span[0]:span[1]] if span else None) == wrapped
+
+
+def test_link_text_ending_in_emphasis_spans_the_whole_link() -> None:
+    src = "Email [**list@example.gov**](mailto:list@example.gov) to join."
+    (link,) = parse(src, "markdown").links
+    assert src[link.src_start:link.src_end] == "[**list@example.gov**](mailto:list@example.gov)"
+
+
 # --- property: generated documents with entities, raw HTML, reference links, emphasis, CRLF, non-BMP
 
 WORD = st.text(alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzé"), min_size=1, max_size=8)
@@ -187,6 +222,29 @@ def test_generated_markdown_offsets_round_trip(paragraphs: list[list[tuple[str, 
             assert raw == ch
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(piece(), min_size=1, max_size=6), min_size=1, max_size=4),
+       st.sampled_from(["markdown", "html"]), st.data())
+def test_a_link_wrapping_what_link_span_gives_reads_back_as_that_link(
+        paragraphs: list[list[tuple[str, str]]], fmt: str, data: st.DataObject) -> None:
+    src = "\n\n".join(" ".join(p[0] for p in para) for para in paragraphs) + "\n\n[ref]: https://ref.example/\n"
+    if fmt == "html":
+        src = MarkdownIt("commonmark").enable("strikethrough").render(src)
+    doc = parse(src, fmt)
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", doc.text)]
+    first = data.draw(st.integers(0, len(words) - 1))
+    last = data.draw(st.integers(first, min(len(words) - 1, first + 3)))
+    start, end = words[first][0], words[last][1]
+    assume(all(z.end <= start or end <= z.start for z in doc.zones if z.kind in ("link", "code")))
+    span = doc.link_span(start, end)
+    assume(span is not None)
+    anchor = doc.text[start:end]
+    out = apply_suggestions(src, fmt, [Suggestion("internal", anchor, *span, "https://t.example/a", "A", 1.0)])
+    again = parse(out, fmt)
+    assert again.text == doc.text
+    assert any(link.href == "https://t.example/a" and link.anchor == anchor for link in again.links)
+
+
 @pytest.mark.parametrize("href,scope", [
     ("#results", "page"),
     ("", "page"),
@@ -239,8 +297,6 @@ def test_real_markdown_reads_as_its_html_rendering_does(backtest: str) -> None:
     folder = SHARED_BENCH / "data" / backtest
     if not folder.exists():
         pytest.skip("../shared/bench not present")
-    from markdown_it import MarkdownIt
-
     render = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render
     # a Markdown link inside raw HTML is literal text to CommonMark and a link to linkdesk: both
     # readings are compared with any link syntax left in their text read as its words
@@ -261,3 +317,37 @@ def test_real_markdown_reads_as_its_html_rendering_does(backtest: str) -> None:
                 if as_markdown != as_html:
                     differ.add(record["url"])
     assert differ <= KNOWN_TO_DIFFER
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backtest", ["digitalgov", "rust"])
+def test_links_put_into_real_drafts_read_back_as_those_links(backtest: str) -> None:
+    # runs of one to four words all through every real draft, wherever a link can wrap them: after
+    # inserting them all, the draft reads as before with exactly those links added (this is how links
+    # cutting across bold text and Markdown links inside raw HTML were found)
+    folder = SHARED_BENCH / "data" / backtest
+    if not folder.exists():
+        pytest.skip("../shared/bench not present")
+    inserted = 0
+    with gzip.open(folder / "drafts.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for n, line in enumerate(fh):
+            record = json.loads(line)
+            doc = parse(record["body"], record.get("format", "markdown"))
+            words = [(m.start(), m.end()) for m in re.finditer(r"\S+", doc.text)]
+            off_limits = [(z.start, z.end) for z in doc.zones if z.kind in ("link", "code")]
+            suggestions, last_end = [], -1
+            for k in range(n % 7, len(words) - 4, 7):
+                start, end = words[k][0], words[k + (k + n) % 4][1]
+                span = doc.link_span(start, end)
+                if span is None or start <= last_end + 1 or any(a < end and start < b for a, b in off_limits):
+                    continue
+                suggestions.append(Suggestion("internal", doc.text[start:end], *span, f"https://t.example/{k}", "T", 1.0))
+                last_end = end
+            out = apply_suggestions(doc.source, doc.format, suggestions, doc=doc)
+            again = parse(out, doc.format)
+            assert again.text == doc.text, record["id"]
+            added = {(link.anchor, link.href) for link in again.links} - {(link.anchor, link.href) for link in doc.links}
+            assert added == {(s.anchor, s.target_url) for s in suggestions}, record["id"]
+            inserted += len(suggestions)
+    assert inserted > 1000
+

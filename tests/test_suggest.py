@@ -18,7 +18,7 @@ from linkdesk.demo import demo_paths
 from linkdesk.drafts import draft_from_text, read_drafts
 from linkdesk.errors import ConfigError, DraftError, IndexMissingError
 from linkdesk.index.linkindex import load_index, save_index
-from linkdesk.model import Rejection
+from linkdesk.model import Rejection, Suggestion
 from linkdesk.render import apply_suggestions, terminal_report
 from linkdesk.store import open_store
 from linkdesk.suggest.pipeline import LAYOUT, Suggester, apply_result, index_archive
@@ -333,6 +333,38 @@ def test_spans_answer_as_checking_every_span(seed: int) -> None:
             taken.append((s, e))
         else:
             assert not all(e + gap <= a or b + gap <= s for a, b in taken)
+
+
+def test_a_mention_cutting_across_emphasis_is_not_linked_where_it_stands() -> None:
+    source = "*The **Web Team** meets.* Later the Web Team met again."
+    doc = parse(source, "markdown")
+    assert doc.text == "The Web Team meets. Later the Web Team met again."
+    items = [Scored(0, 7, "a", "The Web", 0.9), Scored(26, 33, "a", "the Web", 0.6)]
+    policy = Policy.from_config(load_config(), max_links_per_100_words=0)
+    # as a mention in a heading, one no link can wrap is passed over: the same words further on are linked
+    assert select(doc, items, policy, 0.5) == [(1, 1)]
+    whole = [Scored(4, 12, "a", "Web Team", 0.9)]
+    assert select(doc, whole, policy, 0.5) == [(0, 0)]
+
+
+@pytest.mark.parametrize("source,anchor,link", [
+    ("Read the report today.", "the report", "[the report](https://t.example/r)"),
+    # raw HTML keeps Markdown syntax as it is: the link goes in as HTML
+    ("Intro.\n\n<div class=\"box\">\n  <p>Read the report today.</p>\n</div>\n", "the report",
+     '<a href="https://t.example/r">the report</a>'),
+    # "![...](...)" would be an image, "[a [b]](...)" not the link it means
+    ("Wow!the report is out.", "the report", '<a href="https://t.example/r">the report</a>'),
+    ("Read [sic] the report.", "[sic] the report", '<a href="https://t.example/r">[sic] the report</a>'),
+])
+def test_apply_writes_a_link_markdown_reads_as_one(source: str, anchor: str, link: str) -> None:
+    doc = parse(source, "markdown")
+    i = doc.text.index(anchor)
+    start, end = doc.source_span(i, i + len(anchor))
+    out = apply_suggestions(source, "markdown", [Suggestion("internal", anchor, start, end, "https://t.example/r", "R",
+                                                            0.9)])
+    assert out == source[:start] + link + source[end:]
+    again = parse(out, "markdown")
+    assert again.text == doc.text and [(x.anchor, x.href) for x in again.links] == [(anchor, "https://t.example/r")]
 
 
 def test_policy_keeps_links_apart() -> None:

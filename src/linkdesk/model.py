@@ -7,6 +7,7 @@ computed through :meth:`Document.source_span`.
 
 from __future__ import annotations
 
+import re
 from array import array
 from bisect import bisect_left
 from dataclasses import asdict, dataclass, field
@@ -15,6 +16,7 @@ from typing import Any, Literal
 __all__ = [
     "Article",
     "Document",
+    "Element",
     "Finding",
     "IngestReport",
     "OutLink",
@@ -24,6 +26,8 @@ __all__ = [
     "Suggestion",
     "Zone",
 ]
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
 
 Format = Literal["markdown", "html", "text"]
 ZoneKind = Literal[
@@ -71,6 +75,18 @@ class Zone:
     end: int
 
 
+@dataclass(frozen=True)
+class Element:
+    """Inline markup around part of the plain text: emphasis, or an HTML element. ``start``/``end``
+    are plain-text offsets of what it holds, ``src_start``/``src_end`` its source span with the
+    markup. A link may hold an element whole or sit inside it; across its edge the markup breaks."""
+
+    start: int
+    end: int
+    src_start: int
+    src_end: int
+
+
 @dataclass
 class Document:
     """A parsed draft or article body.
@@ -87,6 +103,9 @@ class Document:
     src_end: array
     zones: list[Zone]
     links: list[OutLink]
+    elements: list[Element] = field(default_factory=list)
+    # each element's plain-text edges in order, built on first use: (offset, index into elements)
+    _edges: list[tuple[int, int]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def source_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a plain-text span ``[start, end)`` to the source span that produced it."""
@@ -94,6 +113,31 @@ class Document:
             pos = self.src_start[start] if start < len(self.text) else len(self.source)
             return pos, pos
         return self.src_start[start], self.src_end[end - 1]
+
+    def link_span(self, start: int, end: int) -> tuple[int, int] | None:
+        """The source span a link around the plain text ``[start, end)`` wraps, or None where a link
+        there would reach over a block, a table cell or a blank line, or cut across an element's edge
+        ("**Chief Officer** (CIO)" as one anchor needs its "**" inside the link, "The **Web Team"
+        cannot be linked)."""
+        if any(a == b for a, b in zip(self.src_start[start:end], self.src_end[start:end], strict=True)):
+            return None  # it holds a break linkdesk put between blocks or table cells
+        src_start, src_end = self.source_span(start, end)
+        if self.format == "markdown" and _BLANK_LINE.search(self.source, src_start, src_end):
+            return None  # a blank line ends a Markdown paragraph, and a raw HTML block, with the link in it
+        if self._edges is None:
+            self._edges = sorted((edge, k) for k, el in enumerate(self.elements) for edge in (el.start, el.end))
+        # an element with no edge within the span lies outside it or holds it whole
+        lo = bisect_left(self._edges, (start, -1))
+        hi = bisect_left(self._edges, (end + 1, -1))
+        for k in {k for _, k in self._edges[lo:hi]}:
+            el = self.elements[k]
+            if el.end <= start or end <= el.start or (el.start <= start and end <= el.end):
+                continue  # beside the link, or holding it
+            if start <= el.start and el.end <= end:
+                src_start, src_end = min(src_start, el.src_start), max(src_end, el.src_end)  # held whole
+            else:
+                return None
+        return src_start, src_end
 
     def text_span(self, start: int, end: int) -> tuple[int, int]:
         """The plain-text span produced by the source span ``[start, end)`` (inverse of :meth:`source_span`)."""

@@ -344,16 +344,19 @@ class NoteResolver:
     def internal(self, doc: Document, note: Placeholder, exclude: set[int]) -> None:
         terms = _query_terms(f"{note.anchor or ''} {note.description or ''}")
         located = locate_anchor(doc, note.anchor, (note.text_start, note.text_end)) if note.anchor else None
+        if located is not None and doc.link_span(*located) is None:
+            located = None  # the named words cut across the draft's markup ("The **Web Team")
         best = self._retrieve(terms, exclude) if terms else None
         if best is not None:
             target, score, why = best
             span = located or self._anchor_for(doc, note, target)
-            if span is not None:
-                start, end = doc.source_span(*span)
+            wrapped = doc.link_span(*span) if span is not None else None
+            if span is not None and wrapped is not None:
+                start, end = wrapped
                 reasons = [f'resolves the note "{_short(note.text)}"', *why]
                 if located is None:
-                    reasons.append("the note names no anchor found in the draft: placed on the words the "
-                                   "target's title shares")
+                    reasons.append("the note names no anchor a link can take in the draft: placed on the "
+                                   "words the target's title shares")
                 note.resolved = Suggestion(
                     kind="internal", anchor=doc.text[span[0]:span[1]], start=start, end=end,
                     target_url=self.index.urls[target], target_title=self.index.titles[target],
@@ -424,16 +427,15 @@ class NoteResolver:
             chosen = hits[0] if hits else None
         if chosen is None:
             return
-        span = None
-        if note.anchor:
-            span = locate_anchor(doc, note.anchor, (note.text_start, note.text_end))
-        if span is None:
-            span = _shared_run(doc, note, self.sources.index.term_weights(chosen.item.title))
-        if span is None and sentence is not None:
-            span = sentence
-        if span is None:
+        options = (lambda: locate_anchor(doc, note.anchor, (note.text_start, note.text_end)) if note.anchor else None,
+                   lambda: _shared_run(doc, note, self.sources.index.term_weights(chosen.item.title)),
+                   lambda: sentence)
+        # the first place the note allows that a link can wrap without cutting across the draft's markup
+        placed = next(((span, wrapped) for span in (option() for option in options)
+                       if span is not None and (wrapped := doc.link_span(*span)) is not None), None)
+        if placed is None:
             return
-        start, end = doc.source_span(*span)
+        span, (start, end) = placed
         note.resolved = Suggestion(
             kind="external", anchor=doc.text[span[0]:span[1]], start=start, end=end, target_url=chosen.item.url,
             target_title=chosen.item.title, score=round(chosen.score, 4),

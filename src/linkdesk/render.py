@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from .errors import DraftError
 from .model import Document, Placeholder, Suggestion
+from .text.parse import parse
 
 __all__ = ["apply_suggestions", "link_markup", "terminal_report"]
 
@@ -22,15 +23,19 @@ def link_markup(fmt: str, url: str, title: str | None = None) -> tuple[str, str]
 
 
 def apply_suggestions(source: str, fmt: str, suggestions: Sequence[Suggestion],
-                      remove: Sequence[Placeholder] = ()) -> str:
+                      remove: Sequence[Placeholder] = (), doc: Document | None = None) -> str:
     """Insert each suggestion as a link in the draft's own markup and cut the given notes
     (with the space they leave); nothing else in the source changes. Plain text comes out
-    as Markdown."""
+    as Markdown. In Markdown, a link inside raw HTML, or where "[...](...)" would not read as
+    one, is written as HTML, which Markdown keeps. ``doc`` is the parsed source, if at hand."""
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement), applied right to left
+    raw_html = _raw_html(doc or parse(source, "markdown")) if fmt == "markdown" and suggestions else []
     for s in suggestions:
         if not 0 <= s.start < s.end <= len(source):
             raise DraftError(f"suggestion {s.anchor!r} has offsets {s.start}-{s.end} outside the draft")
-        before, after = link_markup(fmt, s.target_url)
+        as_html = fmt == "markdown" and (any(a <= s.start < b for a, b in raw_html)
+                                         or not _reads_as_markdown_link(source, s.start, s.end))
+        before, after = link_markup("html" if as_html else fmt, s.target_url)
         edits.append((s.end, s.end, after))
         edits.append((s.start, s.start, before))
     for p in remove:
@@ -43,6 +48,18 @@ def apply_suggestions(source: str, fmt: str, suggestions: Sequence[Suggestion],
     for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         out = out[:start] + text + out[end:]
     return out
+
+
+def _raw_html(doc: Document) -> list[tuple[int, int]]:
+    """The source spans of a Markdown document's raw HTML blocks, where Markdown syntax is not read."""
+    return [doc.source_span(z.start, z.end) for z in doc.zones if z.kind == "html"]
+
+
+def _reads_as_markdown_link(source: str, start: int, end: int) -> bool:
+    """Whether "[...](url)" around ``source[start:end]`` is read as a link holding just that text:
+    not after a "!" (an image), not with a bracket of its own or a closing backslash inside."""
+    inner = source[start:end]
+    return not (source[start - 1:start] == "!" or "[" in inner or "]" in inner or inner.endswith("\\"))
 
 
 _EMPHASIS = ("***", "**", "*", "___", "__", "_")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,26 +75,30 @@ def needs(doc: Document, title: str | None, skip: list[tuple[int, int]] | None =
 def _anchor(doc: Document, need: SourceNeed, hit: Hit, blocked: Spans,
             index: SourceIndex) -> tuple[int, int] | None:
     """Where the link goes: the outlet's name where the draft names it, else the run of words the item's
-    headline shares, else the attribution cue, else the opening words of the claim."""
+    headline shares, else the attribution cue, else the opening words of the claim; the first of them
+    free of other links that a link can wrap without cutting across the draft's markup."""
+    return next((span for span in _anchor_options(doc, need, hit, blocked, index)
+                 if blocked.clear(*span) and doc.link_span(*span) is not None), None)
+
+
+def _anchor_options(doc: Document, need: SourceNeed, hit: Hit, blocked: Spans,
+                    index: SourceIndex) -> Iterator[tuple[int, int]]:
     text = doc.text
     lo, hi = need.region
-    for name in {hit.outlet.name, hit.item.outlet or ""} - {""}:
+    for name in dict.fromkeys(n for n in (hit.outlet.name, hit.item.outlet) if n):
         m = re.search(rf"\b{re.escape(name)}\b", text[lo:hi])
         if m:
-            span = (lo + m.start(), lo + m.end())
-            if blocked.clear(*span):
-                return span
+            yield lo + m.start(), lo + m.end()
     best = shared_words_span(text, lo, hi, index.term_weights(hit.item.title), blocked)
     if best is not None:
-        return widen(text, best, lo, hi, blocked)
+        yield widen(text, best, lo, hi, blocked)
     claim = need.claim
-    if claim.cue and blocked.clear(*claim.cue):
-        return claim.cue
+    if claim.cue:
+        yield claim.cue
     opening = [(claim.start + s, claim.start + e)
                for s, e, _ in tokens(text[claim.start:claim.end])][:MAX_ANCHOR_WORDS // 2]
-    if opening and blocked.clear(opening[0][0], opening[-1][1]):
-        return opening[0][0], opening[-1][1]
-    return None
+    if opening:
+        yield opening[0][0], opening[-1][1]
 
 
 def shared_words_span(text: str, lo: int, hi: int, wanted: Mapping[str, float],
@@ -193,7 +197,9 @@ class ExternalSuggester:
             span = _anchor(doc, need, best, taken, self.index)
             if span is None:
                 continue
-            start, end = doc.source_span(*span)
+            wrapped = doc.link_span(*span)
+            assert wrapped is not None, "_anchor returns only spans a link can wrap"
+            start, end = wrapped
             taken.add(*span)
             used.add(best.item.url)
             out.append(Suggestion(

@@ -156,7 +156,9 @@ def choose(ranked: Ranked, index: LinkIndex, policy: Policy, threshold: float,
     out = []
     for i, decided in select(doc, ranked.items, policy, threshold, existing, blocked, reserved, uncounted):
         c = ranked.cands[i]
-        start, end = doc.source_span(c.start, c.end)
+        span = doc.link_span(c.start, c.end)
+        assert span is not None, "select() picks only spans a link can wrap"
+        start, end = span
         reasons = reasons_for(ranked.X[i], c, index)
         if decided != i:
             reasons.append(f"the first mention of these words; a later one scored {ranked.scores[decided]:.2f}")
@@ -259,7 +261,7 @@ class Suggester:
 def apply_result(draft: Draft, result: DraftResult) -> str:
     """The draft's source with the result's links inserted and the notes they resolve removed."""
     resolved = [p for p in result.placeholders if p.resolved is not None]
-    return apply_suggestions(draft.doc.source, draft.doc.format, result.suggestions, remove=resolved)
+    return apply_suggestions(draft.doc.source, draft.doc.format, result.suggestions, remove=resolved, doc=draft.doc)
 
 
 def lint_draft(draft: Draft, config: dict[str, Any], suggester: Suggester | None = None) -> DraftResult:

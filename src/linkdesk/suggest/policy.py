@@ -140,7 +140,8 @@ def select(doc: Document, items: list[Scored], policy: Policy, threshold: float,
     blocked = Spans([(z.start, z.end) for z in policy.off_limits(doc.zones)] + (extra_blocked or []))
     existing = (existing_targets or set()) if policy.respect_existing_links else set()
     linkable = [i for i, it in enumerate(items)
-                if it.end > it.start and blocked.clear(it.start, it.end) and it.target not in existing]
+                if it.end > it.start and blocked.clear(it.start, it.end) and it.target not in existing
+                and doc.link_span(it.start, it.end) is not None]
     eligible = [i for i in linkable if items[i].score >= threshold]
     place = {i: i for i in eligible}
     if policy.first_mention_only:

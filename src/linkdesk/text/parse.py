@@ -19,16 +19,17 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ..errors import DraftError
-from ..model import Document, Format, OutLink, Zone, ZoneKind
+from ..model import Document, Element, Format, OutLink, Zone, ZoneKind
 
 __all__ = ["PARSER_VERSION", "detect_format", "link_content", "parse", "parse_html", "parse_markdown",
            "parse_text"]
 
 # The archive keeps each article's plain text, link offsets and zones as parsed at ingest, with this
 # version. Bump it when the parser reads the same body differently, or the archive keeps more of what
-# it reads (4: the zones): `linkdesk index` then re-reads the stored bodies, and ingesting an
-# unchanged export rewrites them
-PARSER_VERSION = 4
+# it reads (4: the zones; 5: Markdown emphasis delimiters are placed in the source, so a link whose
+# text ends in "**" spans its whole source): `linkdesk index` then re-reads the stored bodies, and
+# ingesting an unchanged export rewrites them
+PARSER_VERSION = 5
 
 _BYLINE_RE = re.compile(r"^\W{0,3}(by|written by|reporting by|words by)\s+\w", re.IGNORECASE)
 _FRONT_MATTER_RE = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n.*?\r?\n\1[ \t]*(\r?\n|\Z)", re.DOTALL)
@@ -51,6 +52,7 @@ class _Builder:
         self.length = 0
         self.zones: list[Zone] = []
         self.links: list[OutLink] = []
+        self.elements: list[Element] = []
 
     def verbatim(self, s: str, pos: int) -> None:
         if not s:
@@ -107,6 +109,15 @@ class _Builder:
         if self.length > start:
             self.zones.append(Zone(kind, start, self.length))
 
+    def element(self, plain_start: int, src_start: int, src_end: int) -> None:
+        """Inline markup from source ``src_start`` to ``src_end`` around the text from ``plain_start``
+        to here. Kept only where the text it holds lies within it in the source: a delimiter found in
+        the wrong place must never widen a link over text it does not hold."""
+        if self.length > plain_start and not (src_start <= self.starts[plain_start] and
+                                              self.ends[self.length - 1] <= src_end):
+            return
+        self.elements.append(Element(plain_start, self.length, src_start, src_end))
+
     def build(self, source: str, fmt: Format) -> Document:
         text = "".join(self.parts)
         zones = []
@@ -119,7 +130,7 @@ class _Builder:
             if end > start:
                 zones.append(Zone(z.kind, start, end))
         zones.sort(key=lambda z: (z.start, -z.end))
-        doc = Document(source, fmt, text, self.starts, self.ends, zones, self.links)
+        doc = Document(source, fmt, text, self.starts, self.ends, zones, self.links, self.elements)
         _mark_byline(doc)
         return doc
 
@@ -149,6 +160,7 @@ _HTML_VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area
 _CHARREF_RE = re.compile(r"&(#[xX][0-9a-fA-F]+|#[0-9]+|[A-Za-z][A-Za-z0-9]*);?")
 _WS_RE = re.compile(r"\s+")
 _A_CLOSE_RE = re.compile(r"</a\s*>", re.IGNORECASE)
+_END_TAG_RE = re.compile(r"</[A-Za-z][^>]*>")
 # A Markdown inline link written inside raw HTML ("<div>Read the [guide](/guides/x/)</div>"). CommonMark
 # leaves it as literal text there, but the writer meant a link (renderers that read Markdown inside
 # HTML, as kramdown can, make it one): read as its anchor text and a link, so that the archive neither
@@ -164,7 +176,7 @@ class _HTMLExtractor(HTMLParser):
         self.base = base
         self.b = builder
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
-        self.stack: list[tuple[str, int]] = []
+        self.stack: list[tuple[str, int, int]] = []  # (tag, plain start, source start)
         self.skip_depth = 0
         self.pre_depth = 0
         self.link: tuple[int, int, str] | None = None  # (plain start, source start, href)
@@ -195,7 +207,7 @@ class _HTMLExtractor(HTMLParser):
             href = dict(attrs).get("href") or ""
             self.link = (self.b.length, self._pos(), href)
         if tag not in _HTML_VOID:
-            self.stack.append((tag, self.b.length))
+            self.stack.append((tag, self.b.length, self._pos()))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br" and not self.skip_depth:
@@ -218,8 +230,14 @@ class _HTMLExtractor(HTMLParser):
             self.link = None
         for i in range(len(self.stack) - 1, -1, -1):
             if self.stack[i][0] == tag:
-                for open_tag, start in self.stack[i:][::-1]:
+                for open_tag, start, _ in self.stack[i:][::-1]:
                     self._close(open_tag, start)
+                if i == len(self.stack) - 1:
+                    # closed where it was opened; one an end tag further out closes has no end of its own
+                    close = _END_TAG_RE.match(self.source, self._pos() - self.base)
+                    if close:
+                        _, plain_start, src_start = self.stack[i]
+                        self.b.element(plain_start, src_start, self.base + close.end())
                 del self.stack[i:]
                 break
         if tag in _HTML_BLOCKS:
@@ -286,7 +304,7 @@ class _HTMLExtractor(HTMLParser):
 
     def finish(self) -> None:
         self.close()
-        for tag, start in self.stack[::-1]:
+        for tag, start, _ in self.stack[::-1]:
             self._close(tag, start)
         self.stack.clear()
 
@@ -544,9 +562,21 @@ class _MarkdownWalker:
     def _inline(self, children: list[Token], limit: int) -> None:
         src = self.src
         autolink_end = -1
+        # emphasis and inline HTML elements open here: (closing delimiter or tag name, plain start, source start)
+        open_elements: list[tuple[str, int, int]] = []
         for child in children:
             t = child.type
-            if t == "text":
+            if t in ("em_open", "strong_open", "s_open"):
+                idx = self._find(child.markup, limit)
+                if idx != -1:
+                    open_elements.append((child.markup, self.b.length, idx))
+                    self.cursor = idx + len(child.markup)
+            elif t in ("em_close", "strong_close", "s_close"):
+                idx = self._find(child.markup, limit)
+                if idx != -1:
+                    self._close_element(open_elements, child.markup, idx + len(child.markup))
+                    self.cursor = idx + len(child.markup)
+            elif t == "text":
                 idx = self._find(child.content, limit)
                 if idx != -1:
                     self.b.verbatim(child.content, idx)
@@ -618,6 +648,24 @@ class _MarkdownWalker:
                     tag = _TAG_NAME_RE.match(child.content)
                     if tag and tag.group(1).lower() in _HTML_BLOCKS:
                         self.b.block_break()
+                    if tag and tag.group(1).lower() not in _HTML_VOID and not child.content.endswith("/>"):
+                        name = tag.group(1).lower()
+                        if child.content.startswith("</"):
+                            self._close_element(open_elements, name, self.cursor)
+                        else:
+                            open_elements.append((name, self.b.length, idx))
+
+    def _close_element(self, open_elements: list[tuple[str, int, int]], key: str, src_end: int) -> None:
+        """The innermost open element closes at ``src_end`` if ``key`` is what it waits for; one
+        closed out of order is dropped with what it held open."""
+        if open_elements and open_elements[-1][0] == key:
+            _, plain_start, src_start = open_elements.pop()
+            self.b.element(plain_start, src_start, src_end)
+        else:
+            for k in range(len(open_elements) - 1, -1, -1):
+                if open_elements[k][0] == key:
+                    del open_elements[k:]
+                    break
 
     def _end_link(self, plain_start: int, src_start: int, href: str) -> None:
         self.b.link(href, src_start, self.cursor, plain_start)
