@@ -34,6 +34,8 @@ PER_TIME_REF = 3
 TIME_MIN_SIM = 0.05
 # sentence-article pairs compared at once for time references: few products, bounded memory
 _TIME_PAIRS = 100_000
+# sentences matched against the titles in one product: a whole ordinary draft, a slice of a long one
+_TITLE_SENTENCES = 500
 _URL = re.compile(r"https?://[^\s<>()\[\]\"'`]+")
 
 
@@ -232,6 +234,13 @@ def _title_matches(sentence_positions: list[dict[str, list[int]]], index: LinkIn
     (one in no more than ``_postings_cap`` titles: terms in very many titles, "update", "guide",
     cannot find an article on their own) and having a title or slug the sentence could cover by
     ``MIN_COVERAGE``, by two words or more when it has three. A superset of what the exact check keeps."""
+    # a few hundred sentences at a time: the products grow with articles times sentences, and a
+    # 5 MB draft's 40,000 sentences at once took 400 MB more than the rest of its suggesting
+    return [matches for at in range(0, len(sentence_positions), _TITLE_SENTENCES)
+            for matches in _title_matches_of(sentence_positions[at:at + _TITLE_SENTENCES], index)]
+
+
+def _title_matches_of(sentence_positions: list[dict[str, list[int]]], index: LinkIndex) -> list[list[int]]:
     tm = index.title_matrix
     out: list[list[int]] = [[] for _ in sentence_positions]
     cap = _postings_cap(index.size)
