@@ -249,6 +249,13 @@ def test_trust_breaks_ties_and_blocked_outlets_never_appear() -> None:
     ("The company denied the report.", True, False, True),
     ("The captain told reporters the crossing was rough.", False, True, False),
     ("The ferry leaves at noon.", False, False, False),
+    # a study, survey or poll attributes when the sentence points at one or says what it found
+    ("A new study links ferry wakes to erosion.", True, False, False),
+    ("Polls show most riders want later sailings.", True, False, False),
+    ("A survey of 1,000 riders backs the change.", True, False, False),
+    ("The harbor guide collects best practices, case studies, tips and templates.", False, False, False),
+    ("Poll workers checked in at the terminal.", False, False, False),
+    ("Students study the tides from the pier.", False, False, False),
 ])
 def test_attribution(sentence: str, strong: bool, weak: bool, contested: bool) -> None:
     claims = find_claims(sentence, sentences(sentence))

@@ -17,8 +17,16 @@ __all__ = ["Claim", "find_claims", "sentences"]
 _ATTRIBUTION = re.compile(
     r"\b(?:according\s+to|report(?:s|ed|edly|ing)?|announc(?:ed|es|ing)|confirm(?:ed|s)|claim(?:ed|s)?|"
     r"alleg(?:ed|es|edly)|estimat(?:ed|es)|reveal(?:ed|s)|accus(?:ed|es)|den(?:ied|ies)|cit(?:ed|ing)|"
-    r"in\s+a\s+statement|sources?\s+(?:close|familiar|say|said)|survey|poll|stud(?:y|ies)|data\s+(?:show|from)|"
-    r"figures?\s+show)\b",
+    r"in\s+a\s+statement|sources?\s+(?:close|familiar|say|said)|data\s+(?:show|from)|figures?\s+show)\b",
+    re.IGNORECASE,
+)
+# A study, survey or poll is someone else's finding when the sentence points at one ("a new study", "the
+# 2024 survey") or says what it found or who made it ("polls show", "a survey of 1,000 adults"); as a plain
+# noun ("case studies, tips and templates", "poll workers") or a verb ("students study") it attributes nothing.
+_STUDY = re.compile(
+    r"\b(?:(?:a|an|the|one|this|that|new|recent|latest|\d{4})\s+(?:[\w-]+\s+)?(?:survey|poll|study)\b"
+    r"|(?:surveys?|polls?|stud(?:y|ies))\s+(?:by|from|of|on|found|finds?|show(?:s|ed|n)?|suggest(?:s|ed)?|"
+    r"reveal(?:s|ed)?|published|released|conducted|commissioned)\b)",
     re.IGNORECASE,
 )
 # Plain speech verbs: a reporter's own interview needs no outside source, so these alone make a weak claim.
@@ -73,7 +81,7 @@ def find_claims(text: str, spans: list[tuple[int, int]]) -> list[Claim]:
         sentence = text[s:e]
         reasons = []
         cue = None
-        m = _ATTRIBUTION.search(sentence)
+        m = _ATTRIBUTION.search(sentence) or _STUDY.search(sentence)
         if m:
             reasons.append(f'attributes ("{m.group(0)}")')
             cue = (s + m.start(), s + m.end())
