@@ -212,8 +212,9 @@ def find_notes(doc: Document, outlets: OutletTable | None = None,
     """Every leftover note in ``doc``, in document order, offsets into the source as given."""
     table = outlets or OutletTable.packaged()
     found: list[Placeholder] = []
-    # code is quoted literally ("#[link]" in Rust), never a note
-    taken = Spans([(z.start, z.end) for z in doc.zones if z.kind == "code"])
+    # code is quoted literally ("#[link]" in Rust), never a note; a note may quote code ("about `rust-lld`")
+    code = Spans([(z.start, z.end) for z in doc.zones if z.kind == "code"])
+    taken = Spans()
     for pattern in patterns or PATTERNS:
         haystack = doc.source if pattern.source else doc.text
         for m in pattern.regex.finditer(haystack):
@@ -224,7 +225,8 @@ def find_notes(doc: Document, outlets: OutletTable | None = None,
                     continue
                 end = closed
             text_start, text_end = doc.text_span(start, end) if pattern.source else (start, end)
-            if not taken.clear(text_start, text_end):
+            if (not taken.clear(text_start, text_end) or not code.clear(text_start, text_start + 1)
+                    or not code.clear(text_end - 1, text_end)):
                 continue
             src_start, src_end = (start, end) if pattern.source else doc.source_span(start, end)
             if pattern.whole_line:
