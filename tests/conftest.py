@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import http.server
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +20,16 @@ from linkdesk.suggest.pipeline import Suggester, index_archive
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
+
+
+def backtest_records(backtest: str, name: str) -> Iterator[dict]:
+    """The records of one file of a shared backtest ("archive", "drafts", "gold"); without
+    ../shared/bench beside the project the test is skipped."""
+    path = SHARED_BENCH / "data" / backtest / f"{name}.jsonl.gz"
+    if not path.exists():
+        pytest.skip("../shared/bench not present")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        yield from map(json.loads, fh)
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
 import html
-import json
 import re
 
 import pytest
@@ -17,7 +15,7 @@ from linkdesk.render import apply_suggestions
 from linkdesk.text.normalize import link_scope, match_terms, term, url_key
 from linkdesk.text.parse import parse
 
-from .conftest import SHARED_BENCH
+from .conftest import backtest_records
 
 
 def source_of(doc, needle: str) -> str:
@@ -294,9 +292,6 @@ KNOWN_TO_DIFFER = {"https://digital.gov/2013/11/25/twitter-best-practices-for-go
 def test_real_markdown_reads_as_its_html_rendering_does(backtest: str) -> None:
     # every body of a real archive, parsed as Markdown and as the HTML a CommonMark renderer makes of
     # it, gives the same words: this is how the parser was found losing text after code spans
-    folder = SHARED_BENCH / "data" / backtest
-    if not folder.exists():
-        pytest.skip("../shared/bench not present")
     render = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render
     # a Markdown link inside raw HTML is literal text to CommonMark and a link to linkdesk: both
     # readings are compared with any link syntax left in their text read as its words
@@ -307,15 +302,13 @@ def test_real_markdown_reads_as_its_html_rendering_does(backtest: str) -> None:
 
     differ = set()
     for name in ("archive", "drafts"):
-        with gzip.open(folder / f"{name}.jsonl.gz", "rt", encoding="utf-8") as fh:
-            for line in fh:
-                record = json.loads(line)
-                if record.get("format", "markdown") != "markdown":
-                    continue
-                as_markdown = " ".join(as_words(parse(record["body"], "markdown").text).split())
-                as_html = " ".join(as_words(parse(render(record["body"]), "html").text).split())
-                if as_markdown != as_html:
-                    differ.add(record["url"])
+        for record in backtest_records(backtest, name):
+            if record.get("format", "markdown") != "markdown":
+                continue
+            as_markdown = " ".join(as_words(parse(record["body"], "markdown").text).split())
+            as_html = " ".join(as_words(parse(render(record["body"]), "html").text).split())
+            if as_markdown != as_html:
+                differ.add(record["url"])
     assert differ <= KNOWN_TO_DIFFER
 
 
@@ -325,29 +318,24 @@ def test_links_put_into_real_drafts_read_back_as_those_links(backtest: str) -> N
     # runs of one to four words all through every real draft, wherever a link can wrap them: after
     # inserting them all, the draft reads as before with exactly those links added (this is how links
     # cutting across bold text and Markdown links inside raw HTML were found)
-    folder = SHARED_BENCH / "data" / backtest
-    if not folder.exists():
-        pytest.skip("../shared/bench not present")
     inserted = 0
-    with gzip.open(folder / "drafts.jsonl.gz", "rt", encoding="utf-8") as fh:
-        for n, line in enumerate(fh):
-            record = json.loads(line)
-            doc = parse(record["body"], record.get("format", "markdown"))
-            words = [(m.start(), m.end()) for m in re.finditer(r"\S+", doc.text)]
-            off_limits = [(z.start, z.end) for z in doc.zones if z.kind in ("link", "code")]
-            suggestions, last_end = [], -1
-            for k in range(n % 7, len(words) - 4, 7):
-                start, end = words[k][0], words[k + (k + n) % 4][1]
-                span = doc.link_span(start, end)
-                if span is None or start <= last_end + 1 or any(a < end and start < b for a, b in off_limits):
-                    continue
-                suggestions.append(Suggestion("internal", doc.text[start:end], *span, f"https://t.example/{k}", "T", 1.0))
-                last_end = end
-            out = apply_suggestions(doc.source, doc.format, suggestions, doc=doc)
-            again = parse(out, doc.format)
-            assert again.text == doc.text, record["id"]
-            added = {(link.anchor, link.href) for link in again.links} - {(link.anchor, link.href) for link in doc.links}
-            assert added == {(s.anchor, s.target_url) for s in suggestions}, record["id"]
-            inserted += len(suggestions)
+    for n, record in enumerate(backtest_records(backtest, "drafts")):
+        doc = parse(record["body"], record.get("format", "markdown"))
+        words = [(m.start(), m.end()) for m in re.finditer(r"\S+", doc.text)]
+        off_limits = [(z.start, z.end) for z in doc.zones if z.kind in ("link", "code")]
+        suggestions, last_end = [], -1
+        for k in range(n % 7, len(words) - 4, 7):
+            start, end = words[k][0], words[k + (k + n) % 4][1]
+            span = doc.link_span(start, end)
+            if span is None or start <= last_end + 1 or any(a < end and start < b for a, b in off_limits):
+                continue
+            suggestions.append(Suggestion("internal", doc.text[start:end], *span, f"https://t.example/{k}", "T", 1.0))
+            last_end = end
+        out = apply_suggestions(doc.source, doc.format, suggestions, doc=doc)
+        again = parse(out, doc.format)
+        assert again.text == doc.text, record["id"]
+        added = {(link.anchor, link.href) for link in again.links} - {(link.anchor, link.href) for link in doc.links}
+        assert added == {(s.anchor, s.target_url) for s in suggestions}, record["id"]
+        inserted += len(suggestions)
     assert inserted > 1000
 

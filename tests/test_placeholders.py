@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 from pathlib import Path
@@ -21,7 +20,7 @@ from linkdesk.store import open_store
 from linkdesk.suggest.pipeline import Suggester
 from linkdesk.text.parse import parse
 
-from .conftest import FIXTURES, SHARED_BENCH
+from .conftest import FIXTURES, SHARED_BENCH, backtest_records
 
 NOTE_CASES = [
     # (text, pattern, kind, anchor, outlets)
@@ -85,35 +84,30 @@ def test_ordinary_prose_is_not_a_note(text: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (SHARED_BENCH / "data").exists(), reason="../shared/bench not present")
 @pytest.mark.parametrize("backtest", ["digitalgov", "rust"])
 def test_notes_put_into_real_drafts_are_found_and_removed_whole(backtest: str) -> None:
     # after the sentence of each gold link, a note asking for that link, as a desk's tooling leaves
     # them (this is how notes quoting code were found to be skipped as code)
-    folder = SHARED_BENCH / "data" / backtest
-    with gzip.open(folder / "gold.jsonl.gz", "rt", encoding="utf-8") as fh:
-        gold = {rec["id"]: rec["links"] for rec in map(json.loads, fh)}
-    with gzip.open(folder / "archive.jsonl.gz", "rt", encoding="utf-8") as fh:
-        titles = {rec["url"]: rec["title"] for rec in map(json.loads, fh)}
+    gold = {rec["id"]: rec["links"] for rec in backtest_records(backtest, "gold")}
+    titles = {rec["url"]: rec["title"] for rec in backtest_records(backtest, "archive")}
     notes = 0
-    with gzip.open(folder / "drafts.jsonl.gz", "rt", encoding="utf-8") as fh:
-        for record in map(json.loads, fh):
-            body = record["body"]
-            for link in gold.get(record["id"], [])[:3]:
-                sentence_end = re.compile(r"[.!?](?=\s)").search(body, link["end"])
-                if sentence_end is None or '"' in link["anchor"]:
-                    continue
-                about = titles.get(link["target_url"], "it")
-                note = f' (Internal Link Suggestion: Link "{link["anchor"]}" to your previous article about {about}.)'
-                source = body[:sentence_end.end()] + note + body[sentence_end.end():]
-                doc = parse(source, record.get("format", "markdown"))
-                found = find_notes(doc)
-                assert [n.text for n in found] == [note.strip()], record["id"]
-                assert found[0].anchor == " ".join(link["anchor"].split())
-                removed = apply_suggestions(source, doc.format, [], remove=found, doc=doc)
-                assert " ".join(parse(removed, doc.format).text.split()) == \
-                    " ".join(parse(body, doc.format).text.split()), record["id"]
-                notes += 1
+    for record in backtest_records(backtest, "drafts"):
+        body = record["body"]
+        for link in gold.get(record["id"], [])[:3]:
+            sentence_end = re.compile(r"[.!?](?=\s)").search(body, link["end"])
+            if sentence_end is None or '"' in link["anchor"]:
+                continue
+            about = titles.get(link["target_url"], "it")
+            note = f' (Internal Link Suggestion: Link "{link["anchor"]}" to your previous article about {about}.)'
+            source = body[:sentence_end.end()] + note + body[sentence_end.end():]
+            doc = parse(source, record.get("format", "markdown"))
+            found = find_notes(doc)
+            assert [n.text for n in found] == [note.strip()], record["id"]
+            assert found[0].anchor == " ".join(link["anchor"].split())
+            removed = apply_suggestions(source, doc.format, [], remove=found, doc=doc)
+            assert " ".join(parse(removed, doc.format).text.split()) == \
+                " ".join(parse(body, doc.format).text.split()), record["id"]
+            notes += 1
     assert notes > 40
 
 
