@@ -295,6 +295,10 @@ LINT_CASES = [
     ("The mayor allegedly steered the contract, [Reuters reported](https://www.reuters.com/x/).",
      "single-source-contested", "warning"),
     ("Word " * 60 + " ".join(f"[l{i}](https://www.reuters.com/{i}/)" for i in range(9)), "over-linking", "warning"),
+    ("See [the report](htps://www.reuters.com/x/).", "malformed-link", "error"),
+    ("See [the report](https:/www.reuters.com/x/).", "malformed-link", "error"),
+    ("See [the report](www.reuters.com/x/).", "malformed-link", "error"),
+    ('<p>See <a href=https://www.reuters.com/x/">the report</a>.</p>', "malformed-link", "error"),
 ]
 
 
@@ -307,6 +311,16 @@ def test_lint_rules(suggester: Suggester, text: str, rule: str, severity: str) -
     assert hits and hits[0].severity == severity
     if hits[0].start is not None:
         assert 0 <= hits[0].start < hits[0].end <= len(text)
+
+
+def test_addresses_that_work_are_not_malformed(suggester: Suggester) -> None:
+    hrefs = ["https://www.reuters.com/x/", "HTTPS://WWW.REUTERS.COM/X", "/2022/02/ferry-fare-freeze/", "#results",
+             "mailto:desk@harborledger.example", "tel:+15550100", "https://en.wikipedia.org/wiki/Hero's_journey",
+             "https://www.reuters.com/a%20b?q=1&r=2#frag", "hxxp://malware.example/", "ftp://files.example/a.csv"]
+    doc = parse(" ".join(f"[link {i} text]({href})" for i, href in enumerate(hrefs)), "markdown")
+    assert len(doc.links) == len(hrefs)
+    findings = lint(doc, load_config(), suggester.outlets, site_hosts=suggester.index.site_hosts)
+    assert [f.message for f in findings if f.rule == "malformed-link"] == []
 
 
 def test_only_links_inside_headings_are_flagged_as_in_a_heading(suggester: Suggester) -> None:
