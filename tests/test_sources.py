@@ -13,9 +13,10 @@ import pytest
 from linkdesk.cli import run
 from linkdesk.config import load_config
 from linkdesk.errors import ConfigError
+from linkdesk.ingest import ingest
 from linkdesk.model import SourceItem
 from linkdesk.sources.attribution import find_claims, sentences
-from linkdesk.sources.catalog import add_sources, title_from_url
+from linkdesk.sources.catalog import add_sources, from_archive, title_from_url
 from linkdesk.sources.external import ExternalSuggester
 from linkdesk.sources.outlets import OutletTable
 from linkdesk.sources.retrieve import SourceIndex
@@ -212,6 +213,17 @@ def test_catalog_from_the_archives_own_citations(demo_db: str) -> None:
     assert len(cited) == 4
     weather = next(i for i in cited if "weather.gov" in i.url)
     assert weather.published and "National Weather Service" in weather.context
+
+
+def test_broken_citations_in_the_archive_are_no_sources(store: SQLiteStore, tmp_path: Path) -> None:
+    body = ("Fares rose, [Reuters reported](https://www.reuters.com/world/fares-rise/). The ferry was late, "
+            "[AP said](htps://apnews.com/article/ferry-late).\n\n<p>The pier shut, "
+            "<a href=https://www.bbc.com/news/pier\">the BBC said</a>.</p>\n")
+    path = _write_jsonl(tmp_path / "archive.jsonl", [{"url": "https://harborledger.example/2025/01/fares/",
+                                                       "title": "Fares rise", "published": "2025-01-10", "body": body}])
+    ingest(store, [path])
+    assert [item.url for item in from_archive(store, OutletTable.packaged())] == [
+        "https://www.reuters.com/world/fares-rise/"]
 
 
 # ---------------------------------------------------------------------------- retrieval

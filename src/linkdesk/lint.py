@@ -37,36 +37,13 @@ from .model import Document, Finding, Placeholder, Suggestion
 from .sources.attribution import find_claims, sentences
 from .sources.outlets import OutletTable
 from .suggest.policy import Policy, Spans, side_by_side
-from .text.normalize import host_key, link_scope, url_host, url_key
+from .text.normalize import host_key, link_scope, malformed_url, url_host, url_key
 
 __all__ = ["SEVERITIES", "lint", "worst"]
 
 SEVERITIES = ("info", "warning", "error")
 _VAGUE = re.compile(r"^(?:click\s+here|here|this|this\s+link|link|read\s+more|more|learn\s+more|this\s+article|"
                     r"this\s+story|go|see\s+here|source)$", re.IGNORECASE)
-_SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):(/*)", re.IGNORECASE)
-# "htp:", "htps:", "htttps:": a web address with its scheme mistyped ("hxxp:" is defanged on purpose)
-_WEB_SCHEME_TYPO = re.compile(r"h+t+p+s*|h+t+s+p*|ht+ps?s+", re.IGNORECASE)
-
-
-def _malformed(href: str) -> str | None:
-    """Why an address cannot work as written, or None."""
-    if re.search(r"[\s\"<>`\\]", href):
-        return "it holds a space, double quote, angle bracket, backtick or backslash"
-    if re.match(r"www\.", href, re.IGNORECASE):
-        return 'it starts "www." with no scheme, so it is read as a page of this site'
-    if re.match(r"https?//", href, re.IGNORECASE):
-        return 'its scheme has no ":"'
-    scheme = _SCHEME.match(href)
-    if scheme:
-        name, slashes = scheme.group(1).lower(), len(scheme.group(2))
-        if name in ("http", "https") and slashes != 2:
-            return f'"{name}:" takes two slashes'
-        if name not in ("http", "https") and _WEB_SCHEME_TYPO.fullmatch(name):
-            return f'"{name}:" is not a scheme; "https:" was meant'
-    return None
-
-
 _SECOND_HAND = re.compile(r"\b(?:according\s+to|reportedly|reports?\s+(?:say|said|surfaced|suggest)|"
                           r"(?:was|were|has\s+been|have\s+been)\s+reported|citing|sources?\s+(?:say|said|close|"
                           r"familiar)|data\s+(?:show|from)|a\s+(?:new\s+)?(?:study|survey|poll|report)\s+"
@@ -111,7 +88,7 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
         host = url_host(absolute)
         where = (link.src_start, link.src_end)
         anchor = " ".join(link.anchor.split())
-        problem = _malformed(href)
+        problem = malformed_url(href)
         if problem:
             out.append(Finding("malformed-link", "error", f"{href} cannot work as written: {problem}", *where))
         if not anchor:

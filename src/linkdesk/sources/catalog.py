@@ -27,7 +27,7 @@ from ..ingest.jsonl import looks_like_jsonl, read_records
 from ..ingest.records import normalize_date
 from ..model import IngestReport, Rejection, SourceItem
 from ..store.base import Store
-from ..text.normalize import url_host, url_key
+from ..text.normalize import malformed_url, url_host, url_key
 from .outlets import OutletTable
 
 __all__ = ["add_sources", "from_archive", "item_from_record", "list_sources", "read_feed", "read_jsonl",
@@ -132,6 +132,8 @@ def from_archive(store: Store, outlets: OutletTable) -> Iterator[SourceItem]:
     """The outside coverage the archive already cites: each external link's anchor and sentence
     become the item's context, the citing article's date stands in for the item's."""
     for link, text, published in store.external_links():
+        if malformed_url(link.href):
+            continue  # a broken citation ("htps://...") is no source to offer
         outlet = outlets.lookup(link.href)
         title = title_from_url(link.href) or link.anchor.strip()
         if not title:

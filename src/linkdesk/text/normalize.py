@@ -11,7 +11,8 @@ from collections.abc import Collection, Iterator
 from urllib.parse import urlsplit
 
 __all__ = ["NORMALIZATION_VERSION", "STOPWORDS", "WORD_RE", "content_terms", "host_key", "is_match_term", "link_scope",
-           "match_terms", "match_tokens", "search_terms", "term", "terms", "tokens", "url_host", "url_key"]
+           "malformed_url", "match_terms", "match_tokens", "search_terms", "term", "terms", "tokens", "url_host",
+           "url_key"]
 
 # Words keep inner apostrophes and hyphens joined by letters ("don't", "open-source")
 # together with digits and dots inside numbers ("1.87").
@@ -170,3 +171,26 @@ def link_scope(href: str, site_hosts: Collection[str]) -> str:
         return "other"
     host = host_key(parts.hostname or "")
     return "site" if not host or host in {host_key(h) for h in site_hosts} else "outside"
+
+
+_SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):(/*)", re.IGNORECASE)
+# "htp:", "htps:", "htttps:": a web address with its scheme mistyped ("hxxp:" is defanged on purpose)
+_WEB_SCHEME_TYPO = re.compile(r"h+t+p+s*|h+t+s+p*|ht+ps?s+", re.IGNORECASE)
+
+
+def malformed_url(href: str) -> str | None:
+    """Why an address cannot work as written, or None: lint reports it, the source catalog leaves it out."""
+    if re.search(r"[\s\"<>`\\]", href):
+        return "it holds a space, double quote, angle bracket, backtick or backslash"
+    if re.match(r"www\.", href, re.IGNORECASE):
+        return 'it starts "www." with no scheme, so it is read as a page of this site'
+    if re.match(r"https?//", href, re.IGNORECASE):
+        return 'its scheme has no ":"'
+    scheme = _SCHEME.match(href)
+    if scheme:
+        name, slashes = scheme.group(1).lower(), len(scheme.group(2))
+        if name in ("http", "https") and slashes != 2:
+            return f'"{name}:" takes two slashes'
+        if name not in ("http", "https") and _WEB_SCHEME_TYPO.fullmatch(name):
+            return f'"{name}:" is not a scheme; "https:" was meant'
+    return None
