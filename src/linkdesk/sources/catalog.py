@@ -133,7 +133,7 @@ def from_archive(store: Store, outlets: OutletTable) -> Iterator[SourceItem]:
     become the item's context, the citing article's date stands in for the item's."""
     for link, text, published in store.external_links():
         if malformed_url(link.href):
-            continue  # a broken citation ("htps://...") is no source to offer
+            continue  # a broken citation (a stray quote, "https:/") is no source to offer
         outlet = outlets.lookup(link.href)
         title = title_from_url(link.href) or link.anchor.strip()
         if not title:
