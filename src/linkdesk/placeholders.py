@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -47,7 +47,7 @@ from .model import Document, Placeholder, Suggestion
 from .sources.attribution import sentences
 from .sources.external import ExternalSuggester, shared_words_span, widen
 from .sources.outlets import Outlet, OutletTable
-from .suggest.policy import Spans
+from .suggest.policy import Spans, first_linkable
 from .text.normalize import STOPWORDS, content_terms, search_terms, term, tokens
 
 __all__ = ["PATTERNS", "NotePattern", "NoteResolver", "find_notes", "patterns_from_config"]
@@ -345,18 +345,21 @@ class NoteResolver:
 
     def internal(self, doc: Document, note: Placeholder, exclude: set[int]) -> None:
         terms = _query_terms(f"{note.anchor or ''} {note.description or ''}")
-        located = locate_anchor(doc, note.anchor, (note.text_start, note.text_end)) if note.anchor else None
-        if located is not None and doc.link_span(*located) is None:
-            located = None  # the named words cut across the draft's markup ("The **Web Team")
         best = self._retrieve(terms, exclude) if terms else None
         if best is not None:
             target, score, why = best
-            span = located or self._anchor_for(doc, note, target)
-            wrapped = doc.link_span(*span) if span is not None else None
-            if span is not None and wrapped is not None:
-                start, end = wrapped
+            located = locate_anchor(doc, note.anchor, (note.text_start, note.text_end)) if note.anchor else None
+
+            def places() -> Iterator[tuple[int, int] | None]:
+                yield located
+                yield self._anchor_for(doc, note, target)
+
+            placed = first_linkable(doc, places())
+            if placed is not None:
+                span, (start, end) = placed
                 reasons = [f'resolves the note "{_short(note.text)}"', *why]
-                if located is None:
+                # not where the note said: its words are not in the draft, or cut across its markup
+                if span != located:
                     reasons.append("the note names no anchor a link can take in the draft: placed on the "
                                    "words the target's title shares")
                 note.resolved = Suggestion(
@@ -429,12 +432,14 @@ class NoteResolver:
             chosen = hits[0] if hits else None
         if chosen is None:
             return
-        options = (lambda: locate_anchor(doc, note.anchor, (note.text_start, note.text_end)) if note.anchor else None,
-                   lambda: _shared_run(doc, note, self.sources.index.term_weights(chosen.item.title)),
-                   lambda: sentence)
-        # the first place the note allows that a link can wrap without cutting across the draft's markup
-        placed = next(((span, wrapped) for span in (option() for option in options)
-                       if span is not None and (wrapped := doc.link_span(*span)) is not None), None)
+        catalog, item = self.sources.index, chosen.item
+
+        def places() -> Iterator[tuple[int, int] | None]:
+            yield locate_anchor(doc, note.anchor, (note.text_start, note.text_end)) if note.anchor else None
+            yield _shared_run(doc, note, catalog.term_weights(item.title))
+            yield sentence
+
+        placed = first_linkable(doc, places())
         if placed is None:
             return
         span, (start, end) = placed

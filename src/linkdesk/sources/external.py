@@ -18,7 +18,7 @@ from typing import Any
 from ..config import load_config
 from ..model import Document, Suggestion
 from ..store.base import Store
-from ..suggest.policy import Spans
+from ..suggest.policy import Spans, first_linkable
 from ..text.normalize import STOPWORDS, link_scope, term, tokens
 from .attribution import Claim, find_claims, sentences
 from .outlets import OutletTable
@@ -73,12 +73,12 @@ def needs(doc: Document, title: str | None, skip: list[tuple[int, int]] | None =
 
 
 def _anchor(doc: Document, need: SourceNeed, hit: Hit, blocked: Spans,
-            index: SourceIndex) -> tuple[int, int] | None:
+            index: SourceIndex) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """Where the link goes: the outlet's name where the draft names it, else the run of words the item's
     headline shares, else the attribution cue, else the opening words of the claim; the first of them
-    free of other links that a link can wrap without cutting across the draft's markup."""
-    return next((span for span in _anchor_options(doc, need, hit, blocked, index)
-                 if blocked.clear(*span) and doc.link_span(*span) is not None), None)
+    free of other links that a link can wrap without cutting across the draft's markup (its plain-text
+    span and the source span the link wraps)."""
+    return first_linkable(doc, _anchor_options(doc, need, hit, blocked, index), blocked)
 
 
 def _anchor_options(doc: Document, need: SourceNeed, hit: Hit, blocked: Spans,
@@ -194,12 +194,10 @@ class ExternalSuggester:
             if not hits:
                 continue
             best = hits[0]
-            span = _anchor(doc, need, best, taken, self.index)
-            if span is None:
+            placed = _anchor(doc, need, best, taken, self.index)
+            if placed is None:
                 continue
-            wrapped = doc.link_span(*span)
-            assert wrapped is not None, "_anchor returns only spans a link can wrap"
-            start, end = wrapped
+            span, (start, end) = placed
             taken.add(*span)
             used.add(best.item.url)
             out.append(Suggestion(

@@ -121,7 +121,7 @@ def _blocked_in_archive(store: Store, index: LinkIndex, policy: Policy) -> Calla
     def blocked(i: int) -> list[tuple[int, int]]:
         own = Spans([(g.start, g.end) for g in gold.get(i, ())])
         return [(z.start, z.end) for z in policy.off_limits(store.article_zones(index.ids[i]))
-                if not (z.kind == "link" and not own.clear(z.start, z.end))]
+                if z.kind != "link" or own.clear(z.start, z.end)]
     return blocked
 
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
 from ..errors import ConfigError
 from ..model import Document, Zone
 
-__all__ = ["Policy", "Spans", "apart", "mention_key", "select", "side_by_side"]
+__all__ = ["Policy", "Spans", "apart", "first_linkable", "mention_key", "select", "side_by_side"]
 
 # Links with no more than this many spaces between them read as one link.
 _SIDE_BY_SIDE_SPACES = 3
@@ -116,6 +116,20 @@ class Spans:
         k = bisect_left(self.starts, start)
         self.starts.insert(k, start)
         self.ends.insert(k, end)
+
+
+def first_linkable(doc: Document, places: Iterable[tuple[int, int] | None], blocked: Spans | None = None
+                   ) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The first of ``places`` (plain-text spans, in order of preference; None for one not found) clear
+    of ``blocked`` that a link can wrap (:meth:`Document.link_span`): that span and the source span the
+    link wraps."""
+    for place in places:
+        if place is None or (blocked is not None and not blocked.clear(*place)):
+            continue
+        wrapped = doc.link_span(*place)
+        if wrapped is not None:
+            return place, wrapped
+    return None
 
 
 @dataclass
