@@ -71,11 +71,18 @@ def test_site_hosts_are_kept_as_bare_names(store) -> None:
     assert store.site_hosts() == ["news.example"]
 
 
-def test_fts_search(store) -> None:
-    store.write_batch([_prep("https://n.example/1", "Ferry fares frozen", "Fares stay at two dollars."),
-                       _prep("https://n.example/2", "Bridge repairs", "The deck needs work.")])
-    hits = store.search("ferry")
-    assert [store.get_articles([h[0]])[0].title for h in hits] == ["Ferry fares frozen"]
+@pytest.mark.parametrize("words, hit", [
+    (["ferry"], True), (["ferries"], True), (["the ferry said"], True), (["said the ferry"], False),
+    (['say "hi"'], False), (["NOT"], True), (["NEAR", "AND", "OR"], True), (["text:", "*"], False),
+    (["harbor"], False), ([], False),
+])
+def test_full_text_search_takes_any_words(store, words: list[str], hit: bool) -> None:
+    # words and phrases are searched for as the index stems them, never read as FTS5 syntax
+    # (operators, columns); titles are not searched
+    store.write_batch([_prep("https://n.example/a/", "A", "The ferry said NOT near here."),
+                       _prep("https://n.example/harbor/", "Harbor", "Another story.")])
+    found = [h for h, _ in store.search(words)]
+    assert found == ([store.get_article("https://n.example/a/").id] if hit else [])
 
 
 def test_failed_batch_leaves_nothing(store) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from . import __version__
-from .archive import describe_article
+from .archive import describe_article, orphans
 from .config import load_config
 from .drafts import read_drafts
 from .errors import DraftError, InputError, LinkdeskError
@@ -28,6 +28,7 @@ from .sources.catalog import add_sources, list_sources
 from .sources.outlets import OutletTable
 from .store import default_db_path, open_store
 from .store.base import Store
+from .suggest.inbound import inbound_links
 from .suggest.pipeline import Draft, Suggester, apply_result, index_archive, lint_draft
 from .suggest.ranker import TARGET_PRECISION
 
@@ -126,6 +127,36 @@ def cmd_show(args: argparse.Namespace) -> int:
         where = "internal" if link["internal"] else "external"
         target = f" → {link['target_title']}" if link["target_title"] else ""
         print(f"  [{where}] {link['anchor'] or '(no text)'} <{link['href']}>{target}")
+    return EXIT_OK
+
+
+def cmd_orphans(args: argparse.Namespace) -> int:
+    found = _on_archive(args, lambda store: orphans(store, args.section, args.limit))
+    if args.json:
+        for item in found:
+            _print_json(item)
+        return EXIT_OK
+    for item in found:
+        print(f"{item['published'] or '(undated)':10s}  {item['section'] or '-':12s}  {item['title']}  <{item['url']}>")
+    print(f"{len(found)} orphan(s)" + (f" in {args.section}" if args.section else ""))
+    return EXIT_OK
+
+
+def cmd_inbound(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    found = _on_archive(args, lambda store: inbound_links(store, Suggester(store, cfg), args.url, args.limit,
+                                                          args.threshold))
+    if args.json:
+        _print_json(found.to_json())
+        return EXIT_OK
+    print(f"== {found.title} <{found.url}>")
+    for link in found.links:
+        s = link.suggestion
+        print(f"  {s.score:.2f}  {link.source_title}  <{link.source_url}>")
+        print(f"        link \"{s.anchor}\" at {s.start}-{s.end}: {s.reasons[0] if s.reasons else ''}")
+    print(f"{len(found.links)} article(s) at or above {found.threshold:.2f} of {found.searched} that use its words")
+    if found.below:
+        print(f"{found.below} more scored under it (best {found.best_below:.2f}); --threshold lists them")
     return EXIT_OK
 
 
@@ -466,6 +497,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("url")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("orphans", help="articles no other article links to, newest first")
+    common(p)
+    p.add_argument("--section", help="only this section's")
+    p.add_argument("--limit", type=_count, default=0, help="at most this many (default: all)")
+    p.add_argument("--json", action="store_true", help="one JSON line per article")
+    p.set_defaults(func=cmd_orphans)
+
+    p = sub.add_parser("inbound", help="archive articles that should link to an article, with the words to link")
+    common(p)
+    p.add_argument("url")
+    p.add_argument("--limit", type=_count, default=20, help="at most this many (default 20; 0: all found)")
+    p.add_argument("--threshold", type=_score, help="minimum score (default: the archive's trained threshold)")
+    p.add_argument("--json", action="store_true", help="one JSON line per suggested link")
+    p.set_defaults(func=cmd_inbound)
 
     p = sub.add_parser("index", help="build the link index and train the ranker on the archive's links")
     common(p)

@@ -1,8 +1,9 @@
 """``make demo``: the whole desk on the packaged Harbor Ledger archive and demo draft.
 
 Ingests the demo archive into a fresh SQLite file, indexes and trains, loads the demo source
-catalog (a JSONL of outside coverage and an RSS feed), then shows the draft's leftover notes
-and how they resolve, the other suggestions, the lint, and writes the draft with the links
+catalog (a JSONL of outside coverage and an RSS feed), shows the archive's orphans and where its
+most linked articles could be linked from next, then shows the draft's leftover notes and how they
+resolve, the other suggestions, the lint, and writes the draft with the links
 applied and the resolved notes removed.
 """
 
@@ -22,6 +23,7 @@ from .model import Rejection
 from .render import terminal_report
 from .sources.catalog import add_sources
 from .store import open_store
+from .suggest.inbound import inbound_links
 from .suggest.pipeline import Suggester, apply_result, index_archive
 
 
@@ -59,6 +61,12 @@ def main(out_dir: str | None = None) -> int:
     print(f"== source catalog: {sources.added} items from {', '.join(os.path.basename(s) for s in demo_sources())}, "
           f"{info['sources_from_archive']['added']} from the archive's own citations")
     suggester = Suggester(store, cfg)
+    print(f"== the archive: {stats['orphans']} orphans (nothing links to them); "
+          "more places for its most linked articles:")
+    for top in stats["most_linked"]:
+        for link in inbound_links(store, suggester, top["url"]).links:
+            s = link.suggestion
+            print(f"   {link.source_title!r} could link \"{s.anchor}\" to {s.target_title!r} ({s.score:.2f})")
     store.close()
     draft = next(iter(read_drafts(draft_path)))
     assert not isinstance(draft, Rejection)

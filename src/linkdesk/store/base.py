@@ -107,8 +107,15 @@ class Store(Protocol):
 
     def inbound_count(self, article_id: int) -> int: ...
 
-    def search(self, query: str, limit: int = 20) -> list[tuple[int, float]]:
-        """Full-text search over title and text; (article id, bm25 score, lower is better)."""
+    def orphans(self, section: str | None = None, limit: int = 0) -> list[StoredArticle]:
+        """Articles no other article links to, newest first (undated ones last), without bodies;
+        only ``section``'s when given; all when ``limit`` is 0."""
+        ...
+
+    def search(self, phrases: Sequence[str], limit: int = 20) -> list[tuple[int, float]]:
+        """Articles whose text uses any of ``phrases`` (each one or more words, in that order; stemmed
+        as the full-text index stems them), most relevant first: (article id, bm25 score, lower is
+        better)."""
         ...
 
     def stats(self) -> dict[str, Any]: ...

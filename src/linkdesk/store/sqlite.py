@@ -139,6 +139,20 @@ MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+# an article no other article links to (a link to itself does not count)
+_ORPHAN = "NOT EXISTS (SELECT 1 FROM links l WHERE l.target_id = a.id AND l.source_id != a.id)"
+_WITHOUT_BODY = "id, url, title, published, section, tags, authors, aliases, format, text, ext_id"
+
+
+def _without_body(row: sqlite3.Row) -> StoredArticle:
+    return StoredArticle(
+        id=row["id"], url=row["url"], title=row["title"], published=row["published"],
+        section=row["section"], tags=json.loads(row["tags"]), authors=json.loads(row["authors"]),
+        format=row["format"], body="", text=row["text"], aliases=json.loads(row["aliases"]),
+        ext_id=row["ext_id"],
+    )
+
+
 def _zones_json(zones: Sequence[Zone]) -> str:
     """Zones as ``{kind: [start, end, start, end, ...]}``: an article has dozens, so the form is kept
     small."""
@@ -324,18 +338,17 @@ class SQLiteStore:
         return sorted(zones, key=lambda z: (z.start, -z.end))
 
     def iter_articles(self, with_body: bool = False) -> Iterator[StoredArticle]:
-        cols = "*" if with_body else "id, url, title, published, section, tags, authors, aliases, format, " \
-               "text, ext_id"
+        cols = "*" if with_body else _WITHOUT_BODY
         for row in self.conn.execute(f"SELECT {cols} FROM articles ORDER BY id"):
-            if not with_body:
-                yield StoredArticle(
-                    id=row["id"], url=row["url"], title=row["title"], published=row["published"],
-                    section=row["section"], tags=json.loads(row["tags"]), authors=json.loads(row["authors"]),
-                    format=row["format"], body="", text=row["text"], aliases=json.loads(row["aliases"]),
-                    ext_id=row["ext_id"],
-                )
-            else:
-                yield self._article(row)
+            yield self._article(row) if with_body else _without_body(row)
+
+    def orphans(self, section: str | None = None, limit: int = 0) -> list[StoredArticle]:
+        rows = self.conn.execute(
+            f"""SELECT {_WITHOUT_BODY} FROM articles a WHERE {_ORPHAN} AND (? IS NULL OR section = ?)
+                ORDER BY published IS NULL, published DESC, url LIMIT ?""",
+            (section, section, limit if limit > 0 else -1),
+        )
+        return [_without_body(row) for row in rows]
 
     def iter_links(self, internal_only: bool = False) -> Iterator[StoredLink]:
         where = "WHERE internal = 1" if internal_only else ""
@@ -361,13 +374,15 @@ class SQLiteStore:
             ).fetchone()[0]
         )
 
-    def search(self, query: str, limit: int = 20) -> list[tuple[int, float]]:
-        if not query.strip():
+    def search(self, phrases: Sequence[str], limit: int = 20) -> list[tuple[int, float]]:
+        # each phrase quoted, so that none is read as FTS5 syntax (NOT, NEAR, a column name)
+        quoted = ['"' + p.replace('"', '""') + '"' for p in phrases if p.strip()]
+        if not quoted:
             return []
         rows = self.conn.execute(
-            "SELECT rowid, bm25(articles_fts, 5.0, 1.0) FROM articles_fts WHERE articles_fts MATCH ? "
-            "ORDER BY bm25(articles_fts, 5.0, 1.0) LIMIT ?",
-            (query, limit),
+            "SELECT rowid, bm25(articles_fts) FROM articles_fts WHERE articles_fts MATCH ? "
+            "ORDER BY bm25(articles_fts) LIMIT ?",
+            ("text : (" + " OR ".join(quoted) + ")", limit),
         ).fetchall()
         return [(int(r[0]), float(r[1])) for r in rows]
 
@@ -393,10 +408,7 @@ class SQLiteStore:
                    GROUP BY l.target_id ORDER BY n DESC, a.url LIMIT 10"""
             )
         ]
-        orphans = c.execute(
-            "SELECT count(*) FROM articles a WHERE NOT EXISTS "
-            "(SELECT 1 FROM links l WHERE l.target_id = a.id AND l.source_id != a.id)"
-        ).fetchone()[0]
+        orphans = c.execute(f"SELECT count(*) FROM articles a WHERE {_ORPHAN}").fetchone()[0]
         return {
             "articles": self.count_articles(),
             "by_section": by_section,

@@ -30,10 +30,10 @@ from .candidates import AnchorView, Candidate, Context, generate
 from .features import FEATURES, featurize, reasons_for
 from .policy import Policy, Scored, Spans, apart, select
 from .ranker import Ranker, train
-from .spot import analyze
+from .spot import Analysis, analyze
 
-__all__ = ["Draft", "DraftResult", "Ranked", "Suggester", "apply_result", "choose", "index_archive", "lint_draft",
-           "rank_draft"]
+__all__ = ["Draft", "DraftResult", "Ranked", "Spotted", "Suggester", "apply_result", "choose", "index_archive",
+           "lint_draft", "rank_draft", "rank_spotted", "spot_draft"]
 
 log = logging.getLogger(__name__)
 
@@ -125,17 +125,34 @@ def _blocked_in_archive(store: Store, index: LinkIndex, policy: Policy) -> Calla
     return blocked
 
 
-def rank_draft(draft: Draft, index: LinkIndex, ranker: Ranker, view: AnchorView) -> Ranked:
-    doc = draft.doc
-    an = analyze(doc.text, draft.title)
+@dataclass
+class Spotted:
+    """A draft's candidates before they are scored: what the features read them in."""
+
+    draft: Draft
+    analysis: Analysis
+    context: Context
+    cands: list[Candidate]
+
+
+def spot_draft(draft: Draft, index: LinkIndex, view: AnchorView) -> Spotted:
+    an = analyze(draft.doc.text, draft.title)
     exclude: set[int] = set()
     if draft.url:
         own = index.lookup_url(draft.url)
         if own is not None:
             exclude.add(own)
     ctx = Context(draft_day(draft.published), draft.section, None, exclude)
-    cands = generate(an, index, view, ctx)
-    X = featurize(an, cands, index, view, ctx)
+    return Spotted(draft, an, ctx, generate(an, index, view, ctx))
+
+
+def rank_draft(draft: Draft, index: LinkIndex, ranker: Ranker, view: AnchorView) -> Ranked:
+    return rank_spotted(spot_draft(draft, index, view), index, ranker, view)
+
+
+def rank_spotted(spotted: Spotted, index: LinkIndex, ranker: Ranker, view: AnchorView) -> Ranked:
+    draft, doc, cands = spotted.draft, spotted.draft.doc, spotted.cands
+    X = featurize(spotted.analysis, cands, index, view, spotted.context)
     scores = ranker.score(X)
     items = [Scored(c.start, c.end, url_key(index.urls[c.target]), doc.text[c.start:c.end], float(s))
              for c, s in zip(cands, scores, strict=False)]

@@ -1,0 +1,158 @@
+"""Looking after the archive: the articles nothing links to, and where to link an article from."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from linkdesk.archive import orphans
+from linkdesk.cli import EXIT_ERROR, EXIT_OK, run
+from linkdesk.config import load_config
+from linkdesk.demo import demo_paths
+from linkdesk.errors import IndexMissingError, NotFoundError
+from linkdesk.ingest import ingest
+from linkdesk.ingest.records import prepare
+from linkdesk.model import Article
+from linkdesk.store import open_store
+from linkdesk.suggest.inbound import inbound_links
+from linkdesk.suggest.pipeline import Suggester, index_archive
+
+BRIDGE_STUDY = "https://harborledger.example/2022/05/tidewater-bridge-study/"
+WEIGHT_LIMIT = "https://harborledger.example/2024/03/tidewater-bridge-weight-limit/"
+BUDGET = "https://harborledger.example/2022/06/council-budget-2022/"
+
+
+def _article(url: str, published: str | None, body: str = "", section: str = "news") -> object:
+    return prepare(Article(url=url, title=url.rsplit("/", 2)[-2], body=body, published=published,
+                           section=section), 10_000_000, url)
+
+
+def test_orphans_are_the_articles_nothing_else_links_to(store) -> None:
+    store.write_batch([
+        _article("https://n.example/old/", "2021-01-01", "See [new](https://n.example/new/)."),
+        _article("https://n.example/new/", "2023-05-01"),
+        _article("https://n.example/self/", "2022-03-01", "This [page](https://n.example/self/) itself."),
+        _article("https://n.example/undated/", None, section="pages"),
+    ])
+    store.resolve_links()
+    found = [a["url"] for a in orphans(store)]
+    # newest first, undated last; a link to itself does not make an article found
+    assert found == ["https://n.example/self/", "https://n.example/old/", "https://n.example/undated/"]
+    assert store.stats()["orphans"] == 3
+    assert [a["url"] for a in orphans(store, section="pages")] == ["https://n.example/undated/"]
+    assert len(orphans(store, limit=1)) == 1
+    assert orphans(store)[0]["words"] == 3
+
+
+@pytest.fixture(scope="module")
+def unlinked_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo archive with one of its links taken out: the weight-limit story names the bridge
+    study without linking it."""
+    archive, _ = demo_paths()
+    rows = [json.loads(line) for line in Path(archive).read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        if row["url"] == WEIGHT_LIMIT:
+            link = f"[Tidewater Bridge study]({BRIDGE_STUDY})"
+            assert link in row["body"]
+            row["body"] = row["body"].replace(link, "Tidewater Bridge study")
+    path = tmp_path_factory.mktemp("inbound")
+    (path / "archive.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    db = str(path / "archive.db")
+    s = open_store(db)
+    assert ingest(s, [str(path / "archive.jsonl")], config=load_config()).ok
+    index_archive(s, load_config())
+    s.close()
+    return db
+
+
+def _inbound(db: str, url: str, **kw) -> list:
+    s = open_store(db, create=False)
+    try:
+        return inbound_links(s, Suggester(s, load_config()), url, **kw).links
+    finally:
+        s.close()
+
+
+def test_inbound_finds_the_mention_that_lost_its_link(unlinked_db: str) -> None:
+    by_source = {link.source_url: link.suggestion for link in _inbound(unlinked_db, BRIDGE_STUDY)}
+    assert WEIGHT_LIMIT in by_source
+    assert by_source[WEIGHT_LIMIT].anchor == "Tidewater Bridge"
+    assert by_source[WEIGHT_LIMIT].target_url == BRIDGE_STUDY
+
+
+def test_inbound_links_are_placed_in_each_source_as_stored(unlinked_db: str) -> None:
+    links = _inbound(unlinked_db, BRIDGE_STUDY, limit=0, threshold=0.0)
+    assert len(links) >= 2, "the demo archive names the bridge in more than one story"
+    s = open_store(unlinked_db, create=False)
+    try:
+        for link in links:
+            source = s.get_article(link.source_url)
+            sug = link.suggestion
+            assert source.url != BRIDGE_STUDY
+            # offsets are into the body as stored, wrapping the anchor's words
+            assert source.body[sug.start:sug.end] == sug.anchor
+            assert BRIDGE_STUDY not in {x["target_url"] for x in s.article_links(source.id)}
+            assert sug.reasons
+        assert len({link.source_url for link in links}) == len(links)
+        assert [link.suggestion.score for link in links] == sorted((link.suggestion.score for link in links),
+                                                                   reverse=True)
+        assert len(_inbound(unlinked_db, BRIDGE_STUDY, limit=1, threshold=0.0)) == 1
+    finally:
+        s.close()
+
+
+def test_inbound_skips_articles_that_link_there_already(demo_db: str) -> None:
+    # in the demo as written, the budget story links the bridge study by its name
+    sources = {link.source_url for link in _inbound(demo_db, BRIDGE_STUDY, limit=0, threshold=0.0)}
+    assert BUDGET not in sources and WEIGHT_LIMIT not in sources
+    assert sources, "other stories name the bridge"
+
+
+def test_inbound_for_an_unknown_or_unindexed_article(tmp_path: Path, demo_db: str) -> None:
+    with pytest.raises(NotFoundError, match="not in the archive"):
+        _inbound(demo_db, "https://harborledger.example/no/such/page/")
+    db = str(tmp_path / "a.db")
+    s = open_store(db)
+    s.write_batch([prepare(Article(url="https://n.example/seawall/", title="Council approves the Old Town seawall",
+                                   body="The council voted for the seawall.", published="2021-01-01"),
+                           10_000_000, "a")])
+    index_archive(s, load_config())
+    s.write_batch([_article("https://n.example/b/", "2021-02-01", "Work on the Old Town seawall starts in May.")])
+    s.close()
+    with pytest.raises(IndexMissingError, match="run `linkdesk index`"):
+        _inbound(db, "https://n.example/b/")
+    # an article ingested since the index can still link to one the index knows
+    assert [link.source_url for link in _inbound(db, "https://n.example/seawall/", threshold=0.0)] == \
+        ["https://n.example/b/"]
+
+
+def test_cli_orphans_and_inbound(unlinked_db: str, capsys) -> None:
+    assert run(["orphans", "--db", unlinked_db, "--json"]) == EXIT_OK
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert listed and all({"url", "title", "published", "section", "words"} <= set(x) for x in listed)
+    assert run(["inbound", BRIDGE_STUDY, "--db", unlinked_db, "--json"]) == EXIT_OK
+    report = json.loads(capsys.readouterr().out)
+    assert report["url"] == BRIDGE_STUDY and report["articles_searched"] >= len(report["links"])
+    assert WEIGHT_LIMIT in {x["source_url"] for x in report["links"]}
+    assert all(x["kind"] == "internal" and x["target_url"] == BRIDGE_STUDY for x in report["links"])
+    assert run(["inbound", BRIDGE_STUDY, "--db", unlinked_db]) == EXIT_OK
+    assert 'link "Tidewater Bridge"' in capsys.readouterr().out
+    assert run(["inbound", "https://harborledger.example/nope/", "--db", unlinked_db]) == EXIT_ERROR
+    assert "not in the archive" in capsys.readouterr().err
+
+
+def test_inbound_says_what_scored_under_the_threshold(unlinked_db: str) -> None:
+    s = open_store(unlinked_db, create=False)
+    try:
+        suggester = Suggester(s, load_config())
+        everything = inbound_links(s, suggester, BRIDGE_STUDY, limit=0, threshold=0.0)
+        strict = inbound_links(s, suggester, BRIDGE_STUDY, limit=0, threshold=0.7)
+    finally:
+        s.close()
+    under = [link.suggestion.score for link in everything.links if link.suggestion.score < 0.7]
+    assert under and everything.below == 0 and everything.best_below is None
+    assert strict.links == [link for link in everything.links if link.suggestion.score >= 0.7]
+    assert strict.below == len(under) and strict.best_below == max(under)
+    assert strict.threshold == 0.7 and strict.searched == everything.searched > 0
