@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/notes.py
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/inbound.py
 
 quality: $(STAMP)
 	$(BIN)/python bench/quality.py --check

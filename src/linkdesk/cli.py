@@ -18,7 +18,7 @@ from . import __version__
 from .archive import describe_article, orphans
 from .config import load_config
 from .drafts import read_drafts
-from .errors import DraftError, InputError, LinkdeskError
+from .errors import DraftError, InputError, LinkdeskError, OptionalDependencyError
 from .evaluate import HOLDOUT_SHARE, OUTCOMES, THRESHOLDS, backtest_dir, backtest_store
 from .ingest import KINDS, ingest
 from .lint import SEVERITIES, worst
@@ -157,6 +157,19 @@ def cmd_inbound(args: argparse.Namespace) -> int:
     print(f"{len(found.links)} article(s) at or above {found.threshold:.2f} of {found.searched} that use its words")
     if found.below:
         print(f"{found.below} more scored under it (best {found.best_below:.2f}); --threshold lists them")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+    except ImportError:
+        raise OptionalDependencyError("serve needs the web extra: pip install 'linkdesk[web]'") from None
+    from .web import create_app
+
+    app = create_app(args.db or default_db_path(), load_config(args.config))
+    print(f"linkdesk API on http://{args.host}:{args.port}/ (docs at /docs); Ctrl-C stops it", file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return EXIT_OK
 
 
@@ -512,6 +525,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=_score, help="minimum score (default: the archive's trained threshold)")
     p.add_argument("--json", action="store_true", help="one JSON line per suggested link")
     p.set_defaults(func=cmd_inbound)
+
+    p = sub.add_parser("serve", help="the HTTP API over the archive (needs the web extra)")
+    common(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("index", help="build the link index and train the ranker on the archive's links")
     common(p)

@@ -1,0 +1,146 @@
+"""The HTTP API (FastAPI). Each route reads its input, calls the same library function as the CLI,
+and returns its JSON; every :class:`~linkdesk.errors.LinkdeskError` becomes one error shape,
+``{"error": {"code", "message"}}``, with a status that says whose fault it was.
+
+The suggester (index, ranker, source catalog) is loaded once when the app starts; run ``linkdesk
+index`` and restart the server to serve a new one. Routes that read the archive itself open the
+store per request, as SQLite connections belong to one thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from ..archive import describe_article, orphans
+from ..config import load_config
+from ..drafts import draft_from_record
+from ..errors import (
+    IndexMissingError,
+    InputError,
+    LinkdeskError,
+    NotFoundError,
+    OptionalDependencyError,
+    StoreError,
+)
+from ..store import open_store
+from ..store.base import Store
+from ..suggest.inbound import inbound_links
+from ..suggest.pipeline import Draft, Suggester, apply_result
+
+try:
+    from fastapi import Body, FastAPI, Query, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+except ImportError as exc:  # pragma: no cover - exercised by the CLI's message
+    raise OptionalDependencyError("the HTTP API needs the web extra: pip install 'linkdesk[web]'") from exc
+
+__all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# whose fault an error is, as an HTTP status
+_STATUS: list[tuple[type[LinkdeskError], int]] = [
+    (NotFoundError, 404), (InputError, 400), (IndexMissingError, 409), (StoreError, 503),
+]
+
+
+DraftRecord = Annotated[dict[str, Any], Body(description="a standard draft record: body (required), format, id, "
+                                                           "url, title, published, section")]
+Threshold = Annotated[float | None, Query(ge=0, le=1, description="minimum score (default: the archive's own)")]
+MaxLinks = Annotated[int | None, Query(ge=0, description="at most this many links (0: no fixed cap)")]
+
+
+def _status(exc: LinkdeskError) -> int:
+    return next((status for kind, status in _STATUS if isinstance(exc, kind)), 500)
+
+
+def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
+
+
+def create_app(db: str, config: dict[str, Any] | None = None) -> FastAPI:
+    """The API over the archive at ``db`` (which must exist and have been indexed)."""
+    cfg = config or load_config()
+    store = open_store(db, create=False)
+    try:
+        suggester = Suggester(store, cfg)
+    finally:
+        store.close()
+    # the suggester caches what it reads of the index as it goes: one draft at a time
+    lock = threading.Lock()
+    app = FastAPI(title="linkdesk", description="Link suggestions, leftover notes and lint for newsroom drafts.")
+
+    def on_archive(use: Callable[[Store], T]) -> T:
+        s = open_store(db, create=False)
+        try:
+            return use(s)
+        finally:
+            s.close()
+
+    @app.exception_handler(LinkdeskError)
+    async def linkdesk_error(request: Request, exc: LinkdeskError) -> JSONResponse:
+        return _error(_status(exc), exc.code, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()]
+        detail = "; ".join(f"{f}: {e.get('msg')}" for f, e in zip(fields, exc.errors(), strict=False))
+        return _error(422, "bad_request", detail or "the request could not be read", fields=fields)
+
+    def draft_of(record: dict[str, Any]) -> Draft:
+        draft = draft_from_record(record, "request body")
+        if record.get("id", record.get("url")) is None:
+            # the result's id is the caller's, or none: not the name errors use for the request
+            draft.id = None
+        return draft
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "articles": suggester.index.size, "ranker": suggester.ranker.kind,
+                "threshold": suggester.threshold(),
+                "notices": [f.to_json() for f in suggester.notices()]}
+
+    @app.post("/suggest")
+    def suggest(record: DraftRecord, threshold: Threshold = None, max_links: MaxLinks = None) -> dict[str, Any]:
+        draft = draft_of(record)
+        with lock:
+            return suggester.run(draft, threshold, max_links).to_json()
+
+    @app.post("/apply")
+    def apply(record: DraftRecord, threshold: Threshold = None, max_links: MaxLinks = None) -> dict[str, Any]:
+        draft = draft_of(record)
+        with lock:
+            result = suggester.run(draft, threshold, max_links)
+        return {"body": apply_result(draft, result), **result.to_json()}
+
+    @app.post("/lint")
+    def lint(record: DraftRecord) -> dict[str, Any]:
+        draft = draft_of(record)
+        with lock:
+            result = suggester.run(draft)
+        return {"id": result.id, "findings": [f.to_json() for f in result.findings],
+                "placeholders": [p.to_json() for p in result.placeholders]}
+
+    @app.get("/stats")
+    def stats() -> dict[str, Any]:
+        return on_archive(lambda s: s.stats())
+
+    @app.get("/article")
+    def article(url: Annotated[str, Query(min_length=1)]) -> dict[str, Any]:
+        return on_archive(lambda s: describe_article(s, url))
+
+    @app.get("/orphans")
+    def orphan_list(section: str | None = None, limit: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+        return on_archive(lambda s: orphans(s, section, limit))
+
+    @app.get("/inbound")
+    def inbound(url: Annotated[str, Query(min_length=1)], limit: Annotated[int, Query(ge=0)] = 20,
+                threshold: Threshold = None) -> dict[str, Any]:
+        with lock:
+            return on_archive(lambda s: inbound_links(s, suggester, url, limit, threshold)).to_json()
+
+    return app

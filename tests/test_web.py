@@ -1,0 +1,162 @@
+"""The HTTP API: in-process through httpx's ASGI transport, and once as a real server on localhost."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from linkdesk.archive import describe_article, orphans
+from linkdesk.config import load_config
+from linkdesk.demo import demo_paths
+from linkdesk.drafts import draft_from_record
+from linkdesk.errors import IndexMissingError, StoreError
+from linkdesk.store import open_store
+from linkdesk.suggest.inbound import inbound_links
+from linkdesk.suggest.pipeline import Suggester, apply_result
+from linkdesk.web import create_app
+
+BRIDGE_STUDY = "https://harborledger.example/2022/05/tidewater-bridge-study/"
+
+
+@pytest.fixture(scope="module")
+def app(demo_db: str) -> Any:
+    return create_app(demo_db, load_config())
+
+
+def _call(app: Any, method: str, path: str, **kw: Any) -> httpx.Response:
+    async def go() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://linkdesk.test") as c:
+            return await c.request(method, path, **kw)
+    return asyncio.run(go())
+
+
+@pytest.fixture(scope="module")
+def demo_record() -> dict:
+    _, draft = demo_paths()
+    return {"id": "draft.md", "body": Path(draft).read_text(encoding="utf-8"), "format": "markdown"}
+
+
+def test_health_says_what_is_loaded(app) -> None:
+    r = _call(app, "GET", "/health")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "ok" and body["articles"] == 43 and body["ranker"] == "fallback"
+    assert any(n["rule"] == "fallback-scorer" for n in body["notices"])
+
+
+def test_suggest_returns_what_the_library_returns(app, demo_db: str, demo_record: dict) -> None:
+    r = _call(app, "POST", "/suggest", json=demo_record)
+    assert r.status_code == 200
+    store = open_store(demo_db, create=False)
+    suggester = Suggester(store, load_config())
+    store.close()
+    draft = draft_from_record(demo_record, "x")
+    assert r.json() == json.loads(json.dumps(suggester.run(draft).to_json()))
+    assert r.json()["suggestions"] and len(r.json()["placeholders"]) == 2
+    capped = _call(app, "POST", "/suggest", json=demo_record, params={"max_links": 1, "threshold": 0.9})
+    assert capped.json() == json.loads(json.dumps(suggester.run(draft, 0.9, 1).to_json()))
+    assert len(capped.json()["suggestions"]) < len(r.json()["suggestions"])
+
+
+def test_apply_returns_the_linked_body(app, suggester, demo_record: dict) -> None:
+    r = _call(app, "POST", "/apply", json=demo_record)
+    assert r.status_code == 200
+    draft = draft_from_record(demo_record, "x")
+    assert r.json()["body"] == apply_result(draft, suggester.run(draft))
+    assert "(Internal Link Suggestion" not in r.json()["body"]
+    assert "](https://harborledger.example/2025/04/electric-ferry-launch/)" in r.json()["body"]
+
+
+def test_lint_finds_a_broken_address(app) -> None:
+    r = _call(app, "POST", "/lint", json={"body": "The ferry [timetable](htps://harborledger.example/t) changed."})
+    assert r.status_code == 200
+    assert r.json()["id"] is None
+    assert "malformed-link" in {f["rule"] for f in r.json()["findings"]}
+
+
+def test_archive_routes_answer_as_the_library(app, demo_db: str, suggester) -> None:
+    store = open_store(demo_db, create=False)
+    try:
+        assert _call(app, "GET", "/stats").json() == json.loads(json.dumps(store.stats()))
+        assert _call(app, "GET", "/orphans", params={"limit": 3}).json() == orphans(store, limit=3)
+        assert _call(app, "GET", "/article", params={"url": BRIDGE_STUDY}).json() == \
+            json.loads(json.dumps(describe_article(store, BRIDGE_STUDY)))
+        got = _call(app, "GET", "/inbound", params={"url": BRIDGE_STUDY}).json()
+        assert got == inbound_links(store, suggester, BRIDGE_STUDY).to_json()
+        assert got["links"]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("method, path, kw, status, code", [
+    ("POST", "/suggest", {"json": {"title": "no body"}}, 400, "bad_record"),
+    ("POST", "/suggest", {"json": {"body": "x", "format": "docx"}}, 400, "bad_record"),
+    ("POST", "/suggest", {"json": {"body": 5}}, 400, "bad_record"),
+    ("POST", "/suggest", {"json": ["a", "list"]}, 422, "bad_request"),
+    ("POST", "/suggest", {"content": b"not json", "headers": {"content-type": "application/json"}}, 422,
+     "bad_request"),
+    ("POST", "/suggest", {"json": {"body": "x"}, "params": {"threshold": 2}}, 422, "bad_request"),
+    ("POST", "/lint", {"json": {"body": "x", "published": "last Tuesday"}}, 400, "bad_record"),
+    ("GET", "/article", {"params": {"url": "https://harborledger.example/nope/"}}, 404, "not_found"),
+    ("GET", "/article", {}, 422, "bad_request"),
+    ("GET", "/inbound", {"params": {"url": "https://harborledger.example/nope/"}}, 404, "not_found"),
+    ("GET", "/orphans", {"params": {"limit": -1}}, 422, "bad_request"),
+])
+def test_errors_have_one_shape(app, method: str, path: str, kw: dict, status: int, code: str) -> None:
+    r = _call(app, method, path, **kw)
+    assert r.status_code == status
+    error = r.json()["error"]
+    assert error["code"] == code and error["message"]
+
+
+def test_threshold_error_names_the_field(app) -> None:
+    r = _call(app, "POST", "/suggest", json={"body": "x"}, params={"threshold": 2})
+    assert "query.threshold" in r.json()["error"]["fields"]
+
+
+def test_the_app_needs_an_indexed_archive(tmp_path: Path) -> None:
+    with pytest.raises(StoreError):
+        create_app(str(tmp_path / "missing.db"))
+    open_store(str(tmp_path / "empty.db")).close()
+    with pytest.raises(IndexMissingError):
+        create_app(str(tmp_path / "empty.db"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_answers_over_real_http(demo_db: str, demo_record: dict) -> None:
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "linkdesk", "serve", "--db", demo_db, "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+        r = httpx.post(f"{base}/suggest", json=demo_record, timeout=30)
+        assert r.status_code == 200 and len(r.json()["placeholders"]) == 2
+        bad = httpx.post(f"{base}/suggest", json={"nobody": 1}, timeout=30)
+        assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_record"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
