@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -131,18 +132,52 @@ def test_the_app_needs_an_indexed_archive(tmp_path: Path) -> None:
         create_app(str(tmp_path / "empty.db"))
 
 
+@pytest.mark.parametrize("keep, inserted", [("", 0), ("0", 1), ("0,2", 2), (None, None)])
+def test_apply_inserts_only_the_kept_suggestions(app, suggester, demo_record: dict, keep: str | None,
+                                                 inserted: int | None) -> None:
+    draft = draft_from_record(demo_record, "x")
+    result = suggester.run(draft)
+    params = {} if keep is None else {"keep": keep}
+    r = _call(app, "POST", "/apply", json=demo_record, params=params)
+    assert r.status_code == 200
+    body = r.json()["body"]
+    kept = result.suggestions if keep is None else [result.suggestions[int(i)] for i in keep.split(",") if i]
+    assert r.json()["suggestions"] == [s.to_json() for s in kept]
+    for s in result.suggestions:
+        assert (f"({s.target_url})" in body) == (s in kept)
+    # a note whose resolution was not kept stays in the draft for the editor
+    for note in result.placeholders:
+        if note.resolved is not None:
+            assert (note.text in body) == (note.resolved not in kept)
+
+
+@pytest.mark.parametrize("keep", ["x", "1,,b", "99"])
+def test_apply_refuses_unknown_suggestion_numbers(app, demo_record: dict, keep: str) -> None:
+    r = _call(app, "POST", "/apply", json=demo_record, params={"keep": keep})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "bad_input"
+
+
+def test_the_page_and_its_files_are_served(app) -> None:
+    page = _call(app, "GET", "/")
+    assert page.status_code == 200 and 'id="draft"' in page.text
+    for path in ("/static/desk.js", "/static/desk.css"):
+        assert _call(app, "GET", path).status_code == 200
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def test_serve_answers_over_real_http(demo_db: str, demo_record: dict) -> None:
+@pytest.fixture(scope="module")
+def server(demo_db: str) -> Iterator[str]:
+    """``linkdesk serve`` on the demo archive, on a free local port; its base URL."""
     port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "linkdesk", "serve", "--db", demo_db, "--port", str(port)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([sys.executable, "-m", "linkdesk", "serve", "--db", demo_db, "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
     try:
-        base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -150,13 +185,63 @@ def test_serve_answers_over_real_http(demo_db: str, demo_record: dict) -> None:
                     break
             except httpx.TransportError:
                 pass
-            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
             assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.2)
-        r = httpx.post(f"{base}/suggest", json=demo_record, timeout=30)
-        assert r.status_code == 200 and len(r.json()["placeholders"]) == 2
-        bad = httpx.post(f"{base}/suggest", json={"nobody": 1}, timeout=30)
-        assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_record"
+        yield base
     finally:
-        server.terminate()
-        server.wait(timeout=20)
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_serve_answers_over_real_http(server: str, demo_record: dict) -> None:
+    r = httpx.post(f"{server}/suggest", json=demo_record, timeout=30)
+    assert r.status_code == 200 and len(r.json()["placeholders"]) == 2
+    bad = httpx.post(f"{server}/suggest", json={"nobody": 1}, timeout=30)
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_record"
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)")
+def test_an_editor_unchecks_a_suggestion_and_inserts_the_rest(server: str, demo_record: dict) -> None:
+    from playwright.sync_api import sync_playwright
+
+    expected = httpx.post(f"{server}/suggest", json=demo_record, timeout=30).json()["suggestions"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page()
+            page.goto(server)
+            page.wait_for_function("document.getElementById('status').textContent.includes('articles')")
+            assert "43 articles" in page.text_content("#status")
+            page.fill("#draft", demo_record["body"])
+            page.click("#suggest")
+            page.wait_for_selector("#suggestions input[type=checkbox]")
+            boxes = page.locator("#suggestions input[type=checkbox]")
+            assert boxes.count() == len(expected)
+            # every suggestion is marked in the preview, at the offsets the API gave
+            marks = page.locator("#preview mark")
+            assert marks.all_text_contents() == [demo_record["body"][s["start"]:s["end"]] for s in expected]
+            dropped = next(i for i, s in enumerate(expected) if s["kind"] == "internal")
+            page.uncheck(f"#keep-{dropped}")
+            page.click("#apply")
+            page.wait_for_selector("#linked:not([hidden])")
+            linked = page.input_value("#output")
+            keep = ",".join(str(i) for i in range(len(expected)) if i != dropped)
+            api = httpx.post(f"{server}/apply", json=demo_record, params={"keep": keep}, timeout=30).json()
+            assert linked == api["body"]
+            assert f"]({expected[dropped]['target_url']})" not in linked
+            # an error from the API is shown to the editor, not swallowed
+            page.fill("#draft", "A draft.")
+            page.fill("#published", "")
+            page.evaluate("document.getElementById('format').innerHTML += '<option value=\"docx\">docx</option>'")
+            page.select_option("#format", "docx")
+            page.click("#suggest")
+            page.wait_for_selector("#error:not([hidden])")
+            assert "format" in page.text_content("#error")
+        finally:
+            browser.close()

@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from ..config import load_config
+from ..errors import InputError
 from ..index.linkindex import LinkIndex, build_index, draft_day, load_index, save_index
 from ..ingest import reread_stale
 from ..lint import lint
@@ -60,6 +61,17 @@ class DraftResult:
     suggestions: list[Suggestion] = field(default_factory=list)
     placeholders: list[Placeholder] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+
+    def keeping(self, indices: Sequence[int]) -> DraftResult:
+        """The result with only the suggestions at ``indices`` (what an editor accepted): a note
+        whose resolution was not kept stays in the draft, unresolved."""
+        if any(not 0 <= i < len(self.suggestions) for i in indices):
+            raise InputError(f"suggestion numbers must be between 0 and {len(self.suggestions) - 1}")
+        chosen = set(indices)
+        kept = [s for i, s in enumerate(self.suggestions) if i in chosen]
+        notes = [p if p.resolved is None or any(p.resolved is s for s in kept) else replace(p, resolved=None)
+                 for p in self.placeholders]
+        return DraftResult(self.id, kept, notes, list(self.findings))
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -1,6 +1,7 @@
-"""The HTTP API (FastAPI). Each route reads its input, calls the same library function as the CLI,
-and returns its JSON; every :class:`~linkdesk.errors.LinkdeskError` becomes one error shape,
-``{"error": {"code", "message"}}``, with a status that says whose fault it was.
+"""The HTTP API (FastAPI) and the editors' page at ``/``. Each route reads its input, calls the same
+library function as the CLI, and returns its JSON; every :class:`~linkdesk.errors.LinkdeskError`
+becomes one error shape, ``{"error": {"code", "message"}}``, with a status that says whose fault
+it was.
 
 The suggester (index, ranker, source catalog) is loaded once when the app starts; run ``linkdesk
 index`` and restart the server to serve a new one. Routes that read the archive itself open the
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from importlib import resources
 from typing import Annotated, Any, TypeVar
 
 from ..archive import describe_article, orphans
@@ -33,8 +35,9 @@ from ..suggest.pipeline import Draft, Suggester, apply_result
 try:
     from fastapi import Body, FastAPI, Query, Request
     from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse
-except ImportError as exc:  # pragma: no cover - exercised by the CLI's message
+    from fastapi.responses import HTMLResponse, JSONResponse
+    from fastapi.staticfiles import StaticFiles
+except ImportError as exc:  # the web extra is optional
     raise OptionalDependencyError("the HTTP API needs the web extra: pip install 'linkdesk[web]'") from exc
 
 __all__ = ["create_app"]
@@ -52,6 +55,13 @@ DraftRecord = Annotated[dict[str, Any], Body(description="a standard draft recor
                                                            "url, title, published, section")]
 Threshold = Annotated[float | None, Query(ge=0, le=1, description="minimum score (default: the archive's own)")]
 MaxLinks = Annotated[int | None, Query(ge=0, description="at most this many links (0: no fixed cap)")]
+
+
+def _numbers(text: str, name: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InputError(f"{name}: expected comma-separated whole numbers, got {text!r}") from None
 
 
 def _status(exc: LinkdeskError) -> int:
@@ -98,6 +108,13 @@ def create_app(db: str, config: dict[str, Any] | None = None) -> FastAPI:
             draft.id = None
         return draft
 
+    static = resources.files("linkdesk") / "web" / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page() -> str:
+        return (static / "index.html").read_text(encoding="utf-8")
+
     @app.get("/health")
     def health() -> dict[str, Any]:
         return {"status": "ok", "articles": suggester.index.size, "ranker": suggester.ranker.kind,
@@ -111,10 +128,15 @@ def create_app(db: str, config: dict[str, Any] | None = None) -> FastAPI:
             return suggester.run(draft, threshold, max_links).to_json()
 
     @app.post("/apply")
-    def apply(record: DraftRecord, threshold: Threshold = None, max_links: MaxLinks = None) -> dict[str, Any]:
+    def apply(record: DraftRecord, threshold: Threshold = None, max_links: MaxLinks = None,
+              keep: Annotated[str | None, Query(description="comma-separated numbers of the suggestions to "
+                                                            "insert, as /suggest lists them (default: all; "
+                                                            "empty: none)")] = None) -> dict[str, Any]:
         draft = draft_of(record)
         with lock:
             result = suggester.run(draft, threshold, max_links)
+        if keep is not None:
+            result = result.keeping(_numbers(keep, "keep"))
         return {"body": apply_result(draft, result), **result.to_json()}
 
     @app.post("/lint")

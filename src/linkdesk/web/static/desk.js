@@ -1,0 +1,150 @@
+// The editor's page: one draft at a time through the HTTP API. Offsets come from the API as
+// indexes into the draft exactly as sent; JavaScript strings count UTF-16 units where Python
+// counts code points, so they are converted before slicing.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+let last = null;  // {record, threshold, result} of the latest /suggest: what /apply must run again
+
+function record() {
+  const r = { body: $("draft").value, format: $("format").value };
+  if ($("published").value) r.published = $("published").value;
+  return r;
+}
+
+function query(threshold, extra) {
+  const q = new URLSearchParams();
+  if (threshold !== "") q.set("threshold", threshold);
+  for (const [k, v] of extra || []) q.append(k, v);
+  const s = q.toString();
+  return s ? "?" + s : "";
+}
+
+async function call(path, body) {
+  const resp = await fetch(path, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await resp.json();
+  if (!resp.ok) throw new Error((data.error && data.error.message) || resp.statusText);
+  return data;
+}
+
+function showError(err) {
+  $("error").textContent = err ? String(err.message || err) : "";
+  $("error").hidden = !err;
+}
+
+// Python str offsets (code points) to JavaScript string offsets (UTF-16 units)
+function unitOffset(text, points) {
+  let units = 0;
+  for (let p = 0; p < points && units < text.length; p++) {
+    units += text.codePointAt(units) > 0xffff ? 2 : 1;
+  }
+  return units;
+}
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+  for (const c of children) node.append(c);
+  return node;
+}
+
+function renderPreview(body, suggestions) {
+  const pre = $("preview");
+  pre.replaceChildren();
+  let at = 0;
+  suggestions.forEach((s, i) => {
+    const start = unitOffset(body, s.start), end = unitOffset(body, s.end);
+    if (start < at) return;
+    pre.append(body.slice(at, start));
+    pre.append(el("mark", { id: "mark-" + i, title: s.target_title }, body.slice(start, end)));
+    at = end;
+  });
+  pre.append(body.slice(at));
+}
+
+function renderResult(body, result) {
+  const list = $("suggestions");
+  list.replaceChildren();
+  result.suggestions.forEach((s, i) => {
+    const box = el("input", { type: "checkbox", id: "keep-" + i, "data-index": String(i) });
+    box.checked = true;
+    box.addEventListener("change", () => {
+      const mark = $("mark-" + i);
+      if (mark) mark.classList.toggle("off", !box.checked);
+    });
+    const target = el("a", { href: s.target_url, target: "_blank", rel: "noopener" }, s.target_title || s.target_url);
+    const label = el("label", { for: "keep-" + i },
+      el("span", { class: "kind " + s.kind }, s.kind), " “" + s.anchor + "” → ", target,
+      " ", el("span", { class: "score" }, s.score.toFixed(2)));
+    list.append(el("li", {}, box, " ", label, el("div", { class: "reasons" }, (s.reasons || []).join(" · "))));
+  });
+  if (!result.suggestions.length) list.append(el("li", {}, "no suggestions at this threshold"));
+
+  const notes = $("notes");
+  notes.replaceChildren();
+  for (const n of result.placeholders) {
+    const what = n.resolved ? "resolved: “" + n.resolved.anchor + "” → " + n.resolved.target_title
+      : n.gap ? "content gap: " + n.gap.working_title : "unresolved";
+    notes.append(el("li", {}, n.kind + " note: " + n.text.slice(0, 120) + " — " + what));
+  }
+  if (!result.placeholders.length) notes.append(el("li", {}, "none"));
+
+  const findings = $("findings");
+  findings.replaceChildren();
+  for (const f of result.findings) {
+    findings.append(el("li", { class: "severity-" + f.severity }, f.severity + ": " + f.message + " [" + f.rule + "]"));
+  }
+  if (!result.findings.length) findings.append(el("li", {}, "clean"));
+
+  renderPreview(body, result.suggestions);
+  $("results").hidden = false;
+}
+
+async function suggest() {
+  showError(null);
+  $("linked").hidden = true;
+  $("suggest").disabled = true;
+  try {
+    const r = record();
+    const threshold = $("threshold").value;
+    const result = await call("/suggest" + query(threshold), r);
+    last = { record: r, threshold: threshold, result: result };
+    renderResult(r.body, result);
+  } catch (err) {
+    showError(err);
+  } finally {
+    $("suggest").disabled = false;
+  }
+}
+
+async function apply() {
+  if (!last) return;
+  showError(null);
+  const keep = [...document.querySelectorAll("#suggestions input[type=checkbox]")]
+    .filter((b) => b.checked).map((b) => b.dataset.index).join(",");
+  try {
+    const data = await call("/apply" + query(last.threshold, [["keep", keep]]), last.record);
+    $("output").value = data.body;
+    $("linked").hidden = false;
+  } catch (err) {
+    showError(err);
+  }
+}
+
+async function status() {
+  try {
+    const h = await call("/health");
+    $("status").textContent = h.articles + " articles · ranker " + h.ranker + " · threshold " + h.threshold.toFixed(2);
+  } catch (err) {
+    $("status").textContent = "the archive could not be read: " + err.message;
+  }
+}
+
+$("suggest").addEventListener("click", suggest);
+$("apply").addEventListener("click", apply);
+$("copy").addEventListener("click", () => navigator.clipboard && navigator.clipboard.writeText($("output").value));
+status();
