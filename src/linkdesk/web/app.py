@@ -10,7 +10,6 @@ store per request, as SQLite connections belong to one thread.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from importlib import resources
@@ -30,7 +29,7 @@ from ..errors import (
 from ..store import open_store
 from ..store.base import Store
 from ..suggest.inbound import inbound_links
-from ..suggest.pipeline import Draft, Suggester, apply_result
+from ..suggest.pipeline import Draft, Suggester, apply_result, lint_draft
 
 try:
     from fastapi import Body, FastAPI, Query, Request
@@ -42,7 +41,6 @@ except ImportError as exc:  # the web extra is optional
 
 __all__ = ["create_app"]
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # whose fault an error is, as an HTTP status
@@ -143,7 +141,7 @@ def create_app(db: str, config: dict[str, Any] | None = None) -> FastAPI:
     def lint(record: DraftRecord) -> dict[str, Any]:
         draft = draft_of(record)
         with lock:
-            result = suggester.run(draft)
+            result = lint_draft(draft, cfg, suggester)
         return {"id": result.id, "findings": [f.to_json() for f in result.findings],
                 "placeholders": [p.to_json() for p in result.placeholders]}
 
