@@ -1,10 +1,11 @@
 """linkdesk: a link desk for newsroom web desks.
 
 The public API: open an archive, ingest sources into it, index it, build the source catalog,
-and run drafts through the suggester (notes, internal and external suggestions, lint);
-everything the CLI does goes through these calls.
+run drafts through the suggester (notes, internal and external suggestions, lint), and look after
+the archive (orphans, inbound links); everything the CLI and the HTTP API do goes through these calls.
 """
 
+from .archive import describe_article, orphans
 from .config import load_config
 from .drafts import draft_from_text, read_drafts
 from .errors import LinkdeskError
@@ -27,6 +28,7 @@ from .render import apply_suggestions
 from .sources.catalog import add_sources
 from .sources.outlets import Outlet, OutletTable
 from .store import open_store
+from .suggest.inbound import Inbound, InboundLink, inbound_links
 from .suggest.pipeline import Draft, DraftResult, Suggester, apply_result, index_archive, lint_draft
 from .text.parse import parse
 
@@ -38,6 +40,8 @@ __all__ = [
     "Draft",
     "DraftResult",
     "Finding",
+    "Inbound",
+    "InboundLink",
     "IngestReport",
     "LinkdeskError",
     "Outlet",
@@ -54,14 +58,17 @@ __all__ = [
     "apply_suggestions",
     "backtest_dir",
     "backtest_store",
+    "describe_article",
     "draft_from_text",
     "find_notes",
+    "inbound_links",
     "index_archive",
     "ingest",
     "lint",
     "lint_draft",
     "load_config",
     "open_store",
+    "orphans",
     "parse",
     "read_drafts",
     "score_predictions",
