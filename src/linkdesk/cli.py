@@ -523,7 +523,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("url")
     p.add_argument("--limit", type=_count, default=20, help="at most this many (default 20; 0: all found)")
     p.add_argument("--threshold", type=_score, help="minimum score (default: the archive's trained threshold)")
-    p.add_argument("--json", action="store_true", help="one JSON line per suggested link")
+    p.add_argument("--json", action="store_true", help="the result as one JSON object")
     p.set_defaults(func=cmd_inbound)
 
     p = sub.add_parser("serve", help="the HTTP API over the archive (needs the web extra)")
