@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/inbound.py
+	$(BIN)/python bench/relink.py
 
 quality: $(STAMP)
 	$(BIN)/python bench/quality.py --check

@@ -2,10 +2,11 @@
 
 The public API: open an archive, ingest sources into it, index it, build the source catalog,
 run drafts through the suggester (notes, internal and external suggestions, lint), and look after
-the archive (orphans, inbound links); everything the CLI and the HTTP API do goes through these calls.
+the archive (orphans, inbound links, relinking); everything the CLI and the HTTP API do goes through these calls.
 """
 
 from .archive import describe_article, orphans
+from .batch import relink_archive
 from .config import load_config
 from .drafts import draft_from_text, read_drafts
 from .errors import LinkdeskError
@@ -71,5 +72,6 @@ __all__ = [
     "orphans",
     "parse",
     "read_drafts",
+    "relink_archive",
     "score_predictions",
 ]

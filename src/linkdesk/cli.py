@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from . import __version__
 from .archive import describe_article, orphans
+from .batch import relink_archive, relink_ids
 from .config import load_config
 from .drafts import read_drafts
 from .errors import DraftError, InputError, LinkdeskError, OptionalDependencyError
@@ -160,6 +161,36 @@ def cmd_inbound(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_relink(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    db = args.db or default_db_path()
+    ids = _on_archive(args, lambda store: relink_ids(store, args.section, args.since, args.limit))
+    bar = _TotalBar(" articles")
+    articles = with_links = links = failed = 0
+    try:
+        for item in relink_archive(db, cfg, ids, args.threshold, args.jobs, progress=bar):
+            articles += 1
+            if item.error is not None:
+                failed += 1
+                print(f"failed: {item.url}: {item.error}", file=sys.stderr)
+                continue
+            if not item.suggestions:
+                continue
+            with_links += 1
+            links += len(item.suggestions)
+            if args.json:
+                _print_json(item.to_json())
+                continue
+            print(f"{item.title}  <{item.url}>")
+            for s in item.suggestions:
+                print(f"  {s.score:.2f}  \"{s.anchor}\" at {s.start}-{s.end} → {s.target_title}  <{s.target_url}>")
+    finally:
+        bar.close()
+    print(f"{articles} article(s) read, {with_links} could carry {links} more link(s)"
+          + (f"; {failed} failed" if failed else ""), file=sys.stderr if args.json else sys.stdout)
+    return EXIT_REJECTED if failed else EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     try:
         import uvicorn
@@ -262,6 +293,13 @@ def _count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _count(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be at least 1")
     return value
 
 
@@ -525,6 +563,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=_score, help="minimum score (default: the archive's trained threshold)")
     p.add_argument("--json", action="store_true", help="the result as one JSON object")
     p.set_defaults(func=cmd_inbound)
+
+    p = sub.add_parser("relink", help="the links the archive's own articles could carry now, as a batch job")
+    common(p)
+    p.add_argument("--section", help="only this section's articles")
+    p.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
+    p.add_argument("--limit", type=_count, default=0, help="at most this many articles, newest first (default: all)")
+    p.add_argument("--jobs", type=_positive, default=1, help="worker processes (default 1)")
+    p.add_argument("--threshold", type=_score, help="minimum score (default: the archive's trained threshold)")
+    p.add_argument("--json", action="store_true", help="one JSON line per article that could carry more links")
+    p.set_defaults(func=cmd_relink)
 
     p = sub.add_parser("serve", help="the HTTP API over the archive (needs the web extra)")
     common(p)

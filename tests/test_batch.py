@@ -1,0 +1,105 @@
+"""Archive-wide relinking: every article through the suggester, in one process or several."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from linkdesk import batch
+from linkdesk.batch import relink_archive, relink_ids
+from linkdesk.cli import EXIT_OK, EXIT_REJECTED, run
+from linkdesk.config import load_config
+from linkdesk.errors import InputError
+from linkdesk.store import open_store
+from linkdesk.text.normalize import url_key
+
+
+def _stored(db: str) -> dict:
+    s = open_store(db, create=False)
+    try:
+        return {a.url: (a, {url_key(x["target_url"]) for x in s.article_links(a.id) if x["target_url"]})
+                for a in s.iter_articles(with_body=True)}
+    finally:
+        s.close()
+
+
+def test_relink_reads_every_article_newest_first(demo_db: str) -> None:
+    items = list(relink_archive(demo_db, load_config(), threshold=0.3))
+    stored = _stored(demo_db)
+    assert len(items) == len(stored) == 43
+    dates = [item.published or "" for item in items]
+    assert dates == sorted(dates, reverse=True)
+    offered = 0
+    for item in items:
+        article, links_to = stored[item.url]
+        assert item.error is None
+        for s in item.suggestions:
+            offered += 1
+            # offsets into the stored body; never the article itself, never a target it links already
+            assert article.body[s.start:s.end] == s.anchor
+            assert url_key(s.target_url) != url_key(item.url)
+            assert url_key(s.target_url) not in links_to
+    assert offered
+
+
+@pytest.mark.slow
+def test_relink_over_processes_gives_the_same_answer(demo_db: str) -> None:
+    one = [item.to_json() for item in relink_archive(demo_db, load_config(), threshold=0.3)]
+    calls: list[tuple[int, int]] = []
+    two = [item.to_json() for item in relink_archive(demo_db, load_config(), threshold=0.3, jobs=2,
+                                                     progress=lambda n, total: calls.append((n, total)))]
+    assert one == two
+    assert sum(n for n, _ in calls) == 43 and {total for _, total in calls} == {43}
+
+
+def test_relink_ids_filters(demo_db: str) -> None:
+    s = open_store(demo_db, create=False)
+    try:
+        every = relink_ids(s)
+        transport = relink_ids(s, section="transport")
+        recent = relink_ids(s, since="2025-01-01")
+        by_id = {a.id: a for a in s.iter_articles()}
+        assert len(every) == 43 and relink_ids(s, limit=5) == every[:5]
+        assert transport and all(by_id[i].section == "transport" for i in transport)
+        assert recent and all((by_id[i].published or "") >= "2025-01-01" for i in recent)
+        assert set(recent) < set(every)
+        with pytest.raises(InputError, match="since"):
+            relink_ids(s, since="last spring")
+    finally:
+        s.close()
+
+
+def test_one_article_failing_does_not_end_the_job(demo_db: str, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    real_parse = batch.parse
+
+    def parse_or_fail(source: str, fmt: str | None = None) -> object:
+        if "Tidewater Bridge" in source[:60]:
+            raise RuntimeError("cannot read this one")
+        return real_parse(source, fmt)
+
+    monkeypatch.setattr(batch, "parse", parse_or_fail)
+    items = list(relink_archive(demo_db, load_config(), threshold=0.3))
+    failed = [item for item in items if item.error is not None]
+    assert failed and all("cannot read this one" in item.error for item in failed)
+    assert len(items) == 43 and any(item.suggestions for item in items)
+    assert "error" in failed[0].to_json() and "suggestions" not in failed[0].to_json()
+    # the command goes through, names what failed, and exits 1
+    assert run(["relink", "--db", demo_db, "--threshold", "0.3"]) == EXIT_REJECTED
+    captured = capsys.readouterr()
+    assert f"failed: {failed[0].url}: RuntimeError: cannot read this one" in captured.err
+    assert f"{len(failed)} failed" in captured.out
+
+
+def test_cli_relink(demo_db: str, capsys) -> None:
+    assert run(["relink", "--db", demo_db, "--json", "--threshold", "0.3"]) == EXIT_OK
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert lines and all(x["suggestions"] for x in lines)
+    assert "43 article(s) read" in captured.err
+    assert run(["relink", "--db", demo_db, "--section", "transport", "--limit", "3"]) == EXIT_OK
+    assert "3 article(s) read" in capsys.readouterr().out
+    assert run(["relink", "--db", demo_db, "--since", "someday"]) == 2
+    assert "since" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run(["relink", "--db", demo_db, "--jobs", "0"])
