@@ -303,6 +303,7 @@ def _positive(text: str) -> int:
     return value
 
 
+THRESHOLD_HELP = "minimum score (default: the archive's trained threshold)"
 DRAFTS_HELP = "Markdown, HTML or text file, JSONL of records, or a folder of them"
 
 
@@ -560,7 +561,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("url")
     p.add_argument("--limit", type=_count, default=20, help="at most this many (default 20; 0: all found)")
-    p.add_argument("--threshold", type=_score, help="minimum score (default: the archive's trained threshold)")
+    p.add_argument("--threshold", type=_score, help=THRESHOLD_HELP)
     p.add_argument("--json", action="store_true", help="the result as one JSON object")
     p.set_defaults(func=cmd_inbound)
 
@@ -570,7 +571,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
     p.add_argument("--limit", type=_count, default=0, help="at most this many articles, newest first (default: all)")
     p.add_argument("--jobs", type=_positive, default=1, help="worker processes (default 1)")
-    p.add_argument("--threshold", type=_score, help="minimum score (default: the archive's trained threshold)")
+    p.add_argument("--threshold", type=_score, help=THRESHOLD_HELP)
     p.add_argument("--json", action="store_true", help="one JSON line per article that could carry more links")
     p.set_defaults(func=cmd_relink)
 
@@ -589,7 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("drafts", nargs="+", metavar="DRAFT", help=DRAFTS_HELP)
     p.add_argument("--json", action="store_true", help="one JSON line per draft")
-    p.add_argument("--threshold", type=_score, help="minimum score (default: the archive's trained threshold)")
+    p.add_argument("--threshold", type=_score, help=THRESHOLD_HELP)
     p.add_argument("--max-links", type=_count, help="at most this many links per draft (0: no fixed cap)")
     p.set_defaults(func=cmd_suggest)
 
@@ -597,7 +598,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("draft", metavar="DRAFT")
     p.add_argument("--out", required=True, help="output file")
-    p.add_argument("--threshold", type=_score, help="minimum score (default: the archive's trained threshold)")
+    p.add_argument("--threshold", type=_score, help=THRESHOLD_HELP)
     p.add_argument("--max-links", type=_count, help="at most this many links per draft (0: no fixed cap)")
     p.set_defaults(func=cmd_apply)
 
