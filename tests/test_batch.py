@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from linkdesk import batch
 from linkdesk.batch import relink_archive, relink_ids
 from linkdesk.cli import EXIT_OK, EXIT_REJECTED, run
 from linkdesk.config import load_config
 from linkdesk.errors import InputError
 from linkdesk.store import open_store
+from linkdesk.suggest import pipeline
 from linkdesk.text.normalize import url_key
 
 
@@ -71,14 +71,15 @@ def test_relink_ids_filters(demo_db: str) -> None:
 
 
 def test_one_article_failing_does_not_end_the_job(demo_db: str, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    real_parse = batch.parse
+    real_parse = pipeline.parse
 
     def parse_or_fail(source: str, fmt: str | None = None) -> object:
         if "Tidewater Bridge" in source[:60]:
             raise RuntimeError("cannot read this one")
         return real_parse(source, fmt)
 
-    monkeypatch.setattr(batch, "parse", parse_or_fail)
+    # each article is read as a draft through the pipeline's parse
+    monkeypatch.setattr(pipeline, "parse", parse_or_fail)
     items = list(relink_archive(demo_db, load_config(), threshold=0.3))
     failed = [item for item in items if item.error is not None]
     assert failed and all("cannot read this one" in item.error for item in failed)

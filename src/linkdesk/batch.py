@@ -20,10 +20,9 @@ from .config import load_config
 from .errors import InputError
 from .ingest.records import normalize_date
 from .model import Suggestion
-from .store import open_store
+from .store import open_store, with_archive
 from .store.base import Store
-from .suggest.pipeline import Draft, Suggester
-from .text.parse import parse
+from .suggest.pipeline import Suggester, article_draft
 
 __all__ = ["Relinked", "relink_archive", "relink_ids"]
 
@@ -75,11 +74,7 @@ def relink_archive(db: str, config: dict[str, Any] | None = None, ids: Sequence[
     total)`` after each ``n`` articles."""
     cfg = config or load_config()
     if ids is None:
-        store = open_store(db, create=False)
-        try:
-            ids = relink_ids(store)
-        finally:
-            store.close()
+        ids = with_archive(db, relink_ids)
     chunks = [list(ids[k:k + CHUNK]) for k in range(0, len(ids), CHUNK)]
     if jobs <= 1:
         _start_worker(db, cfg, threshold)
@@ -131,9 +126,7 @@ def _relink_chunk(ids: list[int]) -> list[Relinked]:
     for article in sorted(store.get_articles(ids), key=lambda a: order[a.id]):
         item = Relinked(article.url, article.title, article.published)
         try:
-            draft = Draft(parse(article.body, article.format), id=article.url, url=article.url,
-                          title=article.title, section=article.section)
-            item.suggestions = suggester.internal(draft, _worker["threshold"])
+            item.suggestions = suggester.internal(article_draft(article), _worker["threshold"])
         except Exception as exc:
             # one article the pipeline cannot handle must not end a job over the whole archive: it is
             # reported with the others' results

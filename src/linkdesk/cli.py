@@ -11,8 +11,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from . import __version__
 from .archive import describe_article, orphans
@@ -27,8 +27,7 @@ from .model import IngestReport, Rejection
 from .render import terminal_report
 from .sources.catalog import add_sources, list_sources
 from .sources.outlets import OutletTable
-from .store import default_db_path, open_store
-from .store.base import Store
+from .store import default_db_path, open_store, with_archive
 from .suggest.inbound import inbound_links
 from .suggest.pipeline import Draft, Suggester, apply_result, index_archive, lint_draft
 from .suggest.ranker import TARGET_PRECISION
@@ -36,7 +35,6 @@ from .suggest.ranker import TARGET_PRECISION
 log = logging.getLogger("linkdesk")
 
 EXIT_OK, EXIT_REJECTED, EXIT_ERROR = 0, 1, 2
-T = TypeVar("T")
 
 
 def _print_json(data: Any) -> None:
@@ -81,17 +79,8 @@ def _report(report: IngestReport, args: argparse.Namespace) -> int:
     return EXIT_REJECTED if report.rejected else EXIT_OK
 
 
-def _on_archive(args: argparse.Namespace, use: Callable[[Store], T]) -> T:
-    """``use(store)`` on the existing archive at ``--db``, closed afterwards."""
-    store = open_store(args.db, create=False)
-    try:
-        return use(store)
-    finally:
-        store.close()
-
-
 def cmd_stats(args: argparse.Namespace) -> int:
-    stats = _on_archive(args, lambda store: store.stats())
+    stats = with_archive(args.db, lambda store: store.stats())
     if args.json:
         _print_json(stats)
         return EXIT_OK
@@ -112,7 +101,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    info = _on_archive(args, lambda store: describe_article(store, args.url))
+    info = with_archive(args.db, lambda store: describe_article(store, args.url))
     if args.json:
         _print_json(info)
         return EXIT_OK
@@ -132,7 +121,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_orphans(args: argparse.Namespace) -> int:
-    found = _on_archive(args, lambda store: orphans(store, args.section, args.limit))
+    found = with_archive(args.db, lambda store: orphans(store, args.section, args.limit))
     if args.json:
         for item in found:
             _print_json(item)
@@ -145,7 +134,7 @@ def cmd_orphans(args: argparse.Namespace) -> int:
 
 def cmd_inbound(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
-    found = _on_archive(args, lambda store: inbound_links(store, Suggester(store, cfg), args.url, args.limit,
+    found = with_archive(args.db, lambda store: inbound_links(store, Suggester(store, cfg), args.url, args.limit,
                                                           args.threshold))
     if args.json:
         _print_json(found.to_json())
@@ -164,7 +153,7 @@ def cmd_inbound(args: argparse.Namespace) -> int:
 def cmd_relink(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     db = args.db or default_db_path()
-    ids = _on_archive(args, lambda store: relink_ids(store, args.section, args.since, args.limit))
+    ids = with_archive(args.db, lambda store: relink_ids(store, args.section, args.since, args.limit))
     bar = _TotalBar(" articles")
     articles = with_links = links = failed = 0
     try:
@@ -228,7 +217,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     # after an upgrade, articles an older parser made are re-read first: minutes on a large archive
     bar = _TotalBar(" articles re-read")
     try:
-        info = _on_archive(args, lambda store: index_archive(store, cfg, progress=bar))
+        info = with_archive(args.db, lambda store: index_archive(store, cfg, progress=bar))
     finally:
         bar.close()
     if args.json:
@@ -318,7 +307,7 @@ def _drafts(paths: Sequence[str]) -> Iterator[Draft | Rejection]:
 def _suggester(args: argparse.Namespace) -> Suggester:
     """The archive's index and ranker, loaded once; the store is not needed after that."""
     cfg = load_config(args.config)
-    return _on_archive(args, lambda store: Suggester(store, cfg))
+    return with_archive(args.db, lambda store: Suggester(store, cfg))
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
@@ -412,7 +401,7 @@ def cmd_sources_add(args: argparse.Namespace) -> int:
 
 
 def cmd_sources_list(args: argparse.Namespace) -> int:
-    items = _on_archive(args, lambda store: list_sources(store, args.limit, outlet=args.outlet, since=args.since))
+    items = with_archive(args.db, lambda store: list_sources(store, args.limit, outlet=args.outlet, since=args.since))
     for item in items:
         if args.json:
             _print_json(item)
@@ -423,7 +412,7 @@ def cmd_sources_list(args: argparse.Namespace) -> int:
 
 
 def cmd_sources_stats(args: argparse.Namespace) -> int:
-    stats = _on_archive(args, lambda store: store.source_stats())
+    stats = with_archive(args.db, lambda store: store.source_stats())
     if args.json:
         _print_json(stats)
         return EXIT_OK
@@ -460,12 +449,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.backtest:
         report = backtest_dir(args.backtest, cfg, args.threshold)
     else:
-        store = open_store(args.db, create=False)
-        try:
-            report = backtest_store(store, cfg, args.threshold,
-                                    HOLDOUT_SHARE if args.holdout is None else args.holdout)
-        finally:
-            store.close()
+        share = HOLDOUT_SHARE if args.holdout is None else args.holdout
+        report = with_archive(args.db, lambda store: backtest_store(store, cfg, args.threshold, share))
     paths = report.write(args.out)
     for item in report.rejected:
         print(f"rejected: {item}", file=sys.stderr)

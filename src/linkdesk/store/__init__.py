@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TypeVar
 
 from ..errors import StoreError
 from .base import PreparedArticle, Store, StoredArticle, StoredLink
@@ -16,7 +18,10 @@ __all__ = [
     "StoredLink",
     "default_db_path",
     "open_store",
+    "with_archive",
 ]
+
+T = TypeVar("T")
 
 
 def default_db_path() -> str:
@@ -29,3 +34,12 @@ def open_store(path: str | None = None, create: bool = True) -> Store:
     if path.startswith(("postgres://", "postgresql://")):
         raise StoreError("PostgreSQL stores are not available in this version; use a SQLite file path")
     return SQLiteStore(path, create=create)
+
+
+def with_archive(path: str | None, use: Callable[[Store], T]) -> T:
+    """``use(store)`` on the existing archive at ``path`` (default as :func:`open_store`), closed afterwards."""
+    store = open_store(path, create=False)
+    try:
+        return use(store)
+    finally:
+        store.close()

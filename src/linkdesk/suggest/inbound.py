@@ -17,8 +17,7 @@ from ..errors import IndexMissingError, NotFoundError
 from ..model import Suggestion
 from ..store.base import Store
 from ..text.normalize import STOPWORDS, WORD_RE, term
-from ..text.parse import parse
-from .pipeline import Draft, Ranked, Suggester, choose, rank_spotted, spot_draft
+from .pipeline import Ranked, Suggester, article_draft, choose, rank_spotted, spot_draft
 from .policy import Policy
 
 __all__ = ["Inbound", "InboundLink", "inbound_links"]
@@ -94,8 +93,7 @@ def inbound_links(store: Store, suggester: Suggester, url: str, limit: int = 20,
         if any(link["target_url"] and index.lookup_url(link["target_url"]) == target
                for link in store.article_links(article.id)):
             continue
-        draft = Draft(parse(article.body, article.format), id=article.url, url=article.url, title=article.title,
-                      section=article.section)
+        draft = article_draft(article)
         spotted = spot_draft(draft, index, suggester.view)
         # only the target's candidates are wanted, but their features read the others
         if not any(c.target == target for c in spotted.cands):

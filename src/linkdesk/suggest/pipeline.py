@@ -25,16 +25,17 @@ from ..render import apply_suggestions
 from ..sources.catalog import add_sources
 from ..sources.external import ExternalSuggester
 from ..sources.outlets import OutletTable
-from ..store.base import Store
+from ..store.base import Store, StoredArticle
 from ..text.normalize import NORMALIZATION_VERSION, link_scope, url_key
+from ..text.parse import parse
 from .candidates import AnchorView, Candidate, Context, generate
 from .features import FEATURES, featurize, reasons_for
 from .policy import Policy, Scored, Spans, apart, select
 from .ranker import Ranker, train
 from .spot import Analysis, analyze
 
-__all__ = ["Draft", "DraftResult", "Ranked", "Spotted", "Suggester", "apply_result", "choose", "index_archive",
-           "lint_draft", "rank_draft", "rank_spotted", "spot_draft"]
+__all__ = ["Draft", "DraftResult", "Ranked", "Spotted", "Suggester", "apply_result", "article_draft", "choose",
+           "index_archive", "lint_draft", "rank_draft", "rank_spotted", "spot_draft"]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,13 @@ class Draft:
     title: str | None = None
     published: str | None = None
     section: str | None = None
+
+
+def article_draft(article: StoredArticle) -> Draft:
+    """An archive article read as a draft written today, to relink it or find where it could link to
+    another: never to itself, with no date, so that the whole archive, newer pieces too, is there."""
+    return Draft(parse(article.body, article.format), id=article.url, url=article.url, title=article.title,
+                 section=article.section)
 
 
 @dataclass

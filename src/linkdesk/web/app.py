@@ -11,9 +11,8 @@ store per request, as SQLite connections belong to one thread.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from importlib import resources
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from ..archive import describe_article, orphans
 from ..config import load_config
@@ -26,8 +25,7 @@ from ..errors import (
     OptionalDependencyError,
     StoreError,
 )
-from ..store import open_store
-from ..store.base import Store
+from ..store import with_archive
 from ..suggest.inbound import inbound_links
 from ..suggest.pipeline import Draft, Suggester, apply_result, lint_draft
 
@@ -40,8 +38,6 @@ except ImportError as exc:  # the web extra is optional
     raise OptionalDependencyError("the HTTP API needs the web extra: pip install 'linkdesk[web]'") from exc
 
 __all__ = ["create_app"]
-
-T = TypeVar("T")
 
 # whose fault an error is, as an HTTP status
 _STATUS: list[tuple[type[LinkdeskError], int]] = [
@@ -73,21 +69,10 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
 def create_app(db: str, config: dict[str, Any] | None = None) -> FastAPI:
     """The API over the archive at ``db`` (which must exist and have been indexed)."""
     cfg = config or load_config()
-    store = open_store(db, create=False)
-    try:
-        suggester = Suggester(store, cfg)
-    finally:
-        store.close()
+    suggester = with_archive(db, lambda store: Suggester(store, cfg))
     # the suggester caches what it reads of the index as it goes: one draft at a time
     lock = threading.Lock()
     app = FastAPI(title="linkdesk", description="Link suggestions, leftover notes and lint for newsroom drafts.")
-
-    def on_archive(use: Callable[[Store], T]) -> T:
-        s = open_store(db, create=False)
-        try:
-            return use(s)
-        finally:
-            s.close()
 
     @app.exception_handler(LinkdeskError)
     async def linkdesk_error(request: Request, exc: LinkdeskError) -> JSONResponse:
@@ -147,20 +132,20 @@ def create_app(db: str, config: dict[str, Any] | None = None) -> FastAPI:
 
     @app.get("/stats")
     def stats() -> dict[str, Any]:
-        return on_archive(lambda s: s.stats())
+        return with_archive(db, lambda s: s.stats())
 
     @app.get("/article")
     def article(url: Annotated[str, Query(min_length=1)]) -> dict[str, Any]:
-        return on_archive(lambda s: describe_article(s, url))
+        return with_archive(db, lambda s: describe_article(s, url))
 
     @app.get("/orphans")
     def orphan_list(section: str | None = None, limit: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
-        return on_archive(lambda s: orphans(s, section, limit))
+        return with_archive(db, lambda s: orphans(s, section, limit))
 
     @app.get("/inbound")
     def inbound(url: Annotated[str, Query(min_length=1)], limit: Annotated[int, Query(ge=0)] = 20,
                 threshold: Threshold = None) -> dict[str, Any]:
         with lock:
-            return on_archive(lambda s: inbound_links(s, suggester, url, limit, threshold)).to_json()
+            return with_archive(db, lambda s: inbound_links(s, suggester, url, limit, threshold)).to_json()
 
     return app
