@@ -10,6 +10,7 @@ import resource
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "bench" / "data"
@@ -46,3 +47,16 @@ def write_backtest(name: str, records: list[dict], out: str) -> None:
         fh.writelines(json.dumps(r) + "\n" for r in records)
     for part in ("drafts", "gold"):
         os.symlink(SHARED / name / f"{part}.jsonl.gz", os.path.join(out, f"{part}.jsonl.gz"))
+
+
+def indexed_backtest(name: str, db: str, config: dict) -> Any:
+    """A new store at ``db`` holding the shared backtest ``name``'s archive, ingested and indexed."""
+    # imported here: this module puts src/ on the path for the scripts that import it
+    from linkdesk.ingest import ingest
+    from linkdesk.store import open_store
+    from linkdesk.suggest.pipeline import index_archive
+
+    store = open_store(db)
+    ingest(store, [str(SHARED / name / "archive.jsonl.gz")], config=config)
+    index_archive(store, config)
+    return store

@@ -21,13 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import RESULTS, SHARED, record
+from common import RESULTS, SHARED, indexed_backtest, record
 
 from linkdesk.config import load_config
 from linkdesk.ingest import ingest
-from linkdesk.store import open_store
 from linkdesk.suggest.inbound import inbound_links
-from linkdesk.suggest.pipeline import Suggester, index_archive
+from linkdesk.suggest.pipeline import Suggester
 from linkdesk.text.normalize import url_key
 
 
@@ -50,9 +49,7 @@ def _gold(name: str) -> dict[str, list[dict]]:
 def run(name: str, workdir: Path, targets: int) -> dict:
     cfg = load_config()
     db = str(workdir / f"{name}.db")
-    store = open_store(db)
-    ingest(store, [str(SHARED / name / "archive.jsonl.gz")], config=cfg)
-    index_archive(store, cfg)
+    store = indexed_backtest(name, db, cfg)
     ingest(store, [str(SHARED / name / "drafts.jsonl.gz")], config=cfg)
     suggester = Suggester(store, cfg)
     gold = _gold(name)

@@ -13,13 +13,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import RESULTS, SHARED, peak_rss_mb, record
+from common import RESULTS, indexed_backtest, peak_rss_mb, record
 
 from linkdesk.batch import relink_archive
 from linkdesk.config import load_config
-from linkdesk.ingest import ingest
-from linkdesk.store import open_store
-from linkdesk.suggest.pipeline import index_archive
 
 
 def main() -> None:
@@ -29,10 +26,7 @@ def main() -> None:
     cfg = load_config()
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(args.workdir or tmp) / "digitalgov.db")
-        store = open_store(db)
-        ingest(store, [str(SHARED / "digitalgov" / "archive.jsonl.gz")], config=cfg)
-        index_archive(store, cfg)
-        store.close()
+        indexed_backtest("digitalgov", db, cfg).close()
         runs = {}
         for jobs in (1, 2):
             t = time.perf_counter()

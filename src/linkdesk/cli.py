@@ -135,7 +135,7 @@ def cmd_orphans(args: argparse.Namespace) -> int:
 def cmd_inbound(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     found = with_archive(args.db, lambda store: inbound_links(store, Suggester(store, cfg), args.url, args.limit,
-                                                          args.threshold))
+                                                               args.threshold))
     if args.json:
         _print_json(found.to_json())
         return EXIT_OK
@@ -153,7 +153,7 @@ def cmd_inbound(args: argparse.Namespace) -> int:
 def cmd_relink(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     db = args.db or default_db_path()
-    ids = with_archive(args.db, lambda store: relink_ids(store, args.section, args.since, args.limit))
+    ids = with_archive(db, lambda store: relink_ids(store, args.section, args.since, args.limit))
     bar = _TotalBar(" articles")
     articles = with_links = links = failed = 0
     try:
