@@ -139,6 +139,33 @@ def test_invalid_records_are_named(tmp_path: Path, store, config, rec, message) 
     assert rej.where == f"{src}:2" and message in rej.reason
 
 
+@pytest.mark.parametrize("fields,message", [
+    ({"title": "x \ud800"}, "field 'title' holds an unpaired surrogate \\ud800 at character 2"),
+    ({"body": "ok \udc00"}, "field 'body' holds an unpaired surrogate \\udc00 at character 3"),
+    ({"tags": ["ok", "\udc00"]}, "field 'tags' holds an unpaired surrogate"),
+])
+def test_text_no_store_can_write_is_refused_and_the_batch_kept(tmp_path: Path, store, config, fields,
+                                                               message) -> None:
+    # JSON can spell a lone surrogate; UTF-8 cannot: it once failed the whole batch with a traceback
+    src = tmp_path / "one.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in (_record(1), _record(2, **fields), _record(3))))
+    report = ingest(store, [str(src)], config=config)
+    assert report.added == 2 and store.get_article(_record(3)["url"]) is not None
+    (rej,) = report.rejected
+    assert rej.where.startswith(f"{src} record 2 ") and message in rej.reason
+
+
+def test_nul_characters_are_kept_as_replacement_characters_at_the_same_offsets(tmp_path: Path, store,
+                                                                               config) -> None:
+    src = tmp_path / "nul.jsonl"
+    src.write_text(json.dumps(_record(1, title="A\x00B", body="before\x00 [a link](https://courier.example/x/)")) + "\n")
+    assert ingest(store, [str(src)], config=config).ok
+    stored = store.get_article(_record(1)["url"])
+    assert (stored.title, stored.body) == ("A\ufffdB", "before\ufffd [a link](https://courier.example/x/)")
+    (link,) = store.article_links(stored.id)
+    assert link["anchor"] == "a link"
+
+
 def test_huge_body_rejected_rest_kept(tmp_path: Path, store, config) -> None:
     src = tmp_path / "big.jsonl"
     with open(src, "w") as fh:

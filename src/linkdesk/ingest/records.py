@@ -103,8 +103,33 @@ def article_from_record(rec: Any, where: str) -> Article:
     )
 
 
+# an unpaired surrogate (JSON allows "\\ud800") cannot be written as UTF-8, so no store can keep it
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(article: Article, where: str) -> None:
+    """Refuse text no store can keep, naming the field; NUL characters (which PostgreSQL text cannot
+    hold) become U+FFFD, one character for one, so that every offset stays where it was."""
+    for name in ("url", "title", "body", "section", "id"):
+        value = getattr(article, name)
+        if value is None:
+            continue
+        bad = _SURROGATE.search(value)
+        if bad:
+            raise BadRecordError(where, f"field '{name}' holds an unpaired surrogate "
+                                        f"{bad.group().encode('unicode_escape').decode()} at character {bad.start()}")
+        setattr(article, name, value.replace("\x00", "\ufffd"))
+    for name in ("tags", "authors", "aliases"):
+        values = getattr(article, name)
+        for value in values:
+            if _SURROGATE.search(value):
+                raise BadRecordError(where, f"field '{name}' holds an unpaired surrogate in {value!r}")
+        setattr(article, name, [v.replace("\x00", "\ufffd") for v in values])
+
+
 def prepare(article: Article, max_body_bytes: int, where: str, origin: str = "") -> PreparedArticle:
     """Parse the body, make its links absolute, and hash the content that decides "unchanged"."""
+    _storable(article, where)
     size = len(article.body.encode("utf-8", "surrogatepass"))
     if size > max_body_bytes:
         raise BadRecordError(
