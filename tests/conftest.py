@@ -1,4 +1,5 @@
-"""Shared fixtures: real SQLite files in tmp_path, the packaged demo data, a local HTTP server."""
+"""Shared fixtures: real SQLite files in tmp_path, real PostgreSQL schemas on a throwaway server, the
+packaged demo data, a local HTTP server."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import gzip
 import http.server
 import json
 import threading
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 
@@ -15,8 +19,10 @@ from linkdesk.config import load_config
 from linkdesk.demo import demo_paths, demo_sources
 from linkdesk.ingest import ingest
 from linkdesk.sources.catalog import add_sources
-from linkdesk.store import SQLiteStore, open_store
+from linkdesk.store import SQLiteStore, Store, open_store
 from linkdesk.suggest.pipeline import Suggester, index_archive
+
+from .pgcluster import postgres_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
@@ -40,18 +46,69 @@ def config() -> dict:
     return cfg
 
 
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str | None]:
+    """A PostgreSQL server's DSN (``LINKDESK_TEST_PG``, or a throwaway cluster), or None without one."""
+    with postgres_server() as dsn:
+        yield dsn
+
+
+def in_schema(dsn: str, schema: str) -> str:
+    """``dsn`` with its tables in ``schema`` (the connection's search_path)."""
+    parts = urlsplit(dsn)
+    query = [*parse_qsl(parts.query), ("options", f"-csearch_path={schema}")]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+@contextmanager
+def pg_schema(pg_server: str | None) -> Iterator[str]:
+    """The address of an empty PostgreSQL archive (a schema of its own, dropped afterwards); the test
+    skips without a server."""
+    if pg_server is None:
+        pytest.skip("no PostgreSQL server: install Debian's postgresql (.ci/run does) or set LINKDESK_TEST_PG")
+    import psycopg
+
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield in_schema(pg_server, schema)
+    finally:
+        with psycopg.connect(pg_server, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SQLiteStore]:
+def pg_archive(pg_server: str | None) -> Iterator[str]:
+    with pg_schema(pg_server) as dsn:
+        yield dsn
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def archive_path(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a new archive goes: a SQLite file, then a PostgreSQL schema (the same test runs on both)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "archive.db")
+    return str(request.getfixturevalue("pg_archive"))
+
+
+@pytest.fixture
+def store(archive_path: str) -> Iterator[Store]:
+    s = open_store(archive_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[SQLiteStore]:
     s = open_store(str(tmp_path / "archive.db"))
     assert isinstance(s, SQLiteStore)
     yield s
     s.close()
 
 
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The demo archive ingested and indexed, and the demo source catalog, once per session (read-only)."""
-    path = str(tmp_path_factory.mktemp("demo") / "demo.db")
+def build_demo_archive(path: str) -> None:
+    """The demo archive ingested and indexed, and the demo source catalog, at ``path``."""
     s = open_store(path)
     archive, _ = demo_paths()
     report = ingest(s, [archive], config=load_config())
@@ -59,7 +116,22 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     index_archive(s, load_config())
     assert add_sources(s, demo_sources(), load_config()).ok
     s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo archive in a SQLite file, once per session (read-only)."""
+    path = str(tmp_path_factory.mktemp("demo") / "demo.db")
+    build_demo_archive(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def pg_demo_db(pg_server: str | None) -> Iterator[str]:
+    """The same demo archive in a PostgreSQL schema, once per session (read-only)."""
+    with pg_schema(pg_server) as dsn:
+        build_demo_archive(dsn)
+        yield dsn
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,9 @@
+"""The Store protocol on both engines (the ``store`` fixture is a SQLite file, then a PostgreSQL
+schema), and what is particular to each: SQLite's pragmas and migrations, PostgreSQL's addresses."""
+
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
 
 import pytest
@@ -7,7 +11,8 @@ import pytest
 from linkdesk.errors import StoreError
 from linkdesk.ingest.records import prepare
 from linkdesk.model import Article
-from linkdesk.store import open_store
+from linkdesk.store import PostgresStore, open_store
+from linkdesk.store.postgres import PG_SCHEMA_VERSION
 from linkdesk.store.sqlite import MIGRATIONS, SCHEMA_VERSION, _split_sql
 from linkdesk.text.parse import PARSER_VERSION, parse
 
@@ -16,9 +21,9 @@ def _prep(url: str, title: str, body: str = "", **kw) -> object:
     return prepare(Article(url=url, title=title, body=body, **kw), 10_000_000, url)
 
 
-def test_wal_and_schema_version(store) -> None:
-    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+def test_wal_and_schema_version(sqlite_store) -> None:
+    assert sqlite_store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert sqlite_store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_upsert_by_url_and_unchanged(store) -> None:
@@ -87,9 +92,9 @@ def test_full_text_search_takes_any_words(store, words: list[str], hit: bool) ->
 
 def test_failed_batch_leaves_nothing(store) -> None:
     good = _prep("https://n.example/1", "Good")
-    with pytest.raises(sqlite3.Error), store.transaction():
+    with pytest.raises((sqlite3.Error, StoreError)), store.transaction():
         store._write_one(good, "now")
-        store.conn.execute("INSERT INTO nonexistent VALUES (1)")
+        store._execute("INSERT INTO nonexistent VALUES (1)")
     assert store.count_articles() == 0
 
 
@@ -129,3 +134,56 @@ def test_migration_refines_url_keys_of_an_older_archive(tmp_path) -> None:
     assert store.conn.execute("SELECT count(*) FROM blobs").fetchone()[0] == 0  # built on the old keys
     assert store.stale_article_ids(PARSER_VERSION) == [1]  # its text was made by the first parser
     assert store.article_zones(1) == []  # until it is read again
+
+
+def test_postgres_archive_is_made_once_and_named_without_its_password(pg_archive: str) -> None:
+    with pytest.raises(StoreError, match="no linkdesk archive there"):
+        open_store(pg_archive, create=False)
+    first = open_store(pg_archive)
+    assert isinstance(first, PostgresStore)
+    first.write_batch([_prep("https://n.example/a/", "A")])
+    first.close()
+    again = open_store(pg_archive.replace("postgresql://linkdesk@", "postgresql://linkdesk:s3cret@"), create=False)
+    assert again.count_articles() == 1
+    assert again._execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()["value"] \
+        == str(PG_SCHEMA_VERSION)
+    assert "s3cret" in again.path and "s3cret" not in again.label and "user=linkdesk" in again.label
+    again.close()
+
+
+def test_postgres_archive_newer_than_this_linkdesk_is_refused(pg_archive: str) -> None:
+    store = open_store(pg_archive)
+    store._execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(PG_SCHEMA_VERSION + 1),))
+    store.close()
+    with pytest.raises(StoreError, match="newer than this linkdesk"):
+        open_store(pg_archive)
+
+
+def test_postgres_server_not_there_is_a_clear_error(tmp_path) -> None:
+    with pytest.raises(StoreError, match="cannot connect"):
+        open_store(f"postgresql://linkdesk@/postgres?host={tmp_path}&port=1&connect_timeout=2")
+
+
+def _open_and_count(dsn: str) -> int:
+    store = open_store(dsn)
+    try:
+        return store.count_articles()
+    finally:
+        store.close()
+
+
+def test_postgres_archive_made_by_two_processes_at_once(pg_archive: str) -> None:
+    # two app instances starting together on an empty database both make the schema: one waits
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        assert pool.map(_open_and_count, [pg_archive] * 4) == [0, 0, 0, 0]
+
+
+def test_long_reads_stream_past_a_fetch_while_other_queries_run(store) -> None:
+    # the PostgreSQL store reads long results a few thousand rows at a time
+    n = 2_100
+    store.write_batch([_prep(f"https://n.example/{i}/", f"Story {i}", f"Body {i}.") for i in range(n)])
+    seen = []
+    for article in store.iter_articles(with_body=True):
+        seen.append(article.url)
+        assert store.get_article(article.url).body == article.body
+    assert seen == [f"https://n.example/{i}/" for i in range(n)]

@@ -372,7 +372,7 @@ def backtest_store(store: Store, config: dict[str, Any] | None = None, threshold
     articles = list(store.iter_articles(with_body=True))
     dated = sorted((a for a in articles if a.published), key=lambda a: (a.published or "", a.id))
     if len(dated) < 10:
-        raise InputError(f"{store.path}: fewer than 10 dated articles; nothing to hold out")
+        raise InputError(f"{store.label}: fewer than 10 dated articles; nothing to hold out")
     cut = len(dated) - max(1, int(len(dated) * fraction))
     held = dated[cut:]
     held_ids = {a.id for a in held}
@@ -404,7 +404,7 @@ def backtest_store(store: Store, config: dict[str, Any] | None = None, threshold
             split.write_batch(batch)
             split.set_site_hosts(store.site_hosts())
             split.resolve_links()
-            report = _run(split, store.path, drafts, gold, cfg, threshold)
+            report = _run(split, store.label, drafts, gold, cfg, threshold)
         finally:
             split.close()
     report.split_drafts, report.split_gold = records, gold

@@ -295,14 +295,14 @@ def load_index(store: Store, layout: str = "") -> tuple[LinkIndex, Any]:
     # The blob is written only by save_index into the newsroom's own archive, which is trusted like code.
     blob = store.load_blob(INDEX_BLOB)
     if blob is None:
-        raise IndexMissingError(f"{store.path}: no index yet; run `linkdesk index` after ingesting")
+        raise IndexMissingError(f"{store.label}: no index yet; run `linkdesk index` after ingesting")
     try:
         data = pickle.loads(zlib.decompress(blob))
     except (zlib.error, pickle.UnpicklingError, AttributeError, ImportError, EOFError) as exc:
-        raise IndexMissingError(f"{store.path}: the stored index cannot be read ({exc.__class__.__name__}); "
+        raise IndexMissingError(f"{store.label}: the stored index cannot be read ({exc.__class__.__name__}); "
                                 "run `linkdesk index` again") from exc
     if data.get("layout", "") != layout:
-        raise IndexMissingError(f"{store.path}: the index was built by another version of linkdesk; "
+        raise IndexMissingError(f"{store.label}: the index was built by another version of linkdesk; "
                                 "run `linkdesk index` again")
     return data["index"], data["ranker"]
 

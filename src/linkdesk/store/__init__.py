@@ -6,11 +6,12 @@ import os
 from collections.abc import Callable
 from typing import TypeVar
 
-from ..errors import StoreError
 from .base import PreparedArticle, Store, StoredArticle, StoredLink
+from .postgres import PostgresStore, is_postgres_dsn
 from .sqlite import SQLiteStore
 
 __all__ = [
+    "PostgresStore",
     "PreparedArticle",
     "SQLiteStore",
     "Store",
@@ -30,9 +31,11 @@ def default_db_path() -> str:
 
 
 def open_store(path: str | None = None, create: bool = True) -> Store:
+    """The archive at ``path``: a SQLite file, or a PostgreSQL server for a ``postgresql://`` address.
+    With ``create`` False an archive must already be there (:class:`StoreError` otherwise)."""
     path = path or default_db_path()
-    if path.startswith(("postgres://", "postgresql://")):
-        raise StoreError("PostgreSQL stores are not available in this version; use a SQLite file path")
+    if is_postgres_dsn(path):
+        return PostgresStore(path, create=create)
     return SQLiteStore(path, create=create)
 
 

@@ -1,6 +1,6 @@
 """The Store protocol: everything the rest of linkdesk asks of an archive.
 
-The SQLite store implements it; a server-backed store implements the same methods, so
+The SQLite store and the PostgreSQL store implement it (both through :class:`.sql.SQLStore`), so
 callers never know which one they hold.
 """
 
@@ -69,7 +69,10 @@ class StoredLink:
 
 @runtime_checkable
 class Store(Protocol):
+    #: where the archive is, as given (a file path or a DSN): what another process opens it with
     path: str
+    #: how messages and reports name the archive (a DSN without its password)
+    label: str
 
     def close(self) -> None: ...
 
