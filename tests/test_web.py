@@ -20,10 +20,13 @@ from linkdesk.config import load_config
 from linkdesk.demo import demo_paths
 from linkdesk.drafts import draft_from_record
 from linkdesk.errors import IndexMissingError, StoreError
+from linkdesk.ingest import ingest
 from linkdesk.store import open_store
 from linkdesk.suggest.inbound import inbound_links
-from linkdesk.suggest.pipeline import Suggester, apply_result
+from linkdesk.suggest.pipeline import Suggester, apply_result, index_archive
 from linkdesk.web import create_app
+
+from .conftest import build_demo_archive
 
 BRIDGE_STUDY = "https://harborledger.example/2022/05/tidewater-bridge-study/"
 
@@ -130,6 +133,34 @@ def test_the_app_needs_an_indexed_archive(tmp_path: Path) -> None:
     open_store(str(tmp_path / "empty.db")).close()
     with pytest.raises(IndexMissingError):
         create_app(str(tmp_path / "empty.db"))
+
+
+LANTERN = "https://harborledger.example/2025/09/saltmarsh-lantern-walk/"
+
+
+@pytest.mark.parametrize("check_seconds, reloaded", [(0, True), (3600, False)])
+def test_a_new_index_is_served_without_a_restart(tmp_path: Path, check_seconds: float, reloaded: bool) -> None:
+    db = str(tmp_path / "demo.db")
+    build_demo_archive(db)
+    app = create_app(db, load_config(), index_check_seconds=check_seconds)
+    before = _call(app, "GET", "/health").json()
+    draft = {"body": "Crowds lined the seawall for the Saltmarsh Lantern Walk on Saturday night.",
+             "published": "2025-10-01"}
+    assert LANTERN not in [s["target_url"] for s in _call(app, "POST", "/suggest", json=draft).json()["suggestions"]]
+    # a new article ingested and indexed while the server runs
+    new = tmp_path / "new.jsonl"
+    new.write_text(json.dumps({"url": LANTERN, "title": "Saltmarsh Lantern Walk", "published": "2025-09-20",
+                               "section": "culture", "body": "The Saltmarsh Lantern Walk returns to the seawall "
+                               "with two hundred paper lanterns made in the library's workshops."}) + "\n")
+    store = open_store(db)
+    ingest(store, [str(new)], config=load_config())
+    index_archive(store, load_config())
+    store.close()
+    after = _call(app, "POST", "/suggest", json=draft).json()
+    assert (LANTERN in [s["target_url"] for s in after["suggestions"]]) is reloaded
+    health = _call(app, "GET", "/health").json()
+    assert (health["articles"], health["index_saved"] != before["index_saved"]) == \
+        ((44, True) if reloaded else (43, False))
 
 
 @pytest.mark.parametrize("keep, inserted", [("", 0), ("0", 1), ("0,2", 2), (None, None)])

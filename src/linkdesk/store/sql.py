@@ -392,12 +392,18 @@ class SQLStore(ABC):
     # ------------------------------------------------------------------ blobs
 
     def save_blob(self, name: str, data: bytes) -> None:
+        # to the microsecond: a server tells a new index from the one it holds by this stamp
+        created = datetime.now(UTC).isoformat(timespec="microseconds")
         with self.transaction():
             self._execute(
                 "INSERT INTO blobs (name, created, data) VALUES (?,?,?) "
                 "ON CONFLICT (name) DO UPDATE SET created = excluded.created, data = excluded.data",
-                (name, _now(), data),
+                (name, created, data),
             )
+
+    def blob_created(self, name: str) -> str | None:
+        row = self._execute("SELECT created FROM blobs WHERE name = ?", (name,)).fetchone()
+        return str(row["created"]) if row else None
 
     def load_blob(self, name: str) -> bytes | None:
         row = self._execute("SELECT data FROM blobs WHERE name = ?", (name,)).fetchone()

@@ -114,9 +114,10 @@ def index_archive(store: Store, config: dict[str, Any] | None = None,
     ranker = train(index, min_links=int(cfg["suggest"]["min_training_links"]),
                    blocked=_blocked_in_archive(store, index, Policy.from_config(cfg)))
     t2 = time.perf_counter()
-    save_index(store, index, ranker, LAYOUT)
-    # the archive's own citations keep the source catalog current
+    # the archive's own citations keep the source catalog current; before the index is saved, as a
+    # running server loads the catalog again when it sees a new index
     cited = add_sources(store, [], cfg, include_archive=True)
+    save_index(store, index, ranker, LAYOUT)
     return {
         "sources_from_archive": {"added": cited.added, "updated": cited.updated},
         "reread": reread,

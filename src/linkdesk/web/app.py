@@ -3,14 +3,17 @@ library function as the CLI, and returns its JSON; every :class:`~linkdesk.error
 becomes one error shape, ``{"error": {"code", "message"}}``, with a status that says whose fault
 it was.
 
-The suggester (index, ranker, source catalog) is loaded once when the app starts; run ``linkdesk
-index`` and restart the server to serve a new one. Routes that read the archive itself open the
-store per request, as SQLite connections belong to one thread.
+The suggester (index, ranker, source catalog) is loaded when the app starts, and again when
+``linkdesk index`` has saved a newer index since (a request checks, at most every few seconds; the
+others go on with the one before while it loads). Routes that read the archive itself open the store
+per request, as SQLite connections belong to one thread.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from importlib import resources
 from typing import Annotated, Any
 
@@ -25,7 +28,8 @@ from ..errors import (
     OptionalDependencyError,
     StoreError,
 )
-from ..store import with_archive
+from ..index.linkindex import INDEX_BLOB
+from ..store import Store, with_archive
 from ..suggest.inbound import inbound_links
 from ..suggest.pipeline import Draft, Suggester, apply_result, lint_draft
 
@@ -38,6 +42,8 @@ except ImportError as exc:  # the web extra is optional
     raise OptionalDependencyError("the HTTP API needs the web extra: pip install 'linkdesk[web]'") from exc
 
 __all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
 
 # whose fault an error is, as an HTTP status
 _STATUS: list[tuple[type[LinkdeskError], int]] = [
@@ -66,10 +72,38 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
 
 
-def create_app(db: str, config: dict[str, Any] | None = None) -> FastAPI:
-    """The API over the archive at ``db`` (which must exist and have been indexed)."""
+class _Newest:
+    """The suggester over the archive's newest index, told apart by the time it was saved."""
+
+    def __init__(self, db: str, config: dict[str, Any], check_seconds: float) -> None:
+        self.db, self.config, self.check_seconds = db, config, check_seconds
+        self.saved, self.suggester = with_archive(db, self._load)
+        self.checked = time.monotonic()
+        self.reloading = threading.Lock()
+
+    def _load(self, store: Store) -> tuple[str | None, Suggester]:
+        return store.blob_created(INDEX_BLOB), Suggester(store, self.config)
+
+    def get(self) -> Suggester:
+        now = time.monotonic()
+        # one request looks, and loads; the others meanwhile go on with the suggester they have
+        if now - self.checked >= self.check_seconds and self.reloading.acquire(blocking=False):
+            try:
+                self.checked = now
+                if with_archive(self.db, lambda store: store.blob_created(INDEX_BLOB)) != self.saved:
+                    self.saved, self.suggester = with_archive(self.db, self._load)
+                    log.info("loaded the index saved %s", self.saved)
+            finally:
+                self.reloading.release()
+        return self.suggester
+
+
+def create_app(db: str, config: dict[str, Any] | None = None, index_check_seconds: float = 5.0) -> FastAPI:
+    """The API over the archive at ``db`` (which must exist and have been indexed). A newer index,
+    saved by ``linkdesk index`` while the app runs, is used from the first request at least
+    ``index_check_seconds`` after the last look."""
     cfg = config or load_config()
-    suggester = with_archive(db, lambda store: Suggester(store, cfg))
+    newest = _Newest(db, cfg, index_check_seconds)
     # the suggester caches what it reads of the index as it goes: one draft at a time
     lock = threading.Lock()
     app = FastAPI(title="linkdesk", description="Link suggestions, leftover notes and lint for newsroom drafts.")
@@ -100,13 +134,15 @@ def create_app(db: str, config: dict[str, Any] | None = None) -> FastAPI:
 
     @app.get("/health")
     def health() -> dict[str, Any]:
+        suggester = newest.get()
         return {"status": "ok", "articles": suggester.index.size, "ranker": suggester.ranker.kind,
-                "threshold": suggester.threshold(),
+                "threshold": suggester.threshold(), "index_saved": newest.saved,
                 "notices": [f.to_json() for f in suggester.notices()]}
 
     @app.post("/suggest")
     def suggest(record: DraftRecord, threshold: Threshold = None, max_links: MaxLinks = None) -> dict[str, Any]:
         draft = draft_of(record)
+        suggester = newest.get()
         with lock:
             return suggester.run(draft, threshold, max_links).to_json()
 
@@ -116,6 +152,7 @@ def create_app(db: str, config: dict[str, Any] | None = None) -> FastAPI:
                                                             "insert, as /suggest lists them (default: all; "
                                                             "empty: none)")] = None) -> dict[str, Any]:
         draft = draft_of(record)
+        suggester = newest.get()
         with lock:
             result = suggester.run(draft, threshold, max_links)
         if keep is not None:
@@ -125,6 +162,7 @@ def create_app(db: str, config: dict[str, Any] | None = None) -> FastAPI:
     @app.post("/lint")
     def lint(record: DraftRecord) -> dict[str, Any]:
         draft = draft_of(record)
+        suggester = newest.get()
         with lock:
             result = lint_draft(draft, cfg, suggester)
         return {"id": result.id, "findings": [f.to_json() for f in result.findings],
@@ -145,6 +183,7 @@ def create_app(db: str, config: dict[str, Any] | None = None) -> FastAPI:
     @app.get("/inbound")
     def inbound(url: Annotated[str, Query(min_length=1)], limit: Annotated[int, Query(ge=0)] = 20,
                 threshold: Threshold = None) -> dict[str, Any]:
+        suggester = newest.get()
         with lock:
             return with_archive(db, lambda s: inbound_links(s, suggester, url, limit, threshold)).to_json()
 
