@@ -2,7 +2,7 @@
 
 Usage: python bench/relink.py [--workdir DIR]
 The digitalgov backtest's archive is ingested and indexed, then every article is run through the
-suggester at the archive's default threshold, once with --jobs 1 and once with --jobs 2; the two
+suggester at the archive's default threshold, with --jobs 1, --jobs 2 and --jobs 2 --ray local; the
 outputs must be identical.
 """
 
@@ -28,13 +28,14 @@ def main() -> None:
         db = str(Path(args.workdir or tmp) / "digitalgov.db")
         indexed_backtest("digitalgov", db, cfg).close()
         runs = {}
-        for jobs in (1, 2):
+        for name, jobs, ray_address in (("one process", 1, None), ("two processes", 2, None),
+                                        ("two Ray actors (local Ray, start-up included)", 2, "local")):
             t = time.perf_counter()
-            items = [item.to_json() for item in relink_archive(db, cfg, jobs=jobs)]
-            runs[jobs] = (time.perf_counter() - t, items)
-            print(f"jobs {jobs}: {len(items)} articles in {runs[jobs][0]:.1f} s")
-    items = runs[1][1]
-    assert items == runs[2][1], "one process and two disagree"
+            items = [item.to_json() for item in relink_archive(db, cfg, jobs=jobs, ray_address=ray_address)]
+            runs[name] = (time.perf_counter() - t, items)
+            print(f"{name}: {len(items)} articles in {runs[name][0]:.1f} s")
+    items = runs["one process"][1]
+    assert all(run[1] == items for run in runs.values()), "the runs disagree"
     with_links = [i for i in items if i.get("suggestions")]
     links = sum(len(i["suggestions"]) for i in with_links)
     failed = sum(1 for i in items if "error" in i)
@@ -42,10 +43,11 @@ def main() -> None:
              f"| articles read | {len(items):,} ({failed} failed) |\n"
              f"| articles that could carry more links | {len(with_links):,} |\n"
              f"| links suggested | {links:,} |\n"
-             f"| one process | {runs[1][0]:.1f} s ({1000 * runs[1][0] / len(items):.1f} ms per article, "
-             f"index load included) |\n"
-             f"| two processes (identical output) | {runs[2][0]:.1f} s |\n"
-             f"| peak RSS (this process and its workers) | {peak_rss_mb():.0f} MB |")
+             f"| one process | {runs['one process'][0]:.1f} s ({1000 * runs['one process'][0] / len(items):.1f} ms "
+             f"per article, index load included) |\n"
+             + "".join(f"| {name} (identical output) | {seconds:.1f} s |\n"
+                       for name, (seconds, _) in runs.items() if name != "one process")
+             + f"| peak RSS (this process and its worker processes; not the Ray actors) | {peak_rss_mb():.0f} MB |")
     record("Relinking the archive (bench/relink.py)", table)
     print(f"recorded in {RESULTS}")
 

@@ -1,15 +1,16 @@
-"""Archive-wide relinking: every article through the suggester, in one process or several."""
+"""Archive-wide relinking: every article through the suggester, in one process, several, or Ray actors."""
 
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
 from linkdesk.batch import relink_archive, relink_ids
 from linkdesk.cli import EXIT_OK, EXIT_REJECTED, run
 from linkdesk.config import load_config
-from linkdesk.errors import InputError
+from linkdesk.errors import InputError, OptionalDependencyError
 from linkdesk.store import open_store
 from linkdesk.suggest import pipeline
 from linkdesk.text.normalize import url_key
@@ -51,6 +52,22 @@ def test_relink_over_processes_gives_the_same_answer(demo_db: str) -> None:
                                                      progress=lambda n, total: calls.append((n, total)))]
     assert one == two
     assert sum(n for n, _ in calls) == 43 and {total for _, total in calls} == {43}
+
+
+@pytest.mark.slow
+def test_relink_on_ray_actors_from_the_command_line(demo_db: str, capsys) -> None:
+    assert run(["relink", "--db", demo_db, "--json", "--threshold", "0.3"]) == EXIT_OK
+    in_process = capsys.readouterr()
+    assert run(["relink", "--db", demo_db, "--json", "--threshold", "0.3", "--ray", "local", "--jobs", "2"]) == EXIT_OK
+    on_ray = capsys.readouterr()
+    assert on_ray.out == in_process.out and on_ray.out.strip()
+    assert "43 article(s) read" in on_ray.err
+
+
+def test_relink_on_ray_without_ray_says_which_extra(demo_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if the extra were not installed
+    with pytest.raises(OptionalDependencyError, match=r"linkdesk\[ray\]"):
+        list(relink_archive(demo_db, load_config(), ray_address="local"))
 
 
 def test_relink_ids_filters(demo_db: str) -> None:

@@ -68,7 +68,11 @@ def test_the_http_api_on_postgresql(pg_demo_db: str, demo_db: str) -> None:
 
 
 @pytest.mark.slow
-def test_relink_workers_open_the_postgresql_archive_themselves(pg_demo_db: str, demo_db: str) -> None:
-    on_postgres = [item.to_json() for item in relink_archive(pg_demo_db, load_config(), threshold=0.3, jobs=2)]
+@pytest.mark.parametrize("ray_address", [None, "local"], ids=["processes", "ray"])
+def test_relink_workers_open_the_postgresql_archive_themselves(pg_demo_db: str, demo_db: str,
+                                                               ray_address: str | None) -> None:
+    # how a job runs on a Ray cluster of several machines: each actor reaches the one server
+    on_postgres = [item.to_json() for item in relink_archive(pg_demo_db, load_config(), threshold=0.3, jobs=2,
+                                                             ray_address=ray_address)]
     on_sqlite = [item.to_json() for item in relink_archive(demo_db, load_config(), threshold=0.3)]
     assert on_postgres == on_sqlite and len(on_postgres) > 10

@@ -1,10 +1,12 @@
-"""Archive-wide jobs over local processes: relinking every article.
+"""Archive-wide jobs over local processes or a Ray cluster: relinking every article.
 
 ``relink_archive`` runs the archive's own articles through the suggester as drafts written today:
 the links each could now carry to the rest of the archive, newer coverage included, around the
 links it already has (they count against the policy's cap, and their targets are not offered
-again). The work is split over worker processes, each loading the index once; an article that
-cannot be read is reported and the rest go on.
+again). The work is split over worker processes, each loading the index once, here or (the ``ray``
+extra) as actors on a Ray cluster, each opening the archive itself: on a cluster of several machines
+that is a PostgreSQL archive, which every node reaches. An article that cannot be read is reported
+and the rest go on.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import load_config
-from .errors import InputError
+from .errors import InputError, OptionalDependencyError
 from .ingest.records import normalize_date
 from .model import Suggestion
 from .store import open_store, with_archive
@@ -68,14 +70,19 @@ def relink_ids(store: Store, section: str | None = None, since: str | None = Non
 
 def relink_archive(db: str, config: dict[str, Any] | None = None, ids: Sequence[int] | None = None,
                    threshold: float | None = None, jobs: int = 1,
-                   progress: Callable[[int, int], None] | None = None) -> Iterator[Relinked]:
+                   progress: Callable[[int, int], None] | None = None,
+                   ray_address: str | None = None) -> Iterator[Relinked]:
     """Every article in ``ids`` (all when None) of the archive at ``db``, in that order, with the
-    links the suggester would add to it. ``jobs`` worker processes (1: this one); ``progress(n,
-    total)`` after each ``n`` articles."""
+    links the suggester would add to it. ``jobs`` worker processes (1: this one), or with
+    ``ray_address`` that many Ray actors on the cluster there ("local": a Ray started here for the
+    job); ``progress(n, total)`` after each ``n`` articles."""
     cfg = config or load_config()
     if ids is None:
         ids = with_archive(db, relink_ids)
     chunks = [list(ids[k:k + CHUNK]) for k in range(0, len(ids), CHUNK)]
+    if ray_address is not None:
+        yield from _counted(_on_ray(ray_address, jobs, chunks, (db, cfg, threshold)), len(ids), progress)
+        return
     if jobs <= 1:
         _start_worker(db, cfg, threshold)
         try:
@@ -88,6 +95,39 @@ def relink_archive(db: str, config: dict[str, Any] | None = None, ids: Sequence[
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
                              initargs=(db, cfg, threshold, 1)) as pool:
         yield from _counted(pool.map(_relink_chunk, chunks), len(ids), progress)
+
+
+def _on_ray(address: str, actors: int, chunks: list[list[int]],
+           worker_args: tuple[str, dict[str, Any], float | None]) -> Iterator[list[Relinked]]:
+    try:
+        import ray
+        from ray.util import ActorPool
+    except ImportError as exc:
+        raise OptionalDependencyError("relinking on Ray needs the ray extra: pip install 'linkdesk[ray]'") from exc
+    started_here = not ray.is_initialized()
+    if started_here:
+        ray.init(address=None if address == "local" else address, include_dashboard=False, log_to_driver=False,
+                 logging_level=logging.WARNING)
+    actor: Any = ray.remote(num_cpus=1)(_RayWorker)
+    workers = [actor.remote(*worker_args) for _ in range(max(1, actors))]
+    try:
+        # results come back in the order the chunks were given
+        yield from ActorPool(workers).map(lambda worker, chunk: worker.relink.remote(chunk), chunks)
+    finally:
+        for worker in workers:
+            ray.kill(worker)
+        if started_here:
+            ray.shutdown()
+
+
+class _RayWorker:
+    """One Ray actor: a worker process that loads the index once and relinks the chunks it is given."""
+
+    def __init__(self, db: str, config: dict[str, Any], threshold: float | None) -> None:
+        _start_worker(db, config, threshold, 1)
+
+    def relink(self, ids: list[int]) -> list[Relinked]:
+        return _relink_chunk(ids)
 
 
 def _counted(results: Iterator[list[Relinked]], total: int,

@@ -157,7 +157,7 @@ def cmd_relink(args: argparse.Namespace) -> int:
     bar = _TotalBar(" articles")
     articles = with_links = links = failed = 0
     try:
-        for item in relink_archive(db, cfg, ids, args.threshold, args.jobs, progress=bar):
+        for item in relink_archive(db, cfg, ids, args.threshold, args.jobs, progress=bar, ray_address=args.ray):
             articles += 1
             if item.error is not None:
                 failed += 1
@@ -555,7 +555,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--section", help="only this section's articles")
     p.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
     p.add_argument("--limit", type=_count, default=0, help="at most this many articles, newest first (default: all)")
-    p.add_argument("--jobs", type=_positive, default=1, help="worker processes (default 1)")
+    p.add_argument("--jobs", type=_positive, default=1, help="worker processes, or Ray actors with --ray (default 1)")
+    p.add_argument("--ray", metavar="ADDRESS", help="run the workers on the Ray cluster at ADDRESS ('auto': the one "
+                                                    "this machine belongs to; 'local': one started for the job); "
+                                                    "needs the ray extra")
     p.add_argument("--threshold", type=_score, help=THRESHOLD_HELP)
     p.add_argument("--json", action="store_true", help="one JSON line per article that could carry more links")
     p.set_defaults(func=cmd_relink)
