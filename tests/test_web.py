@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -201,11 +202,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(demo_db: str) -> Iterator[str]:
-    """``linkdesk serve`` on the demo archive, on a free local port; its base URL."""
+@contextmanager
+def _serving(*options: str) -> Iterator[str]:
+    """``linkdesk serve`` with ``options``, on a free local port; its base URL once it answers."""
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "linkdesk", "serve", "--db", demo_db, "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "linkdesk", "serve", *options, "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -225,11 +226,42 @@ def server(demo_db: str) -> Iterator[str]:
         proc.wait(timeout=20)
 
 
+@pytest.fixture(scope="module")
+def server(demo_db: str) -> Iterator[str]:
+    with _serving("--db", demo_db) as base:
+        yield base
+
+
 def test_serve_answers_over_real_http(server: str, demo_record: dict) -> None:
     r = httpx.post(f"{server}/suggest", json=demo_record, timeout=30)
     assert r.status_code == 200 and len(r.json()["placeholders"]) == 2
     bad = httpx.post(f"{server}/suggest", json={"nobody": 1}, timeout=30)
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_record"
+
+
+@pytest.mark.slow
+def test_serve_with_worker_processes_answers_drafts_side_by_side(server: str, demo_db: str,
+                                                                 demo_record: dict) -> None:
+    one = httpx.post(f"{server}/suggest", json=demo_record, timeout=30).json()
+
+    async def many(base: str) -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            return await asyncio.gather(*(client.post("/suggest", json=demo_record) for _ in range(8)))
+
+    with _serving("--db", demo_db, "--workers", "2") as base:
+        answers = asyncio.run(many(base))
+    assert [r.status_code for r in answers] == [200] * 8
+    assert all(r.json() == one for r in answers)
+
+
+def test_serve_with_workers_on_an_unindexed_archive_is_one_clear_error(tmp_path: Path) -> None:
+    db = str(tmp_path / "empty.db")
+    open_store(db).close()
+    done = subprocess.run([sys.executable, "-m", "linkdesk", "serve", "--db", db, "--workers", "2",
+                           "--port", str(_free_port())], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [f"linkdesk: error: {db}: no index yet; run `linkdesk index` "
+                                                "after ingesting"]
 
 
 CHROMIUM = "/usr/bin/chromium"

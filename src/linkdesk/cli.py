@@ -21,6 +21,7 @@ from .config import load_config
 from .drafts import read_drafts
 from .errors import DraftError, InputError, LinkdeskError, OptionalDependencyError
 from .evaluate import HOLDOUT_SHARE, OUTCOMES, THRESHOLDS, backtest_dir, backtest_store
+from .index.linkindex import index_saved
 from .ingest import KINDS, ingest
 from .lint import SEVERITIES, worst
 from .model import IngestReport, Rejection
@@ -187,9 +188,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise OptionalDependencyError("serve needs the web extra: pip install 'linkdesk[web]'") from None
     from .web import create_app
 
-    app = create_app(args.db or default_db_path(), load_config(args.config))
-    print(f"linkdesk API on http://{args.host}:{args.port}/ (docs at /docs); Ctrl-C stops it", file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    db, cfg = args.db or default_db_path(), load_config(args.config)
+    where = f"linkdesk API on http://{args.host}:{args.port}/ (docs at /docs)"
+    if args.workers == 1:
+        app = create_app(db, cfg)
+        print(f"{where}; Ctrl-C stops it", file=sys.stderr)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        return EXIT_OK
+    # each worker process loads its own suggester: the archive is checked here first, so that a
+    # missing index is one message rather than one traceback per worker
+    with_archive(db, index_saved)
+    os.environ["LINKDESK_DB"] = db
+    if args.config:
+        os.environ["LINKDESK_CONFIG"] = args.config
+    print(f"{where}, {args.workers} worker processes; Ctrl-C stops it", file=sys.stderr)
+    uvicorn.run("linkdesk.web.app:app_from_environment", factory=True, workers=args.workers, host=args.host,
+                port=args.port, log_level="warning")
     return EXIT_OK
 
 
@@ -567,6 +581,9 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--workers", type=_positive, default=1,
+                   help="worker processes, each with its own copy of the index, answering drafts side by side "
+                        "(default 1)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("index", help="build the link index and train the ranker on the archive's links")

@@ -22,7 +22,7 @@ from .phrases import PhraseMatcher, case_fold_same_length, phrase_key, usable_ph
 from .vectors import TextVectors, titled
 
 __all__ = ["INDEX_BLOB", "GoldLink", "LinkIndex", "build_index", "date_of", "day_number", "day_of", "draft_day",
-           "load_index", "save_index"]
+           "index_saved", "load_index", "save_index"]
 
 log = logging.getLogger(__name__)
 INDEX_BLOB = "link_index.v1"
@@ -291,11 +291,23 @@ def save_index(store: Store, index: LinkIndex, ranker: Any, layout: str = "") ->
     store.save_blob(INDEX_BLOB, blob)
 
 
+def _no_index(store: Store) -> IndexMissingError:
+    return IndexMissingError(f"{store.label}: no index yet; run `linkdesk index` after ingesting")
+
+
+def index_saved(store: Store) -> str:
+    """When the archive's index was saved (it changes with every `linkdesk index`), without loading it."""
+    saved = store.blob_created(INDEX_BLOB)
+    if saved is None:
+        raise _no_index(store)
+    return saved
+
+
 def load_index(store: Store, layout: str = "") -> tuple[LinkIndex, Any]:
     # The blob is written only by save_index into the newsroom's own archive, which is trusted like code.
     blob = store.load_blob(INDEX_BLOB)
     if blob is None:
-        raise IndexMissingError(f"{store.label}: no index yet; run `linkdesk index` after ingesting")
+        raise _no_index(store)
     try:
         data = pickle.loads(zlib.decompress(blob))
     except (zlib.error, pickle.UnpicklingError, AttributeError, ImportError, EOFError) as exc:

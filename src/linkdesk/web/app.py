@@ -12,6 +12,7 @@ per request, as SQLite connections belong to one thread.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from importlib import resources
@@ -28,7 +29,7 @@ from ..errors import (
     OptionalDependencyError,
     StoreError,
 )
-from ..index.linkindex import INDEX_BLOB
+from ..index.linkindex import index_saved
 from ..store import Store, with_archive
 from ..suggest.inbound import inbound_links
 from ..suggest.pipeline import Draft, Suggester, apply_result, lint_draft
@@ -41,7 +42,7 @@ try:
 except ImportError as exc:  # the web extra is optional
     raise OptionalDependencyError("the HTTP API needs the web extra: pip install 'linkdesk[web]'") from exc
 
-__all__ = ["create_app"]
+__all__ = ["app_from_environment", "create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,8 @@ class _Newest:
         self.checked = time.monotonic()
         self.reloading = threading.Lock()
 
-    def _load(self, store: Store) -> tuple[str | None, Suggester]:
-        return store.blob_created(INDEX_BLOB), Suggester(store, self.config)
+    def _load(self, store: Store) -> tuple[str, Suggester]:
+        return index_saved(store), Suggester(store, self.config)
 
     def get(self) -> Suggester:
         now = time.monotonic()
@@ -90,7 +91,7 @@ class _Newest:
         if now - self.checked >= self.check_seconds and self.reloading.acquire(blocking=False):
             try:
                 self.checked = now
-                if with_archive(self.db, lambda store: store.blob_created(INDEX_BLOB)) != self.saved:
+                if with_archive(self.db, index_saved) != self.saved:
                     self.saved, self.suggester = with_archive(self.db, self._load)
                     log.info("loaded the index saved %s", self.saved)
             finally:
@@ -188,3 +189,9 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
             return with_archive(db, lambda s: inbound_links(s, suggester, url, limit, threshold)).to_json()
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app over ``$LINKDESK_DB`` with ``$LINKDESK_CONFIG``: what each of ``linkdesk serve --workers N``'s
+    worker processes builds for itself."""
+    return create_app(os.environ["LINKDESK_DB"], load_config(os.environ.get("LINKDESK_CONFIG")))
