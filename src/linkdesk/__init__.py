@@ -2,10 +2,10 @@
 
 The public API: open an archive, ingest sources into it, index it, build the source catalog,
 run drafts through the suggester (notes, internal and external suggestions, lint), and look after
-the archive (orphans, inbound links, relinking); everything the CLI and the HTTP API do goes through these calls.
+the archive (orphans, inbound links, relinking, export); everything the CLI and the HTTP API do goes through these calls.
 """
 
-from .archive import describe_article, orphans
+from .archive import describe_article, export_archive, export_records, orphans
 from .batch import relink_archive
 from .config import load_config
 from .drafts import draft_from_text, read_drafts
@@ -61,6 +61,8 @@ __all__ = [
     "backtest_store",
     "describe_article",
     "draft_from_text",
+    "export_archive",
+    "export_records",
     "find_notes",
     "inbound_links",
     "index_archive",

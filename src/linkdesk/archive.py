@@ -1,13 +1,23 @@
-"""Archive-level questions answered from a store: one article in full, the articles nothing links to."""
+"""Archive-level questions answered from a store: one article in full, the articles nothing links to,
+and the archive written out as standard records."""
 
 from __future__ import annotations
 
+import gzip
+import json
+import os
+import tempfile
+from collections.abc import Iterator
 from typing import Any
 
-from .errors import NotFoundError
-from .store.base import Store
+from .errors import InputError, NotFoundError
+from .ingest.records import normalize_date
+from .store.base import Store, StoredArticle
 
-__all__ = ["describe_article", "orphans"]
+__all__ = ["describe_article", "export_archive", "export_records", "orphans", "select_articles"]
+
+# articles read from the store at a time while exporting: bodies are the bulk of an archive
+_EXPORT_CHUNK = 200
 
 
 def describe_article(store: Store, url: str) -> dict[str, Any]:
@@ -37,3 +47,49 @@ def orphans(store: Store, section: str | None = None, limit: int = 0) -> list[di
     return [{"url": a.url, "title": a.title, "published": a.published, "section": a.section,
              "words": len(a.text.split())}
             for a in store.orphans(section, limit)]
+
+
+def select_articles(store: Store, section: str | None = None, since: str | None = None) -> list[StoredArticle]:
+    """The articles (without bodies) of ``section``, published on or after ``since`` (a date), in the
+    order they were stored."""
+    try:
+        start = normalize_date(since, "since") if since else None
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    return [a for a in store.iter_articles()
+            if (section is None or a.section == section) and (start is None or (a.published or "") >= start)]
+
+
+def export_records(store: Store, section: str | None = None, since: str | None = None) -> Iterator[dict[str, Any]]:
+    """The archive's articles as standard records (DESIGN.md, with their aliases), in the order they
+    were stored: what ``linkdesk ingest`` reads back, into this store or another (a SQLite file moving
+    to a PostgreSQL server, a backup)."""
+    ids = [a.id for a in select_articles(store, section, since)]
+    for k in range(0, len(ids), _EXPORT_CHUNK):
+        for article in sorted(store.get_articles(ids[k:k + _EXPORT_CHUNK]), key=lambda a: a.id):
+            yield article.to_article().to_record()
+
+
+def export_archive(store: Store, path: str, section: str | None = None, since: str | None = None) -> int:
+    """:func:`export_records` written to ``path`` as JSONL (gzipped when it ends in ``.gz``); the file
+    appears whole or not at all. Returns how many records were written."""
+    try:
+        fd, partial = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".linkdesk-export-")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write there ({exc.strerror})") from exc
+    os.close(fd)
+    written = 0
+    try:
+        with gzip.open(partial, "wb") if path.endswith(".gz") else open(partial, "wb") as out:
+            for record in export_records(store, section, since):
+                out.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+                written += 1
+        # as any file the user writes (mkstemp makes it private)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(partial, 0o666 & ~umask)
+        os.replace(partial, path)
+    except BaseException:
+        os.unlink(partial)
+        raise
+    return written

@@ -18,9 +18,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from .archive import select_articles
 from .config import load_config
-from .errors import InputError, OptionalDependencyError
-from .ingest.records import normalize_date
+from .errors import OptionalDependencyError
 from .model import Suggestion
 from .store import open_store, with_archive
 from .store.base import Store
@@ -57,12 +57,7 @@ class Relinked:
 def relink_ids(store: Store, section: str | None = None, since: str | None = None, limit: int = 0) -> list[int]:
     """The stored ids of the articles a relink reads: ``section``'s, published on or after ``since``,
     newest first (undated last), at most ``limit`` (0: all)."""
-    try:
-        start = normalize_date(since, "since") if since else None
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
-    chosen = [a for a in store.iter_articles()
-              if (section is None or a.section == section) and (start is None or (a.published or "") >= start)]
+    chosen = select_articles(store, section, since)
     chosen.sort(key=lambda a: a.published or "", reverse=True)
     ids = [a.id for a in chosen]
     return ids[:limit] if limit > 0 else ids

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from . import __version__
-from .archive import describe_article, orphans
+from .archive import describe_article, export_archive, export_records, orphans
 from .batch import relink_archive, relink_ids
 from .config import load_config
 from .drafts import read_drafts
@@ -28,7 +28,7 @@ from .model import IngestReport, Rejection
 from .render import terminal_report
 from .sources.catalog import add_sources, list_sources
 from .sources.outlets import OutletTable
-from .store import default_db_path, open_store, with_archive
+from .store import Store, default_db_path, open_store, with_archive
 from .suggest.inbound import inbound_links
 from .suggest.pipeline import Draft, Suggester, apply_result, index_archive, lint_draft
 from .suggest.ranker import TARGET_PRECISION
@@ -130,6 +130,23 @@ def cmd_orphans(args: argparse.Namespace) -> int:
     for item in found:
         print(f"{item['published'] or '(undated)':10s}  {item['section'] or '-':12s}  {item['title']}  <{item['url']}>")
     print(f"{len(found)} orphan(s)" + (f" in {args.section}" if args.section else ""))
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    if args.out is None:
+        def each(store: Store) -> int:
+            written = 0
+            for record in export_records(store, args.section, args.since):
+                _print_json(record)
+                written += 1
+            return written
+
+        written = with_archive(args.db, each)
+        print(f"{written} article(s) written", file=sys.stderr)
+        return EXIT_OK
+    written = with_archive(args.db, lambda store: export_archive(store, args.out, args.section, args.since))
+    print(f"{written} article(s) written to {args.out}")
     return EXIT_OK
 
 
@@ -555,6 +572,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=_count, default=0, help="at most this many (default: all)")
     p.add_argument("--json", action="store_true", help="one JSON line per article")
     p.set_defaults(func=cmd_orphans)
+
+    p = sub.add_parser("export", help="the archive's articles as standard JSONL records, as ingest reads them")
+    common(p)
+    p.add_argument("--out", metavar="FILE", help="write to FILE (gzipped when it ends in .gz; default: stdout)")
+    p.add_argument("--section", help="only this section's articles")
+    p.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("inbound", help="archive articles that should link to an article, with the words to link")
     common(p)
