@@ -2,7 +2,8 @@
 
 The public API: open an archive, ingest sources into it, index it, build the source catalog,
 run drafts through the suggester (notes, internal and external suggestions, lint), and look after
-the archive (orphans, inbound links, relinking, export); everything the CLI and the HTTP API do goes through these calls.
+the archive (orphans, inbound links, relinking, export); everything the CLI and the HTTP API do goes
+through these calls.
 """
 
 from .archive import describe_article, export_archive, export_records, orphans
