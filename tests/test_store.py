@@ -187,3 +187,32 @@ def test_long_reads_stream_past_a_fetch_while_other_queries_run(store) -> None:
         seen.append(article.url)
         assert store.get_article(article.url).body == article.body
     assert seen == [f"https://n.example/{i}/" for i in range(n)]
+
+
+def _ingest_quietly(args: tuple[str, str]) -> tuple[int, int, int]:
+    from linkdesk.config import load_config
+    from linkdesk.ingest import ingest
+
+    store = open_store(args[0])
+    try:
+        report = ingest(store, [args[1]], config=load_config())
+        return report.added + report.updated + report.unchanged, len(report.rejected), store.count_articles()
+    finally:
+        store.close()
+
+
+def test_two_ingests_of_the_same_export_at_once(archive_path: str, tmp_path) -> None:
+    # two app instances polling the same feed: each record is written once, neither job fails
+    import json
+
+    src = tmp_path / "export.jsonl"
+    src.write_text("".join(json.dumps({"url": f"https://n.example/{i}/", "title": f"Story {i}",
+                                       "body": f"Body {i} links [one](https://n.example/{i + 1}/)."}) + "\n"
+                           for i in range(600)))
+    open_store(archive_path).close()  # the schema made once, as an archive already in use
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        results = pool.map(_ingest_quietly, [(archive_path, str(src))] * 2)
+    assert [r[:2] for r in results] == [(600, 0), (600, 0)]
+    store = open_store(archive_path, create=False)
+    assert store.count_articles() == 600
+    store.close()

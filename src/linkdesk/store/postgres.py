@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from functools import lru_cache
 from itertools import count
 from typing import Any
@@ -109,8 +109,11 @@ PG_MIGRATIONS: list[str] = [
 ]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 
-# one advisory lock for every linkdesk process migrating a schema, so two starting at once do not race
+# advisory locks taken by every linkdesk process on an archive (a schema): one migrates it at a time,
+# and one writes at a time; archives in other schemas of the server are not held up
 _MIGRATION_LOCK = 0x6C696E6B  # "link"
+_WRITE_LOCK = 0x6C696E6C
+_LOCK_SQL = "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))"
 _cursor_names = count(1)
 
 
@@ -177,7 +180,7 @@ class PostgresStore(SQLStore):
             if self._version() is None and not create:
                 raise StoreError(f"{self.label}: no linkdesk archive there (run `linkdesk ingest` first)")
             with self.conn.transaction():
-                self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+                self.conn.execute(_LOCK_SQL, (_MIGRATION_LOCK,))
                 version = self._version() or 0
                 if version > PG_SCHEMA_VERSION:
                     raise StoreError(f"{self.label}: schema version {version} is newer than this linkdesk "
@@ -230,8 +233,13 @@ class PostgresStore(SQLStore):
         except self._psycopg.Error as exc:
             raise self._failed(exc) from exc
 
-    def transaction(self) -> AbstractContextManager[Any]:
-        return self.conn.transaction()
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        with self.conn.transaction():
+            # one writer at a time, as SQLite's BEGIN IMMEDIATE gives: two ingests of one export at
+            # once would otherwise both insert an address, and the second's batch fail on its key
+            self.conn.execute(_LOCK_SQL, (_WRITE_LOCK,))
+            yield self.conn
 
     def close(self) -> None:
         self.conn.close()
