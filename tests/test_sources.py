@@ -20,7 +20,7 @@ from linkdesk.sources.catalog import add_sources, from_archive, title_from_url
 from linkdesk.sources.external import ExternalSuggester
 from linkdesk.sources.outlets import OutletTable
 from linkdesk.sources.retrieve import SourceIndex
-from linkdesk.store import SQLiteStore
+from linkdesk.store import Store
 from linkdesk.text.parse import parse
 
 
@@ -93,7 +93,7 @@ def test_title_from_url(url: str, title: str) -> None:
     assert title_from_url(url) == title
 
 
-def test_jsonl_catalog_reports_bad_lines_and_keeps_the_rest(store: SQLiteStore, tmp_path: Path, config: dict) -> None:
+def test_jsonl_catalog_reports_bad_lines_and_keeps_the_rest(store: Store, tmp_path: Path, config: dict) -> None:
     path = _write_jsonl(tmp_path / "items.jsonl", [
         {"url": "https://www.reuters.com/a/ferry-strike-ends-2025-03-02/", "published": "2025-03-02",
          "title": "Ferry strike ends", "summary": "Workers return."},
@@ -103,21 +103,25 @@ def test_jsonl_catalog_reports_bad_lines_and_keeps_the_rest(store: SQLiteStore, 
         {"url": "https://apnews.com/article/bridge-reopens-9a", "published": "next week"},  # line 5: bad date
         {"url": "https://apnews.com/article/bridge-reopens-after-repairs-9a"},           # no title, no date: kept
         {"url": "https://www.reuters.com/a/ferry-strike-ends-2025-03-02/", "title": "Ferry strike ends"},  # duplicate
+        {"url": "https://apnews.com/article/tolls-rise", "title": "Tolls \ud800 rise"},     # line 8: not UTF-8
+        {"url": "https://apnews.com/article/tolls-fall", "title": "Tolls fall", "summary": "a\x00b"},  # NUL: kept
     ])
     report = add_sources(store, [path], config)
-    assert report.added == 2
-    assert sorted(r.where for r in report.rejected) == [f"{path}:{n}" for n in (2, 3, 4, 5)]
+    assert report.added == 3
+    assert sorted(r.where for r in report.rejected) == [f"{path}:{n}" for n in (2, 3, 4, 5, 8)]
+    assert "field 'title' holds an unpaired surrogate" in report.rejected[-1].reason
     assert any("duplicate" in k for k in report.skipped)
     items = {i.url: i for i in store.iter_sources()}
     kept = items["https://apnews.com/article/bridge-reopens-after-repairs-9a"]
     assert (kept.title, kept.outlet, kept.published) == ("bridge reopens after repairs 9a", "Associated Press", None)
     assert items["https://www.reuters.com/a/ferry-strike-ends-2025-03-02/"].outlet == "Reuters"
+    assert items["https://apnews.com/article/tolls-fall"].summary == "a\ufffdb"
     again = add_sources(store, [path], config)
     assert (again.added, again.updated) == (0, 0)
-    assert store.count_sources() == 2
+    assert store.count_sources() == 3
 
 
-def test_gzipped_and_truncated_gzip_catalog(store: SQLiteStore, tmp_path: Path, config: dict) -> None:
+def test_gzipped_and_truncated_gzip_catalog(store: Store, tmp_path: Path, config: dict) -> None:
     lines = "".join(json.dumps({"url": f"https://apnews.com/article/story-number-{i}", "title": f"Story {i}"}) + "\n"
                     for i in range(200))
     blob = gzip.compress(lines.encode())
@@ -129,7 +133,7 @@ def test_gzipped_and_truncated_gzip_catalog(store: SQLiteStore, tmp_path: Path, 
     assert "ends early" in report.rejected[0].reason
 
 
-def test_gzipped_feed_is_read_as_a_feed(store: SQLiteStore, tmp_path: Path, fixtures: Path, config: dict) -> None:
+def test_gzipped_feed_is_read_as_a_feed(store: Store, tmp_path: Path, fixtures: Path, config: dict) -> None:
     # named without a hint, as a feed saved by a crawler often is
     blob = gzip.compress((fixtures / "feed.rss").read_bytes())
     (tmp_path / "feed.gz").write_bytes(blob)
@@ -141,7 +145,7 @@ def test_gzipped_feed_is_read_as_a_feed(store: SQLiteStore, tmp_path: Path, fixt
     assert all(i.origin == "feed" for i in store.iter_sources())
 
 
-def test_feeds_truncated_wrong_encoding_and_undated(store: SQLiteStore, tmp_path: Path, fixtures: Path,
+def test_feeds_truncated_wrong_encoding_and_undated(store: Store, tmp_path: Path, fixtures: Path,
                                                      config: dict) -> None:
     full = (fixtures / "feed.rss").read_bytes()
     (tmp_path / "cut.rss").write_bytes(full[: full.rfind(b"<item>") + 40])
@@ -159,7 +163,7 @@ def test_feeds_truncated_wrong_encoding_and_undated(store: SQLiteStore, tmp_path
     assert all(i.origin == "feed" for i in store.iter_sources())
 
 
-def test_feed_polling_honours_etag_and_last_modified(store: SQLiteStore, http_server, fixtures: Path,
+def test_feed_polling_honours_etag_and_last_modified(store: Store, http_server, fixtures: Path,
                                                       config: dict) -> None:
     base, routes, _hits = http_server
     body = (fixtures / "feed.rss").read_bytes()
@@ -183,7 +187,7 @@ def test_feed_polling_honours_etag_and_last_modified(store: SQLiteStore, http_se
     assert state is not None and state["status"] == "not modified"
 
 
-def test_feed_redirect_loop_and_timeout_are_reported(store: SQLiteStore, http_server, config: dict) -> None:
+def test_feed_redirect_loop_and_timeout_are_reported(store: Store, http_server, config: dict) -> None:
     base, routes, _ = http_server
     routes["/loop"] = (302, {"Location": "/loop2"}, b"")
     routes["/loop2"] = (302, {"Location": "/loop"}, b"")
@@ -215,7 +219,7 @@ def test_catalog_from_the_archives_own_citations(demo_db: str) -> None:
     assert weather.published and "National Weather Service" in weather.context
 
 
-def test_broken_citations_in_the_archive_are_no_sources(store: SQLiteStore, tmp_path: Path) -> None:
+def test_broken_citations_in_the_archive_are_no_sources(store: Store, tmp_path: Path) -> None:
     body = ("Fares rose, [Reuters reported](https://www.reuters.com/world/fares-rise/). The ferry was late, "
             "[AP said](htps://apnews.com/article/ferry-late).\n\n<p>The pier shut, "
             "<a href=https://www.bbc.com/news/pier\">the BBC said</a>.</p>\n")
@@ -276,7 +280,7 @@ def test_attribution(sentence: str, strong: bool, weak: bool, contested: bool) -
     assert any(c.contested for c in claims) == contested
 
 
-def test_external_suggestions_carry_outlet_and_label(store: SQLiteStore, tmp_path: Path, config: dict) -> None:
+def test_external_suggestions_carry_outlet_and_label(store: Store, tmp_path: Path, config: dict) -> None:
     path = _write_jsonl(tmp_path / "c.jsonl", [
         {"url": "https://www.cgtn.com/news/2025-06-01/lithium-exports-rise", "published": "2025-06-01",
          "title": "Lithium exports rise sharply in May, customs data show"},
@@ -305,7 +309,7 @@ LITHIUM = "https://www.reuters.com/lithium-exports-2025-06-01/"
     ("Lithium exports rose 30% in May, Reuters reported, [extending a rise](https://harborledger.example/a/) "
      "that began in April.", LITHIUM),
 ])
-def test_links_in_a_sentence_and_its_source(store: SQLiteStore, tmp_path: Path, config: dict, source: str,
+def test_links_in_a_sentence_and_its_source(store: Store, tmp_path: Path, config: dict, source: str,
                                             expected: str | None) -> None:
     store.set_site_hosts(["harborledger.example"])
     path = _write_jsonl(tmp_path / "c.jsonl", [

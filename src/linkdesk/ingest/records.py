@@ -17,7 +17,7 @@ from ..store.base import PreparedArticle
 from ..text.normalize import link_scope
 from ..text.parse import PARSER_VERSION, parse
 
-__all__ = ["FORMATS", "article_from_record", "normalize_date", "prepare"]
+__all__ = ["FORMATS", "article_from_record", "normalize_date", "prepare", "storable"]
 
 FORMATS = ("markdown", "html", "text")
 
@@ -107,24 +107,24 @@ def article_from_record(rec: Any, where: str) -> Article:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def storable(value: str, field: str, where: str) -> str:
+    """``value`` as a store can keep it: refused, naming the field, when it holds an unpaired surrogate;
+    NUL characters (which PostgreSQL text cannot hold) become U+FFFD, one character for one, so that
+    every offset stays where it was."""
+    bad = _SURROGATE.search(value)
+    if bad:
+        raise BadRecordError(where, f"field '{field}' holds an unpaired surrogate "
+                                    f"{bad.group().encode('unicode_escape').decode()} at character {bad.start()}")
+    return value.replace("\x00", "\ufffd")
+
+
 def _storable(article: Article, where: str) -> None:
-    """Refuse text no store can keep, naming the field; NUL characters (which PostgreSQL text cannot
-    hold) become U+FFFD, one character for one, so that every offset stays where it was."""
     for name in ("url", "title", "body", "section", "id"):
         value = getattr(article, name)
-        if value is None:
-            continue
-        bad = _SURROGATE.search(value)
-        if bad:
-            raise BadRecordError(where, f"field '{name}' holds an unpaired surrogate "
-                                        f"{bad.group().encode('unicode_escape').decode()} at character {bad.start()}")
-        setattr(article, name, value.replace("\x00", "\ufffd"))
+        if value is not None:
+            setattr(article, name, storable(value, name, where))
     for name in ("tags", "authors", "aliases"):
-        values = getattr(article, name)
-        for value in values:
-            if _SURROGATE.search(value):
-                raise BadRecordError(where, f"field '{name}' holds an unpaired surrogate in {value!r}")
-        setattr(article, name, [v.replace("\x00", "\ufffd") for v in values])
+        setattr(article, name, [storable(v, name, where) for v in getattr(article, name)])
 
 
 def prepare(article: Article, max_body_bytes: int, where: str, origin: str = "") -> PreparedArticle:

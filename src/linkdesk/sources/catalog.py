@@ -24,7 +24,7 @@ from ..ingest.crawl import Fetcher
 from ..ingest.feeds import entry_date, looks_like_feed
 from ..ingest.files import head, open_source
 from ..ingest.jsonl import looks_like_jsonl, read_records
-from ..ingest.records import normalize_date
+from ..ingest.records import normalize_date, storable
 from ..model import IngestReport, Rejection, SourceItem
 from ..store.base import Store
 from ..text.normalize import malformed_url, url_host, url_key
@@ -59,7 +59,7 @@ def item_from_record(rec: object, where: str, outlets: OutletTable) -> SourceIte
     url = rec.get("url")
     if not isinstance(url, str) or not url.strip():
         raise BadRecordError(where, "missing field 'url'")
-    url = url.strip()
+    url = storable(url.strip(), "url", where)
     if not url.startswith(("http://", "https://")):
         raise BadRecordError(where, f"field 'url' must be an http(s) URL, got {url[:80]!r}")
     fields: dict[str, str] = {}
@@ -67,7 +67,7 @@ def item_from_record(rec: object, where: str, outlets: OutletTable) -> SourceIte
         value = rec.get(name)
         if value is not None and not isinstance(value, str):
             raise BadRecordError(where, f"field {name!r} must be a string")
-        fields[name] = (value or "").strip()
+        fields[name] = storable((value or "").strip(), name, where)
     try:
         published = normalize_date(rec.get("published"))
     except ValueError as exc:
