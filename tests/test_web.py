@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -136,6 +137,45 @@ def test_the_app_needs_an_indexed_archive(tmp_path: Path) -> None:
         create_app(str(tmp_path / "empty.db"))
 
 
+@pytest.fixture(scope="module")
+def guarded_app(demo_db: str) -> Any:
+    return create_app(demo_db, load_config(), token="s3cret-token", cors_origins=["https://cms.example"])
+
+
+@pytest.mark.parametrize("method, path, headers, status", [
+    ("POST", "/suggest", {}, 401),
+    ("POST", "/suggest", {"authorization": "Bearer wrong"}, 401),
+    ("POST", "/suggest", {"authorization": "s3cret-token"}, 401),
+    ("GET", "/stats", {}, 401),
+    ("GET", f"/inbound?url={BRIDGE_STUDY}", {}, 401),
+    ("POST", "/suggest", {"authorization": "Bearer s3cret-token"}, 200),
+    ("GET", "/stats", {"authorization": "Bearer s3cret-token"}, 200),
+    ("GET", "/health", {}, 200),
+    ("GET", "/", {}, 200),
+    ("GET", "/static/desk.js", {}, 200),
+])
+def test_a_token_guards_every_route_but_the_page_and_health(guarded_app, demo_record: dict, method: str,
+                                                            path: str, headers: dict, status: int) -> None:
+    r = _call(guarded_app, method, path, headers=headers, **({"json": demo_record} if method == "POST" else {}))
+    assert r.status_code == status
+    if status == 401:
+        assert r.json()["error"]["code"] == "unauthorized" and "Bearer" in r.json()["error"]["message"]
+
+
+def test_a_cms_origin_may_call_from_a_browser(guarded_app, app) -> None:
+    def preflight(target: Any, origin: str) -> httpx.Response:
+        return _call(target, "OPTIONS", "/suggest", headers={
+            "origin": origin, "access-control-request-method": "POST",
+            "access-control-request-headers": "authorization, content-type"})
+
+    allowed = preflight(guarded_app, "https://cms.example")
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "https://cms.example"
+    assert "authorization" in allowed.headers["access-control-allow-headers"].lower()
+    assert "access-control-allow-origin" not in preflight(guarded_app, "https://elsewhere.example").headers
+    assert "access-control-allow-origin" not in preflight(app, "https://cms.example").headers
+
+
 LANTERN = "https://harborledger.example/2025/09/saltmarsh-lantern-walk/"
 
 
@@ -203,11 +243,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _serving(*options: str) -> Iterator[str]:
+def _serving(*options: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """``linkdesk serve`` with ``options``, on a free local port; its base URL once it answers."""
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "linkdesk", "serve", *options, "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -310,5 +350,36 @@ def test_an_editor_unchecks_a_suggestion_and_inserts_the_rest(server: str, demo_
             page.click("#suggest")
             page.wait_for_selector("#error:not([hidden])")
             assert "format" in page.text_content("#error")
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)")
+def test_the_page_asks_once_for_the_token_of_a_guarded_server(demo_db: str, demo_record: dict) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with _serving("--db", demo_db, env={"LINKDESK_API_TOKEN": "s3cret-token"}) as base, sync_playwright() as pw:
+        assert httpx.post(f"{base}/suggest", json=demo_record, timeout=30).status_code == 401
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page()
+            asked: list[str] = []
+
+            def answer(dialog: Any) -> None:
+                asked.append(dialog.message)
+                dialog.accept("s3cret-token")
+
+            page.on("dialog", answer)
+            page.goto(base)
+            page.fill("#draft", demo_record["body"])
+            page.click("#suggest")
+            page.wait_for_selector("#suggestions input[type=checkbox]")
+            # the token is kept for the tab: the next call sends it without asking
+            with page.expect_response(lambda r: "/suggest" in r.url) as response:
+                page.click("#suggest")
+            assert response.value.status == 200
+            assert asked == ["This linkdesk needs its access token:"]
         finally:
             browser.close()

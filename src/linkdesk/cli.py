@@ -206,9 +206,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .web import create_app
 
     db, cfg = args.db or default_db_path(), load_config(args.config)
-    where = f"linkdesk API on http://{args.host}:{args.port}/ (docs at /docs)"
+    # the token from the environment only: a command line is visible to every user of the machine
+    token = os.environ.get("LINKDESK_API_TOKEN") or None
+    where = (f"linkdesk API on http://{args.host}:{args.port}/ (docs at /docs"
+             + ("; token required" if token else "") + ")")
     if args.workers == 1:
-        app = create_app(db, cfg)
+        app = create_app(db, cfg, token=token, cors_origins=args.cors_origin)
         print(f"{where}; Ctrl-C stops it", file=sys.stderr)
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
         return EXIT_OK
@@ -216,6 +219,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # missing index is one message rather than one traceback per worker
     with_archive(db, index_saved)
     os.environ["LINKDESK_DB"] = db
+    os.environ["LINKDESK_CORS_ORIGINS"] = " ".join(args.cors_origin)
     if args.config:
         os.environ["LINKDESK_CONFIG"] = args.config
     print(f"{where}, {args.workers} worker processes; Ctrl-C stops it", file=sys.stderr)
@@ -601,10 +605,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON line per article that could carry more links")
     p.set_defaults(func=cmd_relink)
 
-    p = sub.add_parser("serve", help="the HTTP API over the archive (needs the web extra)")
+    p = sub.add_parser("serve", help="the HTTP API over the archive (needs the web extra)",
+                       description="The HTTP API and the editors' page over the archive (needs the web extra). "
+                                   "With $LINKDESK_API_TOKEN set, every API call must send "
+                                   "'Authorization: Bearer <token>' (the page asks for it once).")
     common(p)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                   help="a web origin (https://cms.example) whose pages may call the API from a browser; "
+                        "repeatable")
     p.add_argument("--workers", type=_positive, default=1,
                    help="worker processes, each with its own copy of the index, answering drafts side by side "
                         "(default 1)")

@@ -11,10 +11,12 @@ per request, as SQLite connections belong to one thread.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import threading
 import time
+from collections.abc import Sequence
 from importlib import resources
 from typing import Annotated, Any
 
@@ -35,8 +37,9 @@ from ..suggest.inbound import inbound_links
 from ..suggest.pipeline import Draft, Suggester, apply_result, lint_draft
 
 try:
-    from fastapi import Body, FastAPI, Query, Request
+    from fastapi import Body, FastAPI, Query, Request, Response
     from fastapi.exceptions import RequestValidationError
+    from fastapi.middleware.cors import CORSMiddleware
     from fastapi.responses import HTMLResponse, JSONResponse
     from fastapi.staticfiles import StaticFiles
 except ImportError as exc:  # the web extra is optional
@@ -50,6 +53,10 @@ log = logging.getLogger(__name__)
 _STATUS: list[tuple[type[LinkdeskError], int]] = [
     (NotFoundError, 404), (InputError, 400), (IndexMissingError, 409), (StoreError, 503),
 ]
+
+
+# what a browser needs before it can send a token: the page, its files, and whether the service is up
+_OPEN_PATHS = ("/", "/health", "/docs", "/openapi.json")
 
 
 DraftRecord = Annotated[dict[str, Any], Body(description="a standard draft record: body (required), format, id, "
@@ -99,15 +106,37 @@ class _Newest:
         return self.suggester
 
 
-def create_app(db: str, config: dict[str, Any] | None = None, index_check_seconds: float = 5.0) -> FastAPI:
+def create_app(db: str, config: dict[str, Any] | None = None, index_check_seconds: float = 5.0,
+               token: str | None = None, cors_origins: Sequence[str] = ()) -> FastAPI:
     """The API over the archive at ``db`` (which must exist and have been indexed). A newer index,
     saved by ``linkdesk index`` while the app runs, is used from the first request at least
-    ``index_check_seconds`` after the last look."""
+    ``index_check_seconds`` after the last look. With ``token``, every route but the page, its files,
+    ``/health`` and the API docs needs ``Authorization: Bearer <token>``; ``cors_origins`` are the web
+    origins (a CMS's) whose pages may call the API from an editor's browser."""
     cfg = config or load_config()
     newest = _Newest(db, cfg, index_check_seconds)
     # the suggester caches what it reads of the index as it goes: one draft at a time
     lock = threading.Lock()
     app = FastAPI(title="linkdesk", description="Link suggestions, leftover notes and lint for newsroom drafts.")
+    if token:
+        expected = f"Bearer {token}".encode()
+
+        @app.middleware("http")
+        async def require_token(request: Request, call_next: Any) -> Response:
+            path = request.url.path
+            if path in _OPEN_PATHS or path.startswith("/static/"):
+                response: Response = await call_next(request)
+                return response
+            # compared in constant time, so that response times do not spell the token out
+            if not hmac.compare_digest(request.headers.get("authorization", "").encode(), expected):
+                return _error(401, "unauthorized", "this linkdesk needs its access token: "
+                                                   "send 'Authorization: Bearer <token>'")
+            response = await call_next(request)
+            return response
+    if cors_origins:
+        # added last, so it answers a browser's preflight before the token is asked for
+        app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST"],
+                           allow_headers=["authorization", "content-type"])
 
     @app.exception_handler(LinkdeskError)
     async def linkdesk_error(request: Request, exc: LinkdeskError) -> JSONResponse:
@@ -192,6 +221,9 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
 
 
 def app_from_environment() -> FastAPI:
-    """The app over ``$LINKDESK_DB`` with ``$LINKDESK_CONFIG``: what each of ``linkdesk serve --workers N``'s
-    worker processes builds for itself."""
-    return create_app(os.environ["LINKDESK_DB"], load_config(os.environ.get("LINKDESK_CONFIG")))
+    """The app over ``$LINKDESK_DB`` with ``$LINKDESK_CONFIG``, ``$LINKDESK_API_TOKEN`` and
+    ``$LINKDESK_CORS_ORIGINS`` (space-separated): what each of ``linkdesk serve --workers N``'s worker
+    processes builds for itself."""
+    return create_app(os.environ["LINKDESK_DB"], load_config(os.environ.get("LINKDESK_CONFIG")),
+                      token=os.environ.get("LINKDESK_API_TOKEN") or None,
+                      cors_origins=os.environ.get("LINKDESK_CORS_ORIGINS", "").split())

@@ -20,12 +20,23 @@ function query(threshold, extra) {
   return s ? "?" + s : "";
 }
 
-async function call(path, body) {
+// a server started with an access token answers 401 until the page sends it: asked for once a tab
+async function call(path, body, asked) {
+  const headers = { "content-type": "application/json" };
+  const token = sessionStorage.getItem("linkdesk-token");
+  if (token) headers.authorization = "Bearer " + token;
   const resp = await fetch(path, {
     method: body === undefined ? "GET" : "POST",
-    headers: { "content-type": "application/json" },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  if (resp.status === 401 && !asked) {
+    const given = window.prompt("This linkdesk needs its access token:");
+    if (given) {
+      sessionStorage.setItem("linkdesk-token", given.trim());
+      return call(path, body, true);
+    }
+  }
   const data = await resp.json();
   if (!resp.ok) throw new Error((data.error && data.error.message) || resp.statusText);
   return data;
