@@ -35,7 +35,7 @@ from linkdesk.suggest.inbound import inbound_links
 from linkdesk.suggest.pipeline import Suggester, index_archive
 
 sys.path.insert(0, str(ROOT))
-from tests.pgcluster import postgres_server
+from tests.pgcluster import in_schema, postgres_server
 
 
 def _timed(step: Callable[[], Any]) -> tuple[float, Any]:
@@ -88,8 +88,7 @@ def main() -> None:
         with psycopg.connect(server, autocommit=True) as conn:
             conn.execute("DROP SCHEMA IF EXISTS linkdesk_bench CASCADE")
             conn.execute("CREATE SCHEMA linkdesk_bench")
-        sep = "&" if "?" in server else "?"
-        pg = f"{server}{sep}options=-csearch_path%3Dlinkdesk_bench"
+        pg = in_schema(server, "linkdesk_bench")
         drafts = os.path.join(tmp, "drafts.jsonl")
         with gzip.open(SHARED / "digitalgov" / "drafts.jsonl.gz", "rb") as src, open(drafts, "wb") as dst:
             raw = src.read()

@@ -1,12 +1,14 @@
 """Suggest at scale: a 100,000-article synthetic archive, 1,000-word drafts.
 
-Usage: python bench/scale.py [--articles N] [--drafts K] [--workdir DIR]
+Usage: python bench/scale.py [--articles N] [--drafts K] [--workdir DIR] [--postgres]
 Ingests and indexes the synthetic archive (bench/synth.py) in fresh processes, then runs the
 suggester over K 1,000-word drafts made from the archive's newest articles (links stripped, the
 article itself excluded) in one process and reports per-draft p50/p95, how many suggestions they
 got, and that process's peak resident memory.
 Targets (issue 3): p50 <= 250 ms per 1,000-word draft, resident memory <= 2 GB.
 With --workdir an existing archive there is reused, so the suggest figures can be re-measured alone.
+With --postgres the archive goes into a PostgreSQL server instead of a SQLite file (a throwaway
+cluster, tests/pgcluster.py, or LINKDESK_TEST_PG), recorded in a section of its own.
 """
 
 from __future__ import annotations
@@ -19,9 +21,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from common import RESULTS, ROOT, record
 from synth import write
+
+sys.path.insert(0, str(ROOT))
+from tests.pgcluster import in_schema, postgres_server
 
 SUGGEST = r"""
 import json, resource, statistics, sys, time
@@ -92,12 +99,36 @@ def main() -> None:
     ap.add_argument("--drafts", type=int, default=200)
     ap.add_argument("--workdir")
     ap.add_argument("--reindex", action="store_true", help="rebuild the index of an archive kept in --workdir")
+    ap.add_argument("--postgres", action="store_true", help="the archive on a PostgreSQL server")
     args = ap.parse_args()
     work = args.workdir or tempfile.mkdtemp(prefix="linkdesk-scale-")
     os.makedirs(work, exist_ok=True)
-    db = os.path.join(work, "scale.db")
+    with _archive(work, args.postgres) as (db, exists):
+        _run(args, work, db, exists)
+
+
+@contextmanager
+def _archive(work: str, postgres: bool) -> Iterator[tuple[str, bool]]:
+    """Where the archive is, and whether it is there already."""
+    if not postgres:
+        db = os.path.join(work, "scale.db")
+        yield db, os.path.exists(db)
+        return
+    with postgres_server() as server:
+        if server is None:
+            sys.exit("no PostgreSQL server: install Debian's postgresql or set LINKDESK_TEST_PG")
+        import psycopg
+
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute("CREATE SCHEMA IF NOT EXISTS linkdesk_scale")
+            exists = conn.execute("SELECT 1 FROM pg_tables WHERE schemaname = 'linkdesk_scale' "
+                                  "AND tablename = 'articles'").fetchone() is not None
+        yield in_schema(server, "linkdesk_scale"), exists
+
+
+def _run(args: argparse.Namespace, work: str, db: str, exists: bool) -> None:
     built: tuple[dict | None, dict] | None = None
-    if not os.path.exists(db):
+    if not exists:
         src = os.path.join(work, "archive.jsonl")
         write(src, args.articles)
         code = ("import json, sys, time\nfrom linkdesk.ingest import ingest\nfrom linkdesk.store import open_store\n"
@@ -125,7 +156,8 @@ def main() -> None:
         if ingested is not None:
             rows += f"| ingest | {ingested['seconds']:.0f} s | |\n"
         rows += f"| index + train | {indexed['seconds']:.0f} s, peak {indexed['rss_mb']:.0f} MB | |\n"
-    record("Scale (bench/scale.py)", f"""
+    section = "Scale on PostgreSQL (bench/scale.py --postgres)" if args.postgres else "Scale (bench/scale.py)"
+    record(section, f"""
 | {args.articles:,}-article synthetic archive | figure | target |
 |---|---|---|
 {rows}| suggester load (index, ranker) | {res['load_seconds']:.1f} s | |

@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 
@@ -22,7 +21,7 @@ from linkdesk.sources.catalog import add_sources
 from linkdesk.store import SQLiteStore, Store, open_store
 from linkdesk.suggest.pipeline import Suggester, index_archive
 
-from .pgcluster import postgres_server
+from .pgcluster import in_schema, postgres_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
@@ -51,13 +50,6 @@ def pg_server() -> Iterator[str | None]:
     """A PostgreSQL server's DSN (``LINKDESK_TEST_PG``, or a throwaway cluster), or None without one."""
     with postgres_server() as dsn:
         yield dsn
-
-
-def in_schema(dsn: str, schema: str) -> str:
-    """``dsn`` with its tables in ``schema`` (the connection's search_path)."""
-    parts = urlsplit(dsn)
-    query = [*parse_qsl(parts.query), ("options", f"-csearch_path={schema}")]
-    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 @contextmanager

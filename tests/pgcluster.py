@@ -15,8 +15,16 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["pg_binaries", "postgres_server"]
+__all__ = ["in_schema", "pg_binaries", "postgres_server"]
+
+
+def in_schema(dsn: str, schema: str) -> str:
+    """``dsn`` with its tables in ``schema`` (the connection's search_path)."""
+    parts = urlsplit(dsn)
+    query = [*parse_qsl(parts.query), ("options", f"-csearch_path={schema}")]
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def pg_binaries() -> str | None:
