@@ -7,7 +7,7 @@ import gzip
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .errors import InputError, NotFoundError
@@ -15,9 +15,6 @@ from .ingest.records import normalize_date
 from .store.base import Store, StoredArticle
 
 __all__ = ["describe_article", "export_archive", "export_records", "orphans", "select_articles"]
-
-# articles read from the store at a time while exporting: bodies are the bulk of an archive
-_EXPORT_CHUNK = 200
 
 
 def describe_article(store: Store, url: str) -> dict[str, Any]:
@@ -49,24 +46,30 @@ def orphans(store: Store, section: str | None = None, limit: int = 0) -> list[di
             for a in store.orphans(section, limit)]
 
 
-def select_articles(store: Store, section: str | None = None, since: str | None = None) -> list[StoredArticle]:
-    """The articles (without bodies) of ``section``, published on or after ``since`` (a date), in the
-    order they were stored."""
+def _selection(section: str | None, since: str | None) -> Callable[[StoredArticle], bool]:
+    """Whether an article is of ``section`` and published on or after ``since`` (a date)."""
     try:
         start = normalize_date(since, "since") if since else None
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    return [a for a in store.iter_articles()
-            if (section is None or a.section == section) and (start is None or (a.published or "") >= start)]
+    return lambda a: (section is None or a.section == section) and (start is None or (a.published or "") >= start)
+
+
+def select_articles(store: Store, section: str | None = None, since: str | None = None) -> list[StoredArticle]:
+    """The articles (without bodies) of ``section``, published on or after ``since`` (a date), in the
+    order they were stored."""
+    chosen = _selection(section, since)
+    return [a for a in store.iter_articles() if chosen(a)]
 
 
 def export_records(store: Store, section: str | None = None, since: str | None = None) -> Iterator[dict[str, Any]]:
     """The archive's articles as standard records (DESIGN.md, with their aliases), in the order they
     were stored: what ``linkdesk ingest`` reads back, into this store or another (a SQLite file moving
     to a PostgreSQL server, a backup)."""
-    ids = [a.id for a in select_articles(store, section, since)]
-    for k in range(0, len(ids), _EXPORT_CHUNK):
-        for article in sorted(store.get_articles(ids[k:k + _EXPORT_CHUNK]), key=lambda a: a.id):
+    chosen = _selection(section, since)
+    # one pass over the stored articles, bodies included, as the store streams them
+    for article in store.iter_articles(with_body=True):
+        if chosen(article):
             yield article.to_article().to_record()
 
 
