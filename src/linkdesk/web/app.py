@@ -83,14 +83,20 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
 class _Newest:
     """The suggester over the archive's newest index, told apart by the time it was saved."""
 
+    suggester: Suggester
+
     def __init__(self, db: str, config: dict[str, Any], check_seconds: float) -> None:
         self.db, self.config, self.check_seconds = db, config, check_seconds
-        self.saved, self.suggester = with_archive(db, self._load)
+        self.saved: str | None = None
+        with_archive(db, self._refresh)
         self.checked = time.monotonic()
         self.reloading = threading.Lock()
 
-    def _load(self, store: Store) -> tuple[str, Suggester]:
-        return index_saved(store), Suggester(store, self.config)
+    def _refresh(self, store: Store) -> None:
+        saved = index_saved(store)
+        if saved != self.saved:
+            self.saved, self.suggester = saved, Suggester(store, self.config)
+            log.info("loaded the index saved %s", saved)
 
     def get(self) -> Suggester:
         now = time.monotonic()
@@ -98,9 +104,7 @@ class _Newest:
         if now - self.checked >= self.check_seconds and self.reloading.acquire(blocking=False):
             try:
                 self.checked = now
-                if with_archive(self.db, index_saved) != self.saved:
-                    self.saved, self.suggester = with_archive(self.db, self._load)
-                    log.info("loaded the index saved %s", self.saved)
+                with_archive(self.db, self._refresh)
             finally:
                 self.reloading.release()
         return self.suggester
