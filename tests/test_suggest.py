@@ -164,7 +164,9 @@ def test_cli_suggest_json_and_apply(demo_db: str, tmp_path: Path, capsys) -> Non
     drafts = tmp_path / "drafts.jsonl"
     drafts.write_text(json.dumps({"id": "d1", "body": DRAFT, "format": "text"}) + "\n"
                       + '{"id": "broken", "body": \n'
-                      + json.dumps({"id": "d2", "body": ""}) + "\n")
+                      + json.dumps({"id": "d2", "body": ""}) + "\n"
+                      + '{"id": "d3", "body": "a \\udc9f b"}\n'
+                      + json.dumps({"id": "d4", "body": "x", "title": 7}) + "\n")
     assert run(["suggest", str(drafts), "--db", demo_db, "--json"]) == 1
     captured = capsys.readouterr()
     lines = [json.loads(line) for line in captured.out.splitlines()]
@@ -175,6 +177,9 @@ def test_cli_suggest_json_and_apply(demo_db: str, tmp_path: Path, capsys) -> Non
     assert DRAFT[sugg["start"]:sugg["end"]] == sugg["anchor"]
     assert lines[1]["findings"][0]["rule"] == "empty-draft"
     assert f"{drafts}:2: malformed JSON" in captured.err
+    # answers, files and terminals are UTF-8: a draft that cannot be written out is refused, naming why
+    assert f"{drafts}:4: field 'body' holds an unpaired surrogate \\udc9f at character 2" in captured.err
+    assert f"{drafts}:5: field 'title' must be a string" in captured.err
     text_draft = tmp_path / "d.txt"
     text_draft.write_text(DRAFT)
     out = tmp_path / "out.md"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from .errors import BadRecordError, DraftError
 from .ingest.jsonl import read_records
-from .ingest.records import FORMATS, normalize_date
+from .ingest.records import FORMATS, encodable, normalize_date
 from .ingest.static_site import front_matter
 from .model import Rejection
 from .suggest.pipeline import Draft
@@ -74,10 +74,23 @@ def draft_from_record(rec: object, where: str) -> Draft:
         published = normalize_date(rec.get("published"))
     except ValueError as exc:
         raise BadRecordError(where, f"field {exc}") from exc
+    text: dict[str, str] = {}
+    for name in ("body", "url", "title", "section"):
+        value = rec.get(name)
+        if value is not None and not isinstance(value, str):
+            raise BadRecordError(where, f"field '{name}' must be a string")
+        if value is not None:
+            # what goes back out (an applied body, the result's id) must be writable as UTF-8
+            text[name] = encodable(value, name, where)
     ident = rec.get("id", rec.get("url"))
+    if isinstance(ident, str):
+        encodable(ident, "id", where)
+    elif ident is not None and not isinstance(ident, int):
+        raise BadRecordError(where, "field 'id' must be a string or a number")
     try:
-        return draft_from_text(body, fmt, where, id=str(ident) if ident is not None else where, url=rec.get("url"),
-                               title=rec.get("title"), published=published, section=rec.get("section"))
+        return draft_from_text(text["body"], fmt, where, id=str(ident) if ident is not None else where,
+                               url=text.get("url"), title=text.get("title"), published=published,
+                               section=text.get("section"))
     except DraftError as exc:  # too large, bad front matter: a fault of this record
         raise BadRecordError(where, str(exc).removeprefix(f"{where}: ")) from exc
 

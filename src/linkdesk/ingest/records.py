@@ -17,7 +17,7 @@ from ..store.base import PreparedArticle
 from ..text.normalize import link_scope
 from ..text.parse import PARSER_VERSION, parse
 
-__all__ = ["FORMATS", "article_from_record", "normalize_date", "prepare", "storable"]
+__all__ = ["FORMATS", "article_from_record", "encodable", "normalize_date", "prepare", "storable"]
 
 FORMATS = ("markdown", "html", "text")
 
@@ -107,15 +107,20 @@ def article_from_record(rec: Any, where: str) -> Article:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def storable(value: str, field: str, where: str) -> str:
-    """``value`` as a store can keep it: refused, naming the field, when it holds an unpaired surrogate;
-    NUL characters (which PostgreSQL text cannot hold) become U+FFFD, one character for one, so that
-    every offset stays where it was."""
+def encodable(value: str, field: str, where: str) -> str:
+    """``value``, refused naming the field when it holds an unpaired surrogate: valid in JSON
+    (``"\\ud800"``), but no UTF-8 file, database or HTTP answer can hold it."""
     bad = _SURROGATE.search(value)
     if bad:
         raise BadRecordError(where, f"field '{field}' holds an unpaired surrogate "
                                     f"{bad.group().encode('unicode_escape').decode()} at character {bad.start()}")
-    return value.replace("\x00", "\ufffd")
+    return value
+
+
+def storable(value: str, field: str, where: str) -> str:
+    """``value`` as a store can keep it: :func:`encodable`, and NUL characters (which PostgreSQL text
+    cannot hold) become U+FFFD, one character for one, so that every offset stays where it was."""
+    return encodable(value, field, where).replace("\x00", "\ufffd")
 
 
 def _storable(article: Article, where: str) -> None:
