@@ -64,9 +64,9 @@ def test_links_resolve_through_aliases_and_hosts(store) -> None:
     store.resolve_links()
     links = store.article_links(store.get_article("https://news.example/2024/source/").id)
     by_anchor = {l["anchor"]: l for l in links}
-    assert by_anchor["old link"]["internal"] == 1
+    assert by_anchor["old link"]["internal"] is True
     assert by_anchor["old link"]["target_url"] == "https://news.example/2024/new-home/"
-    assert by_anchor["elsewhere"]["internal"] == 0
+    assert by_anchor["elsewhere"]["internal"] is False
     assert store.stats()["links"]["internal_resolved_share"] == 1.0
 
 

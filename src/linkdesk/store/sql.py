@@ -234,7 +234,8 @@ class SQLStore(ABC):
             where += " AND section = ?"
             params.append(section)
         sql = f"SELECT {_WITHOUT_BODY} FROM articles a WHERE {where} ORDER BY published IS NULL, published DESC, url"
-        if limit > 0:
+        # a limit past the engines' integers (2**63) is more than any archive holds: all of them
+        if 0 < limit < 2**63:
             sql += f" LIMIT {int(limit)}"
         return [_article(row, with_body=False) for row in self._execute(sql, params).fetchall()]
 
@@ -249,7 +250,7 @@ class SQLStore(ABC):
                FROM links l LEFT JOIN articles t ON t.id = l.target_id WHERE l.source_id = ? ORDER BY l.src_start""",
             (article_id,),
         ).fetchall()
-        return [dict(r) for r in rows]
+        return [{**dict(r), "internal": bool(r["internal"])} for r in rows]
 
     def inbound_count(self, article_id: int) -> int:
         row = self._execute(
