@@ -104,9 +104,15 @@ def test_archive_routes_answer_as_the_library(app, demo_db: str, suggester) -> N
 
 
 @pytest.mark.parametrize("method, path, kw, status, code", [
-    ("POST", "/suggest", {"json": {"title": "no body"}}, 400, "bad_record"),
-    ("POST", "/suggest", {"json": {"body": "x", "format": "docx"}}, 400, "bad_record"),
-    ("POST", "/suggest", {"json": {"body": 5}}, 400, "bad_record"),
+    ("POST", "/suggest", {"json": {"title": "no body"}}, 422, "bad_request"),
+    ("POST", "/suggest", {"json": {"body": "x", "format": "docx"}}, 422, "bad_request"),
+    ("POST", "/suggest", {"json": {"body": 5}}, 422, "bad_request"),
+    ("POST", "/suggest", {"json": {"body": "x", "title": ["a"]}}, 422, "bad_request"),
+    # valid JSON that no UTF-8 answer can hold
+    ("POST", "/suggest", {"content": b'{"body": "x", "id": "\\udc00"}', "headers": {"content-type": "application/json"}},
+     400, "bad_record"),
+    ("POST", "/apply", {"content": b'{"body": "a \\ud800 b"}', "headers": {"content-type": "application/json"}},
+     400, "bad_record"),
     ("POST", "/suggest", {"json": ["a", "list"]}, 422, "bad_request"),
     ("POST", "/suggest", {"content": b"not json", "headers": {"content-type": "application/json"}}, 422,
      "bad_request"),
@@ -116,6 +122,11 @@ def test_archive_routes_answer_as_the_library(app, demo_db: str, suggester) -> N
     ("GET", "/article", {}, 422, "bad_request"),
     ("GET", "/inbound", {"params": {"url": "https://harborledger.example/nope/"}}, 404, "not_found"),
     ("GET", "/orphans", {"params": {"limit": -1}}, 422, "bad_request"),
+    # the framework's own refusals come in the same shape
+    ("POST", "/suggest", {"content": b"\xff\xfe\xfd", "headers": {"content-type": "application/json"}}, 400,
+     "bad_request"),
+    ("GET", "/no-such-route", {}, 404, "not_found"),
+    ("GET", "/suggest", {}, 405, "method_not_allowed"),
 ])
 def test_errors_have_one_shape(app, method: str, path: str, kw: dict, status: int, code: str) -> None:
     r = _call(app, method, path, **kw)
@@ -127,6 +138,17 @@ def test_errors_have_one_shape(app, method: str, path: str, kw: dict, status: in
 def test_threshold_error_names_the_field(app) -> None:
     r = _call(app, "POST", "/suggest", json={"body": "x"}, params={"threshold": 2})
     assert "query.threshold" in r.json()["error"]["fields"]
+
+
+def test_a_missing_draft_body_names_the_field(app) -> None:
+    assert _call(app, "POST", "/lint", json={"title": "t"}).json()["error"]["fields"] == ["body.body"]
+
+
+def test_an_unwritable_character_is_refused_naming_its_field(app) -> None:
+    r = _call(app, "POST", "/suggest", content=b'{"body": "x", "title": "ok \\ud800"}',
+              headers={"content-type": "application/json"})
+    assert r.json()["error"]["message"] == \
+        "request body: field 'title' holds an unpaired surrogate \\ud800 at character 3"
 
 
 def test_the_app_needs_an_indexed_archive(tmp_path: Path) -> None:
@@ -276,7 +298,7 @@ def test_serve_answers_over_real_http(server: str, demo_record: dict) -> None:
     r = httpx.post(f"{server}/suggest", json=demo_record, timeout=30)
     assert r.status_code == 200 and len(r.json()["placeholders"]) == 2
     bad = httpx.post(f"{server}/suggest", json={"nobody": 1}, timeout=30)
-    assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_record"
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "bad_request"
 
 
 @pytest.mark.slow

@@ -35,6 +35,18 @@ from ..index.linkindex import index_saved
 from ..store import Store, with_archive
 from ..suggest.inbound import inbound_links
 from ..suggest.pipeline import Draft, Suggester, apply_result, lint_draft
+from .schema import (
+    ERROR_RESPONSES,
+    ApplyOut,
+    ArticleOut,
+    DraftIn,
+    HealthOut,
+    InboundOut,
+    LintOut,
+    OrphanOut,
+    StatsOut,
+    SuggestOut,
+)
 
 try:
     from fastapi import Body, FastAPI, Query, Request, Response
@@ -42,6 +54,7 @@ try:
     from fastapi.middleware.cors import CORSMiddleware
     from fastapi.responses import HTMLResponse, JSONResponse
     from fastapi.staticfiles import StaticFiles
+    from starlette.exceptions import HTTPException as StarletteHTTPException
 except ImportError as exc:  # the web extra is optional
     raise OptionalDependencyError("the HTTP API needs the web extra: pip install 'linkdesk[web]'") from exc
 
@@ -55,12 +68,13 @@ _STATUS: list[tuple[type[LinkdeskError], int]] = [
 ]
 
 
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
 # what a browser needs before it can send a token: the page, its files, and whether the service is up
 _OPEN_PATHS = ("/", "/health", "/docs", "/openapi.json")
 
 
-DraftRecord = Annotated[dict[str, Any], Body(description="a standard draft record: body (required), format, id, "
-                                                           "url, title, published, section")]
+DraftRecord = Annotated[DraftIn, Body(description="the draft, as a standard record")]
 Threshold = Annotated[float | None, Query(ge=0, le=1, description="minimum score (default: the archive's own)")]
 MaxLinks = Annotated[int | None, Query(ge=0, description="at most this many links (0: no fixed cap)")]
 
@@ -70,6 +84,13 @@ def _numbers(text: str, name: str) -> list[int]:
         return [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise InputError(f"{name}: expected comma-separated whole numbers, got {text!r}") from None
+
+
+def _answers(model: Any, *errors: int) -> dict[str, Any]:
+    """A route's documented answers: ``model`` on success, the error shape for each status in ``errors``.
+    The route returns the library's JSON as it is; the contract test holds it to ``model``."""
+    return {"response_model": None,
+            "responses": {200: {"model": model}, **{status: ERROR_RESPONSES[status] for status in errors}}}
 
 
 def _status(exc: LinkdeskError) -> int:
@@ -146,15 +167,22 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
     async def linkdesk_error(request: Request, exc: LinkdeskError) -> JSONResponse:
         return _error(_status(exc), exc.code, str(exc))
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # the framework's own refusals (a body that is not JSON text, no such route, a wrong
+        # method) in the same shape as linkdesk's
+        code = _HTTP_CODES.get(exc.status_code, "bad_request" if exc.status_code < 500 else "server_error")
+        return _error(exc.status_code, code, str(exc.detail))
+
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         fields = [".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()]
         detail = "; ".join(f"{f}: {e.get('msg')}" for f, e in zip(fields, exc.errors(), strict=False))
         return _error(422, "bad_request", detail or "the request could not be read", fields=fields)
 
-    def draft_of(record: dict[str, Any]) -> Draft:
-        draft = draft_from_record(record, "request body")
-        if record.get("id", record.get("url")) is None:
+    def draft_of(record: DraftIn) -> Draft:
+        draft = draft_from_record(record.model_dump(exclude_none=True), "request body")
+        if record.id is None and record.url is None:
             # the result's id is the caller's, or none: not the name errors use for the request
             draft.id = None
         return draft
@@ -166,25 +194,29 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
     def page() -> str:
         return (static / "index.html").read_text(encoding="utf-8")
 
-    @app.get("/health")
+    @app.get("/health", **_answers(HealthOut, 503))
     def health() -> dict[str, Any]:
+        """Whether the service is up, the archive's size and the index it suggests from."""
         suggester = newest.get()
         return {"status": "ok", "articles": suggester.index.size, "ranker": suggester.ranker.kind,
                 "threshold": suggester.threshold(), "index_saved": newest.saved,
                 "notices": [f.to_json() for f in suggester.notices()]}
 
-    @app.post("/suggest")
+    @app.post("/suggest", **_answers(SuggestOut, 400, 401, 422))
     def suggest(record: DraftRecord, threshold: Threshold = None, max_links: MaxLinks = None) -> dict[str, Any]:
+        """The draft's link suggestions (internal and external), its leftover notes resolved, and its
+        lint findings."""
         draft = draft_of(record)
         suggester = newest.get()
         with lock:
             return suggester.run(draft, threshold, max_links).to_json()
 
-    @app.post("/apply")
+    @app.post("/apply", **_answers(ApplyOut, 400, 401, 422))
     def apply(record: DraftRecord, threshold: Threshold = None, max_links: MaxLinks = None,
               keep: Annotated[str | None, Query(description="comma-separated numbers of the suggestions to "
                                                             "insert, as /suggest lists them (default: all; "
                                                             "empty: none)")] = None) -> dict[str, Any]:
+        """The draft with its suggestions (or the ones kept) inserted and the notes they resolve removed."""
         draft = draft_of(record)
         suggester = newest.get()
         with lock:
@@ -193,8 +225,9 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
             result = result.keeping(_numbers(keep, "keep"))
         return {"body": apply_result(draft, result), **result.to_json()}
 
-    @app.post("/lint")
+    @app.post("/lint", **_answers(LintOut, 400, 401, 422))
     def lint(record: DraftRecord) -> dict[str, Any]:
+        """The pre-publish check: leftover notes, links that break the outlet policy or the archive."""
         draft = draft_of(record)
         suggester = newest.get()
         with lock:
@@ -202,21 +235,25 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
         return {"id": result.id, "findings": [f.to_json() for f in result.findings],
                 "placeholders": [p.to_json() for p in result.placeholders]}
 
-    @app.get("/stats")
+    @app.get("/stats", **_answers(StatsOut, 401, 503))
     def stats() -> dict[str, Any]:
+        """The archive in figures: articles by section and year, links, the most linked, orphans."""
         return with_archive(db, lambda s: s.stats())
 
-    @app.get("/article")
+    @app.get("/article", **_answers(ArticleOut, 401, 404, 422, 503))
     def article(url: Annotated[str, Query(min_length=1)]) -> dict[str, Any]:
+        """One archive article: its metadata, its links and how many articles link to it."""
         return with_archive(db, lambda s: describe_article(s, url))
 
-    @app.get("/orphans")
+    @app.get("/orphans", **_answers(list[OrphanOut], 401, 422, 503))
     def orphan_list(section: str | None = None, limit: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+        """Archive articles no other article links to, newest first (``limit`` 0: all)."""
         return with_archive(db, lambda s: orphans(s, section, limit))
 
-    @app.get("/inbound")
+    @app.get("/inbound", **_answers(InboundOut, 401, 404, 409, 422, 503))
     def inbound(url: Annotated[str, Query(min_length=1)], limit: Annotated[int, Query(ge=0)] = 20,
                 threshold: Threshold = None) -> dict[str, Any]:
+        """Where other archive articles could link to the article at ``url``, best first."""
         suggester = newest.get()
         with lock:
             return with_archive(db, lambda s: inbound_links(s, suggester, url, limit, threshold)).to_json()

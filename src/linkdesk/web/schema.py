@@ -1,0 +1,203 @@
+"""The HTTP API's contract, as the OpenAPI document at ``/openapi.json`` publishes it: what each route
+reads and answers, and the one error shape. A CMS generates its client from this; the tests check that
+every answer the app gives conforms to it (tests/test_api_contract.py).
+
+The routes return the library's own JSON (``DraftResult.to_json`` and the like), so these models
+describe it rather than rebuild it; the draft record is the one model a request is read into.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["ERROR_RESPONSES", "ApplyOut", "ArticleOut", "DraftIn", "HealthOut", "InboundOut", "LintOut",
+           "OrphanOut", "StatsOut", "SuggestOut"]
+
+
+class DraftIn(BaseModel):
+    """A draft as a standard record. Fields of the archive record a draft has no use for (tags,
+    authors) may be sent and are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    body: str = Field(description="the draft's text, in its own markup; offsets in the answer index into it")
+    format: Literal["markdown", "html", "text"] | None = Field(None, description="default markdown")
+    id: str | int | None = Field(None, description="echoed as the result's id (default: url)")
+    url: str | None = Field(None, description="the draft's own address: it is never suggested to itself")
+    title: str | None = None
+    published: str | None = Field(None, description="a date or datetime (ISO 8601 and the usual feed formats); "
+                                                    "articles published after it are not suggested")
+    section: str | None = None
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="what went wrong, for a program: bad_record, bad_request, not_found, no_index, "
+                                  "unauthorized, store_error, ...")
+    message: str = Field(description="what went wrong, for a person, naming the field or record at fault")
+    fields: list[str] | None = Field(None, description="with bad_request: the request fields at fault")
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "a field of the draft record is unusable (a date that is not one, a "
+                                            "draft over the size limit, suggestion numbers out of range)"},
+    401: {"model": ErrorOut, "description": "the service has an access token and the request did not send it"},
+    404: {"model": ErrorOut, "description": "the article asked about is not in the archive"},
+    409: {"model": ErrorOut, "description": "the archive has no link index yet, or not for this article: run "
+                                            "`linkdesk index`"},
+    422: {"model": ErrorOut, "description": "the request does not match this schema"},
+    503: {"model": ErrorOut, "description": "the archive's database could not be read"},
+}
+
+
+class AlternativeOut(BaseModel):
+    target_url: str
+    target_title: str
+    outlet: str | None
+    outlet_label: str | None
+    score: float
+
+
+class SuggestionOut(BaseModel):
+    """A link to insert: ``start``/``end`` are offsets into the draft's body as sent."""
+
+    kind: Literal["internal", "external"]
+    anchor: str
+    start: int
+    end: int
+    target_url: str
+    target_title: str
+    score: float
+    reasons: list[str]
+    outlet: str | None = Field(None, description="external suggestions only")
+    outlet_label: str | None = Field(None, description="external suggestions only")
+    alternatives: list[AlternativeOut] = Field([], description="external suggestions only: the next best sources")
+
+
+class GapOut(BaseModel):
+    working_title: str
+    phrases: list[str]
+
+
+class PlaceholderOut(BaseModel):
+    """A leftover editorial note; ``resolved`` is the link that replaces it, ``gap`` the article it asks
+    for when the archive has none."""
+
+    start: int
+    end: int
+    text: str
+    kind: Literal["internal", "external", "other"]
+    anchor: str | None
+    resolved: SuggestionOut | None
+    gap: GapOut | None
+
+
+class FindingOut(BaseModel):
+    rule: str
+    severity: Literal["error", "warning", "info"]
+    message: str
+    start: int | None
+    end: int | None
+
+
+class SuggestOut(BaseModel):
+    id: str | int | None
+    suggestions: list[SuggestionOut]
+    placeholders: list[PlaceholderOut]
+    findings: list[FindingOut]
+
+
+class ApplyOut(SuggestOut):
+    body: str = Field(description="the draft with the links inserted in its own markup and the resolved notes removed")
+
+
+class LintOut(BaseModel):
+    id: str | int | None
+    findings: list[FindingOut]
+    placeholders: list[PlaceholderOut]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    articles: int
+    ranker: Literal["trained", "fallback"]
+    threshold: float
+    index_saved: str | None
+    notices: list[FindingOut]
+
+
+class LinkCountsOut(BaseModel):
+    total: int
+    internal: int
+    external: int
+    internal_resolved: int
+    internal_resolved_share: float | None
+
+
+class LinkedArticleOut(BaseModel):
+    url: str
+    title: str
+    inbound: int
+
+
+class StatsOut(BaseModel):
+    articles: int
+    by_section: dict[str, int]
+    by_year: dict[str, int]
+    links: LinkCountsOut
+    most_linked: list[LinkedArticleOut]
+    orphans: int
+    site_hosts: list[str]
+
+
+class OutLinkOut(BaseModel):
+    anchor: str
+    href: str
+    internal: bool
+    target_url: str | None
+    target_title: str | None
+
+
+class ArticleOut(BaseModel):
+    url: str
+    title: str
+    published: str | None
+    section: str | None
+    tags: list[str]
+    authors: list[str]
+    aliases: list[str]
+    format: Literal["markdown", "html", "text"]
+    words: int
+    inbound: int
+    links: list[OutLinkOut]
+
+
+class OrphanOut(BaseModel):
+    url: str
+    title: str
+    published: str | None
+    section: str | None
+    words: int
+
+
+class InboundLinkOut(SuggestionOut):
+    """A link to add to another archive article (``source_url``); offsets index into its stored body."""
+
+    source_url: str
+    source_title: str
+    source_published: str | None
+
+
+class InboundOut(BaseModel):
+    url: str
+    title: str
+    threshold: float
+    articles_searched: int
+    links: list[InboundLinkOut]
+    below_threshold: int
+    best_below_threshold: float | None
