@@ -14,9 +14,12 @@ from schemathesis.checks import positive_data_acceptance
 from linkdesk.web import create_app
 
 
-@pytest.fixture(scope="module")
-def api_schema(demo_db: str) -> Any:
-    return schemathesis.openapi.from_asgi("/openapi.json", create_app(demo_db))
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def api_schema(request: pytest.FixtureRequest) -> Any:
+    """The demo archive's API, on a SQLite file and then on a PostgreSQL schema (whose driver hands
+    back its own types)."""
+    db = request.getfixturevalue("demo_db" if request.param == "sqlite" else "pg_demo_db")
+    return schemathesis.openapi.from_asgi("/openapi.json", create_app(db))
 
 
 def test_the_schema_documents_every_route(api_schema: Any) -> None:
@@ -25,6 +28,7 @@ def test_the_schema_documents_every_route(api_schema: Any) -> None:
                       ("GET", "/stats"), ("GET", "/article"), ("GET", "/orphans"), ("GET", "/inbound")}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE])
 def test_every_answer_is_documented_and_never_a_server_error(api_schema: Any, mode: Any) -> None:
     for operation in _operations(api_schema):
