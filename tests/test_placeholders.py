@@ -299,6 +299,10 @@ LINT_CASES = [
     ("See [the report](https:/www.reuters.com/x/).", "malformed-link", "error"),
     ("See [the report](www.reuters.com/x/).", "malformed-link", "error"),
     ('<p>See <a href=https://www.reuters.com/x/">the report</a>.</p>', "malformed-link", "error"),
+    ("Register at [vote.gov](vote.gov).", "malformed-link", "error"),
+    ("Write to [the desk](desk@harborledger.example).", "malformed-link", "error"),
+    ("See the [registry]((https:/registry.example/apps)).", "malformed-link", "error"),
+    ("See the [implementation guide]() first.", "empty-address", "error"),
 ]
 
 
@@ -316,7 +320,10 @@ def test_lint_rules(suggester: Suggester, text: str, rule: str, severity: str) -
 def test_addresses_that_work_are_not_malformed(suggester: Suggester) -> None:
     hrefs = ["https://www.reuters.com/x/", "HTTPS://WWW.REUTERS.COM/X", "/2022/02/ferry-fare-freeze/", "#results",
              "mailto:desk@harborledger.example", "tel:+15550100", "https://en.wikipedia.org/wiki/Hero's_journey",
-             "https://www.reuters.com/a%20b?q=1&r=2#frag", "hxxp://malware.example/", "ftp://files.example/a.csv"]
+             "https://www.reuters.com/a%20b?q=1&r=2#frag", "hxxp://malware.example/", "ftp://files.example/a.csv",
+             # relative pages of the site, however they look
+             "report.html", "v1.2/notes", "../data.json", "files/usa.gov.pdf", "/out?to=https://www.reuters.com/x/",
+             "/web/2020/https://harborledger.example/"]
     doc = parse(" ".join(f"[link {i} text]({href})" for i, href in enumerate(hrefs)), "markdown")
     assert len(doc.links) == len(hrefs)
     findings = lint(doc, load_config(), suggester.outlets, site_hosts=suggester.index.site_hosts)

@@ -42,6 +42,10 @@ from .text.normalize import host_key, link_scope, malformed_url, url_host, url_k
 __all__ = ["SEVERITIES", "lint", "worst"]
 
 SEVERITIES = ("info", "warning", "error")
+# every rule a finding of :func:`lint` can carry
+RULES = ("leftover-note", "empty-address", "malformed-link", "empty-anchor", "vague-anchor", "link-in-heading",
+         "duplicate-link", "internal-link-not-found", "blocked-domain", "low-trust-source", "state-affiliated-source",
+         "adjacent-links", "over-linking", "unsourced-attribution", "single-source-contested")
 _VAGUE = re.compile(r"^(?:click\s+here|here|this|this\s+link|link|read\s+more|more|learn\s+more|this\s+article|"
                     r"this\s+story|go|see\s+here|source)$", re.IGNORECASE)
 _SECOND_HAND = re.compile(r"\b(?:according\s+to|reportedly|reports?\s+(?:say|said|surfaced|suggest)|"
@@ -88,6 +92,11 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
         host = url_host(absolute)
         where = (link.src_start, link.src_end)
         anchor = " ".join(link.anchor.split())
+        if not href:
+            # "[text]()": the link leads back to the page itself
+            out.append(Finding("empty-address", "error", f'link "{anchor}" has no address' if anchor
+                               else "a link with no text and no address", *where))
+            continue
         problem = malformed_url(href)
         if problem:
             out.append(Finding("malformed-link", "error", f"{href} cannot work as written: {problem}", *where))
@@ -98,12 +107,13 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
                                f'anchor "{anchor}" says nothing about where it goes; name the target instead', *where))
         if not headings.clear(link.text_start, link.text_end):
             out.append(Finding("link-in-heading", "warning", f'link "{anchor}" sits in a heading', *where))
-        if scope not in ("site", "outside"):
-            # a place on this page, an image or a mail address: neither coverage nor a source
+        if scope not in ("site", "outside") or problem:
+            # a place on this page, an image or a mail address: neither coverage nor a source; and
+            # where an address cannot work, where it would lead says nothing more
             continue
         key = url_key(absolute)
         if key in seen:
-            out.append(Finding("duplicate-link", "warning", f"{href} is already linked earlier in the draft", *where))
+            out.append(Finding("duplicate-link", "warning", f"{href} is already linked earlier in the text", *where))
         seen.setdefault(key, link.src_start)
         if scope == "site":
             if archive_urls is not None and hosts and key not in archive_urls:

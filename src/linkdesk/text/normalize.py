@@ -176,6 +176,12 @@ def link_scope(href: str, site_hosts: Collection[str]) -> str:
 _SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):(/*)", re.IGNORECASE)
 # "htp:", "htps:", "htttps:": a web address with its scheme mistyped ("hxxp:" is defanged on purpose)
 _WEB_SCHEME_TYPO = re.compile(r"h+t+p+s*|h+t+s+p*|ht+ps?s+", re.IGNORECASE)
+_MAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# "sec.gov", "example.org/report": a host of the usual top-level domains where a relative path
+# would be; "report.html" or "v1.2/" are not
+_BARE_DOMAIN = re.compile(r"([a-z0-9-]+\.)+(com|org|net|gov|edu|mil|int|info|io|co|us|uk|eu|ca|au|de|fr|in)"
+                          r"(/|$|[?#])", re.IGNORECASE)
+_INNER_SCHEME = re.compile(r"[^=/]https?:/", re.IGNORECASE)
 
 
 def malformed_url(href: str) -> str | None:
@@ -193,4 +199,12 @@ def malformed_url(href: str) -> str | None:
             return f'"{name}:" takes two slashes'
         if name not in ("http", "https") and _WEB_SCHEME_TYPO.fullmatch(name):
             return f'"{name}:" is not a scheme; "https:" was meant'
+        return None
+    # with no scheme, the address is read as a page of this site
+    if _MAIL_ADDRESS.fullmatch(href):
+        return 'it is a mail address with no "mailto:", so it is read as a page of this site'
+    if _BARE_DOMAIN.match(href):
+        return "it names another site with no scheme, so it is read as a page of this site"
+    if _INNER_SCHEME.search(href):
+        return "a web address starts inside it, after other characters"
     return None
