@@ -2,12 +2,13 @@
 
 The public API: open an archive, ingest sources into it, index it, build the source catalog,
 run drafts through the suggester (notes, internal and external suggestions, lint), and look after
-the archive (orphans, inbound links, relinking, export); everything the CLI and the HTTP API do goes
-through these calls.
+the archive (orphans, inbound links, relinking, the archive-wide check, export); everything the CLI
+and the HTTP API do goes through these calls.
 """
 
 from .archive import describe_article, export_archive, export_records, orphans
 from .batch import relink_archive
+from .check import Checked, CheckSummary, check_archive, summarize
 from .config import load_config
 from .drafts import draft_from_text, read_drafts
 from .errors import LinkdeskError
@@ -38,6 +39,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Article",
+    "CheckSummary",
+    "Checked",
     "Document",
     "Draft",
     "DraftResult",
@@ -60,6 +63,7 @@ __all__ = [
     "apply_suggestions",
     "backtest_dir",
     "backtest_store",
+    "check_archive",
     "describe_article",
     "draft_from_text",
     "export_archive",
@@ -77,4 +81,5 @@ __all__ = [
     "read_drafts",
     "relink_archive",
     "score_predictions",
+    "summarize",
 ]

@@ -14,7 +14,7 @@ from .errors import InputError, NotFoundError
 from .ingest.records import normalize_date
 from .store.base import Store, StoredArticle
 
-__all__ = ["describe_article", "export_archive", "export_records", "orphans", "select_articles"]
+__all__ = ["article_selection", "describe_article", "export_archive", "export_records", "orphans", "select_articles"]
 
 
 def describe_article(store: Store, url: str) -> dict[str, Any]:
@@ -46,7 +46,7 @@ def orphans(store: Store, section: str | None = None, limit: int = 0) -> list[di
             for a in store.orphans(section, limit)]
 
 
-def _selection(section: str | None, since: str | None) -> Callable[[StoredArticle], bool]:
+def article_selection(section: str | None, since: str | None) -> Callable[[StoredArticle], bool]:
     """Whether an article is of ``section`` and published on or after ``since`` (a date)."""
     try:
         start = normalize_date(since, "since") if since else None
@@ -58,7 +58,7 @@ def _selection(section: str | None, since: str | None) -> Callable[[StoredArticl
 def select_articles(store: Store, section: str | None = None, since: str | None = None) -> list[StoredArticle]:
     """The articles (without bodies) of ``section``, published on or after ``since`` (a date), in the
     order they were stored."""
-    chosen = _selection(section, since)
+    chosen = article_selection(section, since)
     return [a for a in store.iter_articles() if chosen(a)]
 
 
@@ -66,7 +66,7 @@ def export_records(store: Store, section: str | None = None, since: str | None =
     """The archive's articles as standard records (DESIGN.md, with their aliases), in the order they
     were stored: what ``linkdesk ingest`` reads back, into this store or another (a SQLite file moving
     to a PostgreSQL server, a backup)."""
-    chosen = _selection(section, since)
+    chosen = article_selection(section, since)
     # one pass over the stored articles, bodies included, as the store streams them
     for article in store.iter_articles(with_body=True):
         if chosen(article):

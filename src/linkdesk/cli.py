@@ -17,13 +17,14 @@ from typing import Any
 from . import __version__
 from .archive import describe_article, export_archive, export_records, orphans
 from .batch import relink_archive, relink_ids
+from .check import Checked, CheckSummary, check_archive, summarize
 from .config import load_config
 from .drafts import read_drafts
 from .errors import DraftError, InputError, LinkdeskError, OptionalDependencyError
 from .evaluate import HOLDOUT_SHARE, OUTCOMES, THRESHOLDS, backtest_dir, backtest_store
 from .index.linkindex import index_saved
 from .ingest import KINDS, ingest
-from .lint import SEVERITIES, worst
+from .lint import RULES, SEVERITIES, worst
 from .model import IngestReport, Rejection
 from .render import terminal_report
 from .sources.catalog import add_sources, list_sources
@@ -196,6 +197,38 @@ def cmd_relink(args: argparse.Namespace) -> int:
     print(f"{articles} article(s) read, {with_links} could carry {links} more link(s)"
           + (f"; {failed} failed" if failed else ""), file=sys.stderr if args.json else sys.stdout)
     return EXIT_REJECTED if failed else EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    bar = _TotalBar(" articles")
+
+    def show(item: Checked) -> None:
+        if item.error is not None:
+            print(f"failed: {item.url}: {item.error}", file=sys.stderr)
+        elif item.findings and args.json:
+            _print_json(item.to_json())
+        elif item.findings:
+            print(f"{item.title}  <{item.url}>")
+            for f in item.findings:
+                where = f" at {f.start}-{f.end}" if f.start is not None else ""
+                print(f"  {f.severity}{where}: {f.message} [{f.rule}]")
+
+    def run(store: Store) -> CheckSummary:
+        return summarize(check_archive(store, Suggester(store, cfg), args.section, args.since, args.rule,
+                                       args.min_severity, progress=bar), show)
+
+    try:
+        summary = with_archive(args.db, run)
+    finally:
+        bar.close()
+    out = sys.stderr if args.json else sys.stdout
+    print(f"{summary.articles} article(s) checked, {summary.with_findings} with findings"
+          + (f", {summary.unreadable} unreadable" if summary.unreadable else ""), file=out)
+    for rule, counts in summary.to_json()["by_rule"].items():
+        print(f"  {rule}: {counts['findings']} in {counts['articles']} article(s)", file=out)
+    failed = summary.worst is not None and SEVERITIES.index(summary.worst) >= SEVERITIES.index(args.fail_on)
+    return EXIT_REJECTED if failed or summary.unreadable else EXIT_OK
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -604,6 +637,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=_score, help=THRESHOLD_HELP)
     p.add_argument("--json", action="store_true", help="one JSON line per article that could carry more links")
     p.set_defaults(func=cmd_relink)
+
+    p = sub.add_parser("check", help="the pre-publish lint over every archive article: links that cannot work, "
+                                     "internal links to no article, leftover notes, ...")
+    common(p)
+    p.add_argument("--section", help="only this section's articles")
+    p.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
+    p.add_argument("--rule", action="append", default=[], choices=RULES, metavar="RULE",
+                   help=f"only this rule's findings; repeatable ({', '.join(RULES)})")
+    p.add_argument("--min-severity", choices=SEVERITIES, default="warning",
+                   help="leave out findings less severe than this (default: warning)")
+    p.add_argument("--fail-on", choices=("error", "warning"), default="error",
+                   help="exit 1 when a finding is at least this severe (default: error)")
+    p.add_argument("--json", action="store_true", help="one JSON line per article with findings")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("serve", help="the HTTP API over the archive (needs the web extra)",
                        description="The HTTP API and the editors' page over the archive (needs the web extra). "
