@@ -303,6 +303,8 @@ LINT_CASES = [
     ("Write to [the desk](desk@harborledger.example).", "malformed-link", "error"),
     ("See the [registry]((https:/registry.example/apps)).", "malformed-link", "error"),
     ("See the [implementation guide]() first.", "empty-address", "error"),
+    ("[![](https://harborledger.example/img/pier.jpg)](https://www.reuters.com/x/)", "empty-anchor", "error"),
+    ('<a href="https://www.reuters.com/x/"><img src="pier.jpg" alt=" "></a>', "empty-anchor", "error"),
 ]
 
 
@@ -315,6 +317,16 @@ def test_lint_rules(suggester: Suggester, text: str, rule: str, severity: str) -
     assert hits and hits[0].severity == severity
     if hits[0].start is not None:
         assert 0 <= hits[0].start < hits[0].end <= len(text)
+
+
+@pytest.mark.parametrize("text", [
+    "[![The new pier at dusk](https://harborledger.example/img/pier.jpg)](https://www.reuters.com/x/)",
+    '<a href="https://www.reuters.com/x/"><img src="pier.jpg" alt="The new pier"></a>',
+    "[<img alt=pier src=pier.jpg>](https://www.reuters.com/x/)",
+])
+def test_a_linked_image_is_named_by_its_alt_text(suggester: Suggester, text: str) -> None:
+    findings = lint(parse(text, "markdown"), load_config(), suggester.outlets)
+    assert [f.rule for f in findings if f.rule == "empty-anchor"] == []
 
 
 def test_addresses_that_work_are_not_malformed(suggester: Suggester) -> None:

@@ -48,6 +48,10 @@ RULES = ("leftover-note", "empty-address", "malformed-link", "empty-anchor", "va
          "adjacent-links", "over-linking", "unsourced-attribution", "single-source-contested")
 _VAGUE = re.compile(r"^(?:click\s+here|here|this|this\s+link|link|read\s+more|more|learn\s+more|this\s+article|"
                     r"this\s+story|go|see\s+here|source)$", re.IGNORECASE)
+# an image in Markdown or HTML, and its alt text
+_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(")
+_HTML_IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_HTML_ALT = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.IGNORECASE)
 _SECOND_HAND = re.compile(r"\b(?:according\s+to|reportedly|reports?\s+(?:say|said|surfaced|suggest)|"
                           r"(?:was|were|has\s+been|have\s+been)\s+reported|citing|sources?\s+(?:say|said|close|"
                           r"familiar)|data\s+(?:show|from)|a\s+(?:new\s+)?(?:study|survey|poll|report)\s+"
@@ -58,6 +62,18 @@ def worst(findings: Sequence[Finding]) -> str | None:
     """The most severe level among ``findings``, or None."""
     levels = [SEVERITIES.index(f.severity) for f in findings]
     return SEVERITIES[max(levels)] if levels else None
+
+
+def _image_in(markup: str) -> str | None:
+    """The alt text of the images in a link's ``markup`` ("" when none has any), or None when it holds
+    no image."""
+    alts = [m.group(1) for m in _MD_IMAGE.finditer(markup)]
+    for tag in _HTML_IMAGE.finditer(markup):
+        alt = _HTML_ALT.search(tag.group(0))
+        alts.append(next((g for g in alt.groups() if g is not None), "") if alt else "")
+    if not alts:
+        return None
+    return " ".join(" ".join(alts).split())
 
 
 def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = None,
@@ -101,7 +117,13 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
         if problem:
             out.append(Finding("malformed-link", "error", f"{href} cannot work as written: {problem}", *where))
         if not anchor:
-            out.append(Finding("empty-anchor", "error", f"a link to {href} has no text", *where))
+            image = _image_in(doc.source[link.src_start:link.src_end])
+            # a linked image is named by its alt text, as a screen reader reads it
+            if image is None:
+                out.append(Finding("empty-anchor", "error", f"a link to {href} has no text", *where))
+            elif not image:
+                out.append(Finding("empty-anchor", "error",
+                                   f"a link to {href} holds only an image with no alt text", *where))
         elif _VAGUE.match(anchor.strip(" .:!")):
             out.append(Finding("vague-anchor", "warning",
                                f'anchor "{anchor}" says nothing about where it goes; name the target instead', *where))
