@@ -21,7 +21,7 @@ from typing import Any
 from .archive import select_articles
 from .config import load_config
 from .errors import OptionalDependencyError
-from .model import Suggestion
+from .model import ArticleOutcome, Suggestion
 from .store import open_store, with_archive
 from .store.base import Store
 from .suggest.pipeline import Suggester, article_draft
@@ -36,22 +36,13 @@ CHUNK = 25
 
 
 @dataclass
-class Relinked:
+class Relinked(ArticleOutcome):
     """One archive article's new links (offsets into its stored body), or why it could not be read."""
 
-    url: str
-    title: str
-    published: str | None
     suggestions: list[Suggestion] = field(default_factory=list)
-    error: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"url": self.url, "title": self.title, "published": self.published}
-        if self.error is not None:
-            out["error"] = self.error
-        else:
-            out["suggestions"] = [s.to_json() for s in self.suggestions]
-        return out
+    def payload(self) -> dict[str, Any]:
+        return {"suggestions": [s.to_json() for s in self.suggestions]}
 
 
 def relink_ids(store: Store, section: str | None = None, since: str | None = None, limit: int = 0) -> list[int]:

@@ -15,7 +15,7 @@ from typing import Any
 from .archive import article_selection
 from .errors import InputError, LinkdeskError
 from .lint import RULES, SEVERITIES, lint
-from .model import Finding, Placeholder
+from .model import ArticleOutcome, Finding, Placeholder
 from .store.base import Store
 from .suggest.pipeline import Suggester, article_draft
 
@@ -25,24 +25,15 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Checked:
+class Checked(ArticleOutcome):
     """One archive article's findings (offsets into its stored body), or why it could not be read."""
 
-    url: str
-    title: str
-    published: str | None
     findings: list[Finding] = field(default_factory=list)
     placeholders: list[Placeholder] = field(default_factory=list)
-    error: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"url": self.url, "title": self.title, "published": self.published}
-        if self.error is not None:
-            out["error"] = self.error
-        else:
-            out["findings"] = [f.to_json() for f in self.findings]
-            out["placeholders"] = [p.to_json() for p in self.placeholders]
-        return out
+    def payload(self) -> dict[str, Any]:
+        return {"findings": [f.to_json() for f in self.findings],
+                "placeholders": [p.to_json() for p in self.placeholders]}
 
 
 def check_archive(store: Store, suggester: Suggester, section: str | None = None, since: str | None = None,

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 __all__ = [
     "Article",
+    "ArticleOutcome",
     "Document",
     "Element",
     "Finding",
@@ -232,6 +233,29 @@ class Finding:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class ArticleOutcome:
+    """What a job over the archive (relink, check) made of one article, or why it could not read it
+    (``error``): the job reports it and goes on."""
+
+    url: str
+    title: str
+    published: str | None
+    error: str | None = field(default=None, kw_only=True)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"url": self.url, "title": self.title, "published": self.published}
+        if self.error is not None:
+            out["error"] = self.error
+        else:
+            out.update(self.payload())
+        return out
+
+    def payload(self) -> dict[str, Any]:
+        """The job's own findings for a readable article."""
+        return {}
 
 
 @dataclass
