@@ -18,6 +18,7 @@ from linkdesk.placeholders import find_notes, locate_anchor, patterns_from_confi
 from linkdesk.render import apply_suggestions
 from linkdesk.store import open_store
 from linkdesk.suggest.pipeline import Suggester
+from linkdesk.text.normalize import address_slug
 from linkdesk.text.parse import parse
 
 from .conftest import FIXTURES, SHARED_BENCH, backtest_records
@@ -440,3 +441,26 @@ def test_unseen_desk_notes_resolve_to_the_right_article_and_a_reputable_outlet(t
     assert find_notes(parse(applied, "markdown")) == []
     assert "[Lakeside Solar Park (LSP)](https://valley.example/2024/02/lsp-explained/)" in applied
     assert "reuters.com" in applied
+
+
+@pytest.mark.parametrize("url, slug", [
+    ("https://harborledger.example/2022/02/ferry-fare-freeze/", "ferry-fare-freeze"),
+    ("https://harborledger.example/news/Ferry-Fare-Freeze.html?utm=x", "ferry-fare-freeze"),
+    ("https://harborledger.example/archive/2022/12345/", ""),
+    ("https://harborledger.example/index.php", ""),
+    ("https://harborledger.example/", ""),
+    ("https://harborledger.example/topics/transportation", "transportation"),
+])
+def test_the_slug_of_an_address(url: str, slug: str) -> None:
+    assert address_slug(url) == slug
+
+
+def test_a_link_to_a_moved_article_names_where_it_is_now(suggester: Suggester) -> None:
+    doc = parse("Fares were [frozen](https://harborledger.example/2021/02/ferry-fare-freeze/) again, and "
+                "[the pier](https://harborledger.example/2021/02/no-such-story/) reopened.", "markdown")
+    found = [f.message for f in suggester.lint(doc) if f.rule == "internal-link-not-found"]
+    assert found == [
+        "https://harborledger.example/2021/02/ferry-fare-freeze/ points at the site but matches no article in the "
+        "archive; the archive has one at the same slug: https://harborledger.example/2022/02/ferry-fare-freeze/",
+        "https://harborledger.example/2021/02/no-such-story/ points at the site but matches no article in the archive",
+    ]

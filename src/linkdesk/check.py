@@ -14,7 +14,7 @@ from typing import Any
 
 from .archive import article_selection
 from .errors import InputError, LinkdeskError
-from .lint import RULES, SEVERITIES, lint
+from .lint import RULES, SEVERITIES
 from .model import ArticleOutcome, Finding, Placeholder
 from .store.base import Store
 from .suggest.pipeline import Suggester, article_draft
@@ -50,7 +50,6 @@ def check_archive(store: Store, suggester: Suggester, section: str | None = None
     floor = SEVERITIES.index(min_severity)
     wanted = set(rules)
     chosen = article_selection(section, since)
-    index, config = suggester.index, suggester.config
     total = sum(1 for a in store.iter_articles() if chosen(a)) if progress is not None else 0
     for article in store.iter_articles(with_body=True):
         if not chosen(article):
@@ -59,8 +58,7 @@ def check_archive(store: Store, suggester: Suggester, section: str | None = None
         try:
             draft = article_draft(article)
             notes = suggester.notes(draft)
-            findings = lint(draft.doc, config, suggester.outlets, notes, archive_urls=index.url_index,
-                            site_hosts=index.site_hosts)
+            findings = suggester.lint(draft.doc, notes)
         except LinkdeskError as exc:
             log.warning("%s: %s", article.url, exc)
             checked.error = str(exc)

@@ -18,7 +18,6 @@ from importlib import resources
 from .config import load_config
 from .drafts import draft_from_text, read_drafts
 from .ingest import ingest
-from .lint import lint
 from .model import Rejection
 from .render import terminal_report
 from .sources.catalog import add_sources
@@ -94,8 +93,7 @@ def main(out_dir: str | None = None) -> int:
     removed = sum(1 for p in result.placeholders if p.resolved is not None)
     print(f"== wrote {applied}: {len(result.suggestions)} link(s) inserted, {removed} note(s) removed")
     after_draft = draft_from_text(linked, "markdown", draft.id)
-    after = lint(after_draft.doc, cfg, suggester.outlets, suggester.notes(after_draft),
-                 archive_urls=suggester.index.url_index, site_hosts=suggester.index.site_hosts)
+    after = suggester.lint(after_draft.doc, suggester.notes(after_draft))
     print("== lint after apply: " + ("clean" if not after else ""))
     for finding in after:
         print(f"   {finding.severity}: {finding.message} [{finding.rule}]")

@@ -7,12 +7,16 @@ rule                       severity  what
 =========================  ========  ===========================================================
 leftover-note              error     an editorial note still in the text (resolved or not)
 blocked-domain             error     a link to an outlet the policy blocks
-empty-anchor               error     a link with no text
+empty-anchor               error     a link with no text (a linked image: with no alt text)
+empty-address              error     a link with no address ("[text]()")
 malformed-link             error     an address that cannot work as written: a misspelt scheme
-                                     ("htps://", "https//"), "www." with no scheme (read as a page
-                                     of this site), a space, double quote or angle bracket in it
+                                     ("htps://", "https//"), "www.", another site's name or a
+                                     mail address with no scheme (read as a page of this site), a
+                                     web address starting inside it, a space, double quote or
+                                     angle bracket in it
 low-trust-source           warning   a link to a low-trust outlet
-internal-link-not-found    warning   a link to the site that matches no archive article
+internal-link-not-found    warning   a link to the site that matches no archive article (and the
+                                     article at the same slug elsewhere, when one is)
 duplicate-link             warning   a second link to the same page
 over-linking               warning   more links per 100 words than the policy allows
 link-in-heading            warning   a link inside a heading
@@ -29,7 +33,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urljoin
 
@@ -39,7 +43,7 @@ from .sources.outlets import OutletTable
 from .suggest.policy import Policy, Spans, side_by_side
 from .text.normalize import host_key, link_scope, malformed_url, url_host, url_key
 
-__all__ = ["SEVERITIES", "lint", "worst"]
+__all__ = ["RULES", "SEVERITIES", "lint", "worst"]
 
 SEVERITIES = ("info", "warning", "error")
 # every rule a finding of :func:`lint` can carry
@@ -78,9 +82,12 @@ def _image_in(markup: str) -> str | None:
 
 def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = None,
          notes: Sequence[Placeholder] = (), suggestions: Sequence[Suggestion] = (),
-         archive_urls: dict[str, int] | None = None, site_hosts: Sequence[str] = ()) -> list[Finding]:
+         archive_urls: dict[str, int] | None = None, site_hosts: Sequence[str] = (),
+         moved_to: Callable[[str], str | None] | None = None) -> list[Finding]:
     """Every finding for ``doc``, in document order. ``archive_urls`` (url key → article) and
-    ``site_hosts`` enable the archive checks; ``notes`` and ``suggestions`` come from the pipeline."""
+    ``site_hosts`` enable the archive checks, ``moved_to`` (an address the archive does not hold →
+    the archive's address it likely moved to, or None) names the likely fix; ``notes`` and
+    ``suggestions`` come from the pipeline."""
     table = outlets or OutletTable.from_config(config)
     policy = Policy.from_config(config)
     low_trust = float(config["sources"]["low_trust_tier"])
@@ -139,8 +146,10 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
         seen.setdefault(key, link.src_start)
         if scope == "site":
             if archive_urls is not None and hosts and key not in archive_urls:
+                moved = moved_to(absolute) if moved_to is not None else None
                 out.append(Finding("internal-link-not-found", "warning",
-                                   f"{href} points at the site but matches no article in the archive", *where))
+                                   f"{href} points at the site but matches no article in the archive"
+                                   + (f"; the archive has one at the same slug: {moved}" if moved else ""), *where))
             continue
         outlet = table.lookup(absolute)
         if outlet.blocked:

@@ -17,7 +17,7 @@ from scipy import sparse
 
 from ..errors import IndexMissingError
 from ..store.base import Store
-from ..text.normalize import match_terms, url_key
+from ..text.normalize import address_slug, match_terms, url_key
 from .phrases import PhraseMatcher, case_fold_same_length, phrase_key, usable_phrase
 from .vectors import TextVectors, titled
 
@@ -106,6 +106,8 @@ class LinkIndex:
     days_sorted: np.ndarray = field(init=False, repr=False)
     # every title variant as a row of its terms' share of its weight: see TitleMatrix
     title_matrix: TitleMatrix = field(init=False, repr=False)
+    # an address's last path segment → the one article whose address ends in it (-1: several do)
+    slugs: dict[str, int] = field(init=False, repr=False)
     # Only while building and training: per-article phrase occurrences, texts and gold links.
     article_phrases: list[set[str]] | None = None
     texts: list[str] | None = None
@@ -122,6 +124,11 @@ class LinkIndex:
         self.by_day = dated[np.argsort(self.pub_day[dated], kind="stable")]
         self.days_sorted = self.pub_day[self.by_day]
         self.title_matrix = TitleMatrix(self)
+        self.slugs = {}
+        for a, url in enumerate(self.urls):
+            slug = address_slug(url)
+            if slug:
+                self.slugs[slug] = a if slug not in self.slugs else -1
 
     @property
     def size(self) -> int:
@@ -136,8 +143,8 @@ class LinkIndex:
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        for transient in ("matcher", "unseen_idf", "by_day", "days_sorted", "title_matrix", "article_phrases",
-                          "texts", "gold"):
+        for transient in ("matcher", "unseen_idf", "by_day", "days_sorted", "title_matrix", "slugs",
+                          "article_phrases", "texts", "gold"):
             state.pop(transient, None)
         return state
 
@@ -153,6 +160,13 @@ class LinkIndex:
 
     def lookup_url(self, url: str) -> int | None:
         return self.url_index.get(url_key(url))
+
+    def moved_to(self, url: str) -> str | None:
+        """The archive's address for ``url``, which the archive does not hold, when exactly one of its
+        articles ends in the same slug: where a site migration or a re-dated story most likely put it."""
+        slug = address_slug(url)
+        a = self.slugs.get(slug, -1) if slug else -1
+        return self.urls[a] if a >= 0 and self.lookup_url(url) is None else None
 
 
 class TitleMatrix:

@@ -290,10 +290,15 @@ class Suggester:
                                             exclude={s.target_url for s in resolved}, skip=note_spans)
         result.placeholders = notes
         result.suggestions = sorted(resolved + internal + external, key=lambda s: s.start)
-        result.findings = lint(doc, self.config, self.outlets, notes, result.suggestions,
-                               archive_urls=self.index.url_index, site_hosts=self.index.site_hosts)
+        result.findings = self.lint(doc, notes, result.suggestions)
         result.findings.extend(self.notices())
         return result
+
+    def lint(self, doc: Document, notes: Sequence[Placeholder] = (),
+             suggestions: Sequence[Suggestion] = ()) -> list[Finding]:
+        """The lint of ``doc`` with this archive's checks: its internal links against the archive."""
+        return lint(doc, self.config, self.outlets, notes, suggestions, archive_urls=self.index.url_index,
+                    site_hosts=self.index.site_hosts, moved_to=self.index.moved_to)
 
 
 def apply_result(draft: Draft, result: DraftResult) -> str:

@@ -10,9 +10,9 @@ import re
 from collections.abc import Collection, Iterator
 from urllib.parse import urlsplit
 
-__all__ = ["NORMALIZATION_VERSION", "STOPWORDS", "WORD_RE", "content_terms", "host_key", "is_match_term", "link_scope",
-           "malformed_url", "match_terms", "match_tokens", "search_terms", "term", "terms", "tokens", "url_host",
-           "url_key"]
+__all__ = ["NORMALIZATION_VERSION", "STOPWORDS", "WORD_RE", "address_slug", "content_terms", "host_key",
+           "is_match_term", "link_scope", "malformed_url", "match_terms", "match_tokens", "search_terms", "term",
+           "terms", "tokens", "url_host", "url_key"]
 
 # Words keep inner apostrophes and hyphens joined by letters ("don't", "open-source")
 # together with digits and dots inside numbers ("1.87").
@@ -182,6 +182,22 @@ _MAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _BARE_DOMAIN = re.compile(r"([a-z0-9-]+\.)+(com|org|net|gov|edu|mil|int|info|io|co|us|uk|eu|ca|au|de|fr|in)"
                           r"(/|$|[?#])", re.IGNORECASE)
 _INNER_SCHEME = re.compile(r"[^=/]https?:/", re.IGNORECASE)
+
+
+_PAGE_EXTENSION = re.compile(r"\.(?:html?|php|aspx?|jsp)$")
+
+
+def address_slug(url: str) -> str:
+    """The last segment of an address's path without a page extension (".html"), as ``url_key``
+    spells it: what names a story when the folders above it change. "" when it could hardly name
+    one page (no path, no letter, or a short single word such as "index")."""
+    key = url_key(url).split("?", 1)[0]
+    if "/" not in key:
+        return ""
+    slug = _PAGE_EXTENSION.sub("", key.rsplit("/", 1)[-1])
+    if not any(ch.isalpha() for ch in slug) or not ("-" in slug or "_" in slug or len(slug) >= 10):
+        return ""
+    return slug
 
 
 def malformed_url(href: str) -> str | None:
