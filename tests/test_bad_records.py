@@ -39,7 +39,8 @@ RECORDS = st.fixed_dictionaries({"url": PLAUSIBLE["url"], "title": PLAUSIBLE["ti
                                           if k not in ("url", "title")})
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          derandomize=True)
 @given(rec=RECORDS)
 def test_an_archive_record_is_stored_or_refused_by_name(tmp_path_factory: Any, rec: dict[str, Any]) -> None:
     try:
@@ -57,7 +58,7 @@ def test_an_archive_record_is_stored_or_refused_by_name(tmp_path_factory: Any, r
         store.close()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(rec=RECORDS | JSON_VALUES)
 def test_a_draft_record_is_read_or_refused_by_name(rec: Any) -> None:
     try:

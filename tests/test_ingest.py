@@ -166,6 +166,16 @@ def test_nul_characters_are_kept_as_replacement_characters_at_the_same_offsets(t
     assert link["anchor"] == "a link"
 
 
+def test_asked_about_with_a_nul_the_store_finds_what_it_stored_with_one(tmp_path: Path, store, config) -> None:
+    # (a query string from the HTTP API may carry one; PostgreSQL refused such a query, a 500)
+    url = "https://courier.example/2024/01/01/nul\x00story/"
+    src = tmp_path / "nul.jsonl"
+    src.write_text(json.dumps(_record(1, url=url, section="op\x00ed")) + "\n")
+    assert ingest(store, [str(src)], config=config).ok
+    assert store.get_article(url).url == url.replace("\x00", "\ufffd")
+    assert [a.url for a in store.orphans(section="op\x00ed")] == [url.replace("\x00", "\ufffd")]
+
+
 def test_huge_body_rejected_rest_kept(tmp_path: Path, store, config) -> None:
     src = tmp_path / "big.jsonl"
     with open(src, "w") as fh:

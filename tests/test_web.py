@@ -108,6 +108,7 @@ def test_archive_routes_answer_as_the_library(app, demo_db: str, suggester) -> N
     ("POST", "/suggest", {"json": {"body": "x", "format": "docx"}}, 422, "bad_request"),
     ("POST", "/suggest", {"json": {"body": 5}}, 422, "bad_request"),
     ("POST", "/suggest", {"json": {"body": "x", "title": ["a"]}}, 422, "bad_request"),
+    ("POST", "/suggest", {"json": {"body": "x", "id": False}}, 422, "bad_request"),
     # valid JSON that no UTF-8 answer can hold
     ("POST", "/suggest", {"content": b'{"body": "x", "id": "\\udc00"}', "headers": {"content-type": "application/json"}},
      400, "bad_record"),

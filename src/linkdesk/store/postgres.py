@@ -17,7 +17,7 @@ from itertools import count
 from typing import Any
 
 from ..errors import OptionalDependencyError, StoreError
-from .sql import SQLStore
+from .sql import SQLStore, as_stored
 
 __all__ = ["PG_SCHEMA_VERSION", "PostgresStore", "is_postgres_dsn"]
 
@@ -209,7 +209,7 @@ class PostgresStore(SQLStore):
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         try:
-            return self.conn.execute(_driver_sql(sql), tuple(params))
+            return self.conn.execute(_driver_sql(sql), as_stored(params))
         except self._psycopg.Error as exc:  # the server went away, refused the query or its data
             raise self._failed(exc) from exc
 
@@ -218,7 +218,7 @@ class PostgresStore(SQLStore):
             return
         try:
             with self.conn.cursor() as cur:
-                cur.executemany(_driver_sql(sql), rows)
+                cur.executemany(_driver_sql(sql), [as_stored(row) for row in rows])
         except self._psycopg.Error as exc:
             raise self._failed(exc) from exc
 
@@ -228,7 +228,7 @@ class PostgresStore(SQLStore):
         try:
             with self.conn.transaction(), self.conn.cursor(name=f"linkdesk_stream_{next(_cursor_names)}") as cur:
                 cur.itersize = 2000
-                cur.execute(_driver_sql(sql), tuple(params))
+                cur.execute(_driver_sql(sql), as_stored(params))
                 yield from cur
         except self._psycopg.Error as exc:
             raise self._failed(exc) from exc

@@ -28,6 +28,13 @@ _ORPHAN = "NOT EXISTS (SELECT 1 FROM links l WHERE l.target_id = a.id AND l.sour
 _WITHOUT_BODY = "id, url, title, published, section, tags, authors, aliases, format, text, ext_id"
 
 
+def as_stored(params: Sequence[Any]) -> tuple[Any, ...]:
+    """Query parameters as text is stored (see ``ingest.records.storable``): a NUL character as
+    U+FFFD, so that a section or address asked about with one finds what was stored with one, on
+    either engine (PostgreSQL text cannot hold NUL, and would refuse the query)."""
+    return tuple(p.replace("\x00", "\ufffd") if isinstance(p, str) and "\x00" in p else p for p in params)
+
+
 def _zones_json(zones: Sequence[Zone]) -> str:
     """Zones as ``{kind: [start, end, start, end, ...]}``: an article has dozens, so the form is kept
     small."""

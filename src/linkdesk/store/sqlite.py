@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 
 from ..errors import StoreError
 from ..text.normalize import url_key
-from .sql import SQLStore
+from .sql import SQLStore, as_stored
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
@@ -169,14 +169,14 @@ class SQLiteStore(SQLStore):
                 self.conn.execute(f"PRAGMA user_version = {i + 1}")
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        return self.conn.execute(sql, params)
+        return self.conn.execute(sql, as_stored(params))
 
     def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self.conn.executemany(sql, rows)
+        self.conn.executemany(sql, [as_stored(row) for row in rows])
 
     def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[sqlite3.Row]:
         # sqlite3 steps through a result as it is read
-        return iter(self.conn.execute(sql, params))
+        return iter(self.conn.execute(sql, as_stored(params)))
 
     def transaction(self) -> _Transaction:
         return _Transaction(self.conn)

@@ -20,7 +20,8 @@ class DraftIn(BaseModel):
     """A draft as a standard record. Fields of the archive record a draft has no use for (tags,
     authors) may be sent and are ignored."""
 
-    model_config = ConfigDict(extra="ignore")
+    # read as sent: an id of `false` is not the number 0
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     body: str = Field(description="the draft's text, in its own markup; offsets in the answer index into it")
     format: Literal["markdown", "html", "text"] | None = Field(None, description="default markdown")
