@@ -14,6 +14,7 @@ from linkdesk.demo import demo_paths
 from linkdesk.errors import InputError
 from linkdesk.ingest import ingest
 from linkdesk.store import Store
+from linkdesk.suggest import pipeline
 from linkdesk.suggest.pipeline import Suggester, index_archive
 
 VOTERS = "https://harborledger.example/2025/01/ferry-voters/"
@@ -91,3 +92,20 @@ def test_cli_check_prints_findings_and_fails_on_errors(flawed_archive: Store, ar
         == EXIT_REJECTED
     out = capsys.readouterr().out
     assert f"Pier notes  <{PIER}>" in out and "[internal-link-not-found]" in out
+
+
+def test_one_article_failing_does_not_end_the_check(flawed_archive: Store, archive_path: str,
+                                                    monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    real_parse = pipeline.parse
+
+    def parse_or_fail(source: str, fmt: str | None = None) -> object:
+        if source.startswith("The pier reopens"):
+            raise RuntimeError("cannot read this one")
+        return real_parse(source, fmt)
+
+    # each article is read as a draft through the pipeline's parse
+    monkeypatch.setattr(pipeline, "parse", parse_or_fail)
+    summary = summarize(check_archive(flawed_archive, Suggester(flawed_archive, load_config())))
+    assert (summary.articles, summary.unreadable, summary.with_findings) == (45, 1, 1)
+    assert run(["check", "--db", archive_path, "--rule", "leftover-note"]) == EXIT_REJECTED
+    assert f"failed: {PIER}: RuntimeError: cannot read this one" in capsys.readouterr().err

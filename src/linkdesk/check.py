@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .archive import article_selection
-from .errors import InputError, LinkdeskError
+from .errors import InputError
 from .lint import RULES, SEVERITIES
 from .model import ArticleOutcome, Finding, Placeholder
 from .store.base import Store
@@ -59,9 +59,10 @@ def check_archive(store: Store, suggester: Suggester, section: str | None = None
             draft = article_draft(article)
             notes = suggester.notes(draft)
             findings = suggester.lint(draft.doc, notes)
-        except LinkdeskError as exc:
-            log.warning("%s: %s", article.url, exc)
-            checked.error = str(exc)
+        except Exception as exc:
+            # one article the pipeline cannot read must not end a check of the whole archive
+            log.info("check: %s failed", article.url, exc_info=True)
+            checked.error = f"{type(exc).__name__}: {exc}"
         else:
             checked.findings = [f for f in findings if SEVERITIES.index(f.severity) >= floor
                                 and (not wanted or f.rule in wanted)]
