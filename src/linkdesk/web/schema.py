@@ -34,8 +34,8 @@ class DraftIn(BaseModel):
 
 
 class ErrorDetail(BaseModel):
-    code: str = Field(description="what went wrong, for a program: bad_record, bad_request, not_found, no_index, "
-                                  "unauthorized, store_error, ...")
+    code: str = Field(description="what went wrong, for a program: bad_request, bad_record, bad_input, unauthorized, "
+                                  "not_found, method_not_allowed, index_missing, store_error")
     message: str = Field(description="what went wrong, for a person, naming the field or record at fault")
     fields: list[str] | None = Field(None, description="with bad_request: the request fields at fault")
 
