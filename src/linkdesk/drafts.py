@@ -74,13 +74,13 @@ def draft_from_record(rec: object, where: str) -> Draft:
         published = normalize_date(rec.get("published"))
     except ValueError as exc:
         raise BadRecordError(where, f"field {exc}") from exc
-    text: dict[str, str] = {}
-    for name in ("body", "url", "title", "section"):
+    # what goes back out (an applied body, the result's id) must be writable as UTF-8
+    text = {"body": encodable(body, "body", where)}
+    for name in ("url", "title", "section"):
         value = rec.get(name)
         if value is not None and not isinstance(value, str):
             raise BadRecordError(where, f"field '{name}' must be a string")
         if value is not None:
-            # what goes back out (an applied body, the result's id) must be writable as UTF-8
             text[name] = encodable(value, name, where)
     ident = rec.get("id", rec.get("url"))
     if isinstance(ident, str):

@@ -182,8 +182,6 @@ _MAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _BARE_DOMAIN = re.compile(r"([a-z0-9-]+\.)+(com|org|net|gov|edu|mil|int|info|io|co|us|uk|eu|ca|au|de|fr|in)"
                           r"(/|$|[?#])", re.IGNORECASE)
 _INNER_SCHEME = re.compile(r"[^=/]https?:/", re.IGNORECASE)
-
-
 _PAGE_EXTENSION = re.compile(r"\.(?:html?|php|aspx?|jsp)$")
 
 
