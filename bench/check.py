@@ -7,12 +7,11 @@ The digitalgov backtest's archive is ingested and indexed, then every article is
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 import time
 from pathlib import Path
 
-from common import RESULTS, indexed_backtest, peak_rss_mb, record
+from common import arguments, indexed_backtest, peak_rss_mb, record
 
 from linkdesk.check import check_archive, summarize
 from linkdesk.config import load_config
@@ -20,7 +19,7 @@ from linkdesk.suggest.pipeline import Suggester
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = arguments(__doc__)
     ap.add_argument("--workdir", help="where the store goes (default: a temporary folder)")
     args = ap.parse_args()
     cfg = load_config()
@@ -41,8 +40,7 @@ def main() -> None:
              f"| time, index load included | {seconds:.1f} s ({1000 * seconds / summary.articles:.1f} ms per article) |\n"
              f"| peak RSS | {peak_rss_mb():.0f} MB |\n\n"
              "| rule | findings | articles |\n|---|---|---|\n" + rows)
-    record("Checking the archive (bench/check.py)", table)
-    print(f"recorded in {RESULTS}")
+    record("Checking the archive (bench/check.py)", table, args)
 
 
 if __name__ == "__main__":

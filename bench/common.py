@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import os
@@ -25,13 +26,27 @@ def peak_rss_mb() -> float:
     return max(own, kids) / 1024
 
 
-def record(section: str, body: str) -> None:
-    """Replace (or add) one ``## section`` of RESULTS.md with fresh figures."""
+def arguments(doc: str | None) -> argparse.ArgumentParser:
+    """A benchmark's argument parser: its docstring as ``--help``, and ``--no-record``."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    # A trial run, or an hour in which the machine runs slower than usual, should print its figures
+    # without replacing the recorded ones.
+    ap.add_argument("--no-record", dest="record", action="store_false",
+                    help="print the figures without writing them in bench/RESULTS.md")
+    return ap
+
+
+def record(section: str, body: str, args: argparse.Namespace) -> None:
+    """Replace (or add) one ``## section`` of RESULTS.md with fresh figures, unless ``--no-record``."""
+    if not args.record:
+        print(f"not recorded (--no-record): {section}")
+        return
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\nRecorded by the scripts in bench/.\n"
     block = f"## {section}\n\n_{date.today().isoformat()}, {os.cpu_count()} cores_\n\n{body.strip()}\n"
     pattern = re.compile(rf"^## {re.escape(section)}\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
     text = pattern.sub(block + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + block
     RESULTS.write_text(text)
+    print(f"recorded in {RESULTS}")
 
 
 def archive_records(name: str) -> list[dict]:

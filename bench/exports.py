@@ -13,7 +13,7 @@ import sys
 import tempfile
 from urllib.parse import urlsplit
 
-from common import RESULTS, SHARED, archive_records, record, write_backtest
+from common import SHARED, archive_records, arguments, record, write_backtest
 from markdown_it import MarkdownIt
 
 from linkdesk.config import load_config
@@ -40,6 +40,7 @@ def figures(directory: str) -> str:
 
 
 def main() -> None:
+    args = arguments(__doc__).parse_args()
     lines = ["| backtest | archive as | threshold | span P / R / F1 (linked drafts) |", "|---|---|---|---|"]
     for name in ("digitalgov", "rust"):
         if not (SHARED / name).exists():
@@ -52,8 +53,7 @@ def main() -> None:
                 line = f"| {name} | {form} | {figures(directory)} |"
                 print(line, flush=True)
                 lines.append(line)
-    record("Other exports of the same archives (bench/exports.py)", "\n".join(lines))
-    print(f"recorded in {RESULTS}")
+    record("Other exports of the same archives (bench/exports.py)", "\n".join(lines), args)
 
 
 if __name__ == "__main__":

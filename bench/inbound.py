@@ -13,7 +13,6 @@ puts in archive articles have no gold and are only counted.
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import hashlib
 import json
@@ -21,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import RESULTS, SHARED, indexed_backtest, record
+from common import SHARED, arguments, indexed_backtest, record
 
 from linkdesk.config import load_config
 from linkdesk.ingest import ingest
@@ -83,7 +82,7 @@ def run(name: str, workdir: Path, targets: int) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = arguments(__doc__)
     ap.add_argument("--targets", type=int, default=60, help="archive articles asked about per backtest")
     ap.add_argument("--workdir", help="where the stores go (default: a temporary folder)")
     args = ap.parse_args()
@@ -99,8 +98,7 @@ def main() -> None:
         f"| {r['backtest']} | {r['targets']} of {r['of']} | {r['pairs']} | {r['in_drafts']} | {r['right']} | "
         f"{r['precision']:.3f} / {r['recall']:.3f} / {r['f1']:.3f} | {r['in_archive']} | "
         f"{r['seconds_per_target']:.1f} | {r['threshold']:.3f} |" for r in rows)
-    record("Inbound links on the backtests (bench/inbound.py)", table)
-    print(f"recorded in {RESULTS}")
+    record("Inbound links on the backtests (bench/inbound.py)", table, args)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ Targets: digitalgov (2,518 articles) under 10 s; 100,000 synthetic under 5 minut
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -14,7 +13,7 @@ import sys
 import tempfile
 import time
 
-from common import RESULTS, ROOT, SHARED, record
+from common import ROOT, SHARED, arguments, record
 from synth import write
 
 
@@ -35,7 +34,7 @@ def run_ingest(source: str, db: str) -> tuple[float, float, dict]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = arguments(__doc__)
     ap.add_argument("--synthetic", type=int, default=100_000)
     args = ap.parse_args()
     rows = []
@@ -56,8 +55,7 @@ def main() -> None:
               f"in {secs:.1f} s, peak {rss:.0f} MB")
     table = "| archive | articles | ingest seconds | peak RSS MB | target |\n|---|---|---|---|---|\n"
     table += "\n".join(f"| {a} | {n:,} | {s:.1f} | {m:.0f} | {t} |" for a, n, s, m, t in rows)
-    record("Ingest (bench/ingest.py)", table)
-    print(f"recorded in {RESULTS}")
+    record("Ingest (bench/ingest.py)", table, args)
 
 
 if __name__ == "__main__":

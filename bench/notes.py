@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from common import RESULTS, SHARED, record
+from common import SHARED, arguments, record
 
 from linkdesk.drafts import read_drafts
 from linkdesk.model import Rejection
@@ -18,6 +18,7 @@ from linkdesk.placeholders import find_notes
 
 
 def main() -> None:
+    args = arguments(__doc__).parse_args()
     rows = []
     for name in ("digitalgov", "rust", "sources-2025"):
         path = SHARED / name / "drafts.jsonl.gz"
@@ -41,8 +42,7 @@ def main() -> None:
     table = "| drafts | count | characters | notes found (all false positives) | seconds (parse + find) |\n" \
             "|---|---|---|---|---|\n"
     table += "\n".join(f"| {n} | {d:,} | {c:,} | {f} {p or ''} | {s:.1f} |" for n, d, c, f, p, s in rows)
-    record("Leftover notes on backtest drafts (bench/notes.py)", table)
-    print(f"recorded in {RESULTS}")
+    record("Leftover notes on backtest drafts (bench/notes.py)", table, args)
 
 
 if __name__ == "__main__":

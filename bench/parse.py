@@ -13,7 +13,6 @@ links the suggester must keep clear of).
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import os
@@ -22,7 +21,7 @@ import sys
 import tempfile
 import time
 
-from common import RESULTS, ROOT, SHARED, record
+from common import ROOT, SHARED, arguments, record
 
 from linkdesk.text.parse import parse
 
@@ -93,7 +92,7 @@ def suggest_figures(drafts: dict[str, str]) -> dict[str, tuple[float, float, int
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = arguments(__doc__)
     ap.add_argument("--skip-suggest", action="store_true")
     args = ap.parse_args()
     rows = []
@@ -115,8 +114,7 @@ def main() -> None:
             print(f"suggest on 5 MB of the digitalgov drafts as one draft, {name}: {seconds:.1f} s, "
                   f"peak {peak_mb:.0f} MB, exit code {code}")
             body += f"\n| {name} | {seconds:.1f} | {peak_mb:.0f} MB | {code} |"
-    record("Long, link-heavy drafts (bench/parse.py)", body)
-    print(f"recorded in {RESULTS}")
+    record("Long, link-heavy drafts (bench/parse.py)", body, args)
 
 
 if __name__ == "__main__":

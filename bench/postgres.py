@@ -12,7 +12,6 @@ the places found are compared, not required to match).
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import os
@@ -25,7 +24,7 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
-from common import RESULTS, ROOT, SHARED, record
+from common import ROOT, SHARED, arguments, record
 
 from linkdesk.archive import orphans
 from linkdesk.config import load_config
@@ -72,7 +71,7 @@ def _run_engine(db: str, drafts: str, targets: list[str], cfg: dict) -> dict[str
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = arguments(__doc__)
     ap.add_argument("--targets", type=int, default=10, help="archive articles asked about by inbound")
     args = ap.parse_args()
     cfg = load_config()
@@ -125,8 +124,7 @@ def main() -> None:
               f"| orphans | {lite['orphan_count']} | {post['orphan_count']} |\n"
               f"| inbound places found | {lite_places} | {post_places} ({shared_places} the same) |\n")
     print(table)
-    record("PostgreSQL archive (bench/postgres.py)", table)
-    print(f"recorded in {RESULTS}")
+    record("PostgreSQL archive (bench/postgres.py)", table, args)
     if not same_suggestions:
         sys.exit("the two engines' suggestions differ")
 

@@ -9,12 +9,11 @@ trained ranker (floors under "internal_unsupervised").
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 
-from common import RESULTS, ROOT, SHARED, record
+from common import ROOT, SHARED, arguments, record
 
 from linkdesk.config import load_config
 from linkdesk.evaluate import backtest_dir
@@ -62,7 +61,7 @@ def check(results: dict[str, dict], kind: str) -> list[str]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = arguments(__doc__)
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--unsupervised", action="store_true")
     args = ap.parse_args()
@@ -77,8 +76,7 @@ def main() -> None:
                      f"{a['precision']:.3f} / {a['recall']:.3f} / {a['f1']:.3f} | {r['ece']} | {REFERENCE[name]} | "
                      f"{r['seconds']} |")
     record("Quality, unsupervised scorer (bench/quality.py --unsupervised)" if args.unsupervised
-           else "Quality (bench/quality.py)", "\n".join(lines))
-    print(f"recorded in {RESULTS}")
+           else "Quality (bench/quality.py)", "\n".join(lines), args)
     if args.check:
         failures = check(results, "internal_unsupervised" if args.unsupervised else "internal")
         for f in failures:

@@ -8,19 +8,18 @@ outputs must be identical.
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 import time
 from pathlib import Path
 
-from common import RESULTS, indexed_backtest, peak_rss_mb, record
+from common import arguments, indexed_backtest, peak_rss_mb, record
 
 from linkdesk.batch import relink_archive
 from linkdesk.config import load_config
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = arguments(__doc__)
     ap.add_argument("--workdir", help="where the store goes (default: a temporary folder)")
     args = ap.parse_args()
     cfg = load_config()
@@ -48,8 +47,7 @@ def main() -> None:
              + "".join(f"| {name} (identical output) | {seconds:.1f} s |\n"
                        for name, (seconds, _) in runs.items() if name != "one process")
              + f"| peak RSS (this process and its worker processes; not the Ray actors) | {peak_rss_mb():.0f} MB |")
-    record("Relinking the archive (bench/relink.py)", table)
-    print(f"recorded in {RESULTS}")
+    record("Relinking the archive (bench/relink.py)", table, args)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from common import RESULTS, ROOT, record
+from common import ROOT, arguments, record
 from synth import write
 
 sys.path.insert(0, str(ROOT))
@@ -94,7 +94,7 @@ def _drafts(archive: str, path: str, k: int, words: int = 1000) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = arguments(__doc__)
     ap.add_argument("--articles", type=int, default=100_000)
     ap.add_argument("--drafts", type=int, default=200)
     ap.add_argument("--workdir")
@@ -164,8 +164,7 @@ def _run(args: argparse.Namespace, work: str, db: str, exists: bool) -> None:
 | suggest per 1,000-word draft, p50 / p95 ({res['drafts']} drafts) | {res['p50_ms']:.0f} ms / {res['p95_ms']:.0f} ms | p50 <= 250 ms |
 | suggestions made | {res['suggestions']} ({res['suggestions'] / max(1, res['drafts']):.1f} per draft) | |
 | peak RSS of the suggesting process | {res['rss_mb']:.0f} MB | <= 2,048 MB |
-""")
-    print(f"recorded in {RESULTS}")
+""", args)
 
 
 if __name__ == "__main__":

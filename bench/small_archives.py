@@ -9,11 +9,10 @@ the archive's newest linked articles), the trained ranker always, the unsupervis
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 
-from common import RESULTS, SHARED, archive_records, record, write_backtest
+from common import SHARED, archive_records, arguments, record, write_backtest
 
 import linkdesk.suggest.ranker as ranker_module
 from linkdesk.config import load_config
@@ -43,7 +42,7 @@ def span_f1(directory: str, how: str) -> tuple[float, dict]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = arguments(__doc__)
     ap.add_argument("--shares", default="0.05,0.1,0.2,0.35,0.5")
     args = ap.parse_args()
     lines = ["| backtest | share of dated articles | internal links | picked | span F1 as picked | "
@@ -83,8 +82,7 @@ def main() -> None:
                  f"cases. Mean span F1: as picked {sums[0] / n:.3f}, trained always {sums[1] / n:.3f}, "
                  f"unsupervised always {sums[2] / n:.3f}; a fixed cut at 300 links {sums[3] / n:.3f}.")
     print(lines[-1])
-    record("Small archives (bench/small_archives.py)", "\n".join(lines))
-    print(f"recorded in {RESULTS}")
+    record("Small archives (bench/small_archives.py)", "\n".join(lines), args)
 
 
 if __name__ == "__main__":

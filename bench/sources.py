@@ -16,7 +16,6 @@ date. Figures:
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import os
@@ -27,7 +26,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 
-from common import RESULTS, ROOT, SHARED, peak_rss_mb, record
+from common import ROOT, SHARED, arguments, peak_rss_mb, record
 
 from linkdesk.config import load_config
 from linkdesk.drafts import read_drafts
@@ -141,7 +140,7 @@ def speed_100k(tmp: str, n: int = 100_000, sample: int = 500) -> dict[str, float
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = arguments(__doc__)
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--skip-100k", action="store_true")
     args = ap.parse_args()
@@ -169,8 +168,7 @@ def main() -> None:
 | per draft p50 / p95 | {big['p50_ms']:.1f} ms / {big['p95_ms']:.1f} ms | p50 <= 100 ms |
 | peak RSS of the benchmark process | {big['rss_mb']:.0f} MB | |
 """
-    record("External sources (bench/sources.py)", body)
-    print(f"recorded in {RESULTS}")
+    record("External sources (bench/sources.py)", body, args)
     if args.check:
         floors = json.loads(FLOORS.read_text())["sources"]["sources-2025"]
         failures = [f"sources-2025 {k} = {q[k]:.4f}, below the floor {v:.4f}" for k, v in floors.items() if q[k] < v]

@@ -15,10 +15,11 @@ import sys
 import tempfile
 import time
 
-from common import RESULTS, ROOT, SHARED, record
+from common import ROOT, SHARED, arguments, record
 
 
 def main() -> None:
+    args = arguments(__doc__).parse_args()
     data = SHARED / "digitalgov"
     linkdesk = shutil.which("linkdesk") or str(ROOT / ".venv" / "bin" / "linkdesk")
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -50,8 +51,7 @@ def main() -> None:
 | index + train | {t_index:.1f} s | |
 | ingest + index + train | {t_ingest + t_index:.1f} s | <= 60 s |
 | `linkdesk suggest` all drafts, one process | {t_suggest:.1f} s, {per_draft:.1f} ms per draft | <= 50 ms |
-""")
-    print(f"recorded in {RESULTS}")
+""", args)
     sys.exit(0)
 
 
