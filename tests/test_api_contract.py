@@ -27,7 +27,8 @@ def api_schema(request: pytest.FixtureRequest) -> Any:
 def test_the_schema_documents_every_route(api_schema: Any) -> None:
     routes = {(op.method.upper(), op.path) for op in _operations(api_schema)}
     assert routes == {("GET", "/health"), ("POST", "/suggest"), ("POST", "/apply"), ("POST", "/lint"),
-                      ("GET", "/stats"), ("GET", "/article"), ("GET", "/orphans"), ("GET", "/inbound")}
+                      ("GET", "/stats"), ("GET", "/article"), ("GET", "/orphans"), ("GET", "/inbound"),
+                      ("POST", "/withdraw"), ("POST", "/restore"), ("GET", "/withdrawn")}
 
 
 @pytest.mark.slow

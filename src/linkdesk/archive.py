@@ -1,5 +1,5 @@
 """Archive-level questions answered from a store: one article in full, the articles nothing links to,
-and the archive written out as standard records."""
+the archive written out as standard records, and articles withdrawn from it."""
 
 from __future__ import annotations
 
@@ -12,16 +12,19 @@ from typing import Any
 
 from .errors import InputError, NotFoundError
 from .ingest.records import normalize_date
+from .model import Withdrawal
 from .store.base import Store, StoredArticle
+from .text.normalize import url_key
 
-__all__ = ["article_selection", "describe_article", "export_archive", "export_records", "orphans", "select_articles"]
+__all__ = ["article_selection", "describe_article", "export_archive", "export_records", "find_withdrawn", "orphans",
+           "restore_article", "select_articles", "withdraw_article"]
 
 
 def describe_article(store: Store, url: str) -> dict[str, Any]:
     """Everything the archive knows about one article: metadata, out-links, inbound count."""
     article = store.get_article(url)
     if article is None:
-        raise NotFoundError(f"{url}: not in the archive")
+        raise _not_there(store, url)
     links = store.article_links(article.id)
     return {
         "url": article.url,
@@ -96,3 +99,40 @@ def export_archive(store: Store, path: str, section: str | None = None, since: s
         os.unlink(partial)
         raise
     return written
+
+
+def find_withdrawn(store: Store, url: str) -> Withdrawal | None:
+    """The withdrawal of the article that had ``url`` as its address or an alias, if any."""
+    key = url_key(url)
+    return next((w for w in store.withdrawn() if key in w.addresses), None)
+
+
+def withdraw_article(store: Store, url: str, reason: str = "") -> Withdrawal:
+    """Take the article at ``url`` out of the archive (retracted, unpublished, removed on legal advice):
+    its text and links go, it is never suggested again (at once, before the next ``linkdesk index``),
+    an export that still holds it does not bring it back, and links to it are errors in the lint.
+    The result names the archive articles that still link to it. Withdrawing an article twice gives
+    the first withdrawal back (a CMS may send the same request again)."""
+    done = store.withdraw(url, reason)
+    if done is not None:
+        return done
+    earlier = find_withdrawn(store, url)
+    if earlier is not None:
+        return earlier
+    raise NotFoundError(f"{url}: not in the archive")
+
+
+def restore_article(store: Store, url: str) -> Withdrawal:
+    """Undo a withdrawal, so that a later ingest of the article takes it back into the archive (its text
+    is not kept while it is withdrawn)."""
+    restored = store.restore(url)
+    if restored is None:
+        raise NotFoundError(f"{url}: no withdrawn article had this address")
+    return restored
+
+
+def _not_there(store: Store, url: str) -> NotFoundError:
+    withdrawn = find_withdrawn(store, url)
+    if withdrawn is None:
+        return NotFoundError(f"{url}: not in the archive")
+    return NotFoundError(f"{url}: {withdrawn.when_and_why()}")

@@ -15,17 +15,17 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from . import __version__
-from .archive import describe_article, export_archive, export_records, orphans
+from .archive import describe_article, export_archive, export_records, orphans, restore_article, withdraw_article
 from .batch import relink_archive, relink_ids
 from .check import Checked, CheckSummary, check_archive, summarize
 from .config import load_config
 from .drafts import read_drafts
-from .errors import DraftError, InputError, LinkdeskError, OptionalDependencyError
+from .errors import DraftError, InputError, LinkdeskError, NotFoundError, OptionalDependencyError
 from .evaluate import HOLDOUT_SHARE, OUTCOMES, THRESHOLDS, backtest_dir, backtest_store
 from .index.linkindex import index_saved
 from .ingest import KINDS, ingest
 from .lint import RULES, SEVERITIES, worst
-from .model import IngestReport, Rejection
+from .model import IngestReport, Rejection, Withdrawal
 from .render import terminal_report
 from .sources.catalog import add_sources, list_sources
 from .sources.outlets import OutletTable
@@ -95,6 +95,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
           f"internal links resolving to an archive article: "
           f"{'n/a' if share is None else f'{share:.1%}'}")
     print(f"orphans (no inbound links): {stats['orphans']}")
+    if stats["withdrawn"]:
+        print(f"withdrawn articles: {stats['withdrawn']} (`linkdesk withdraw --list`)")
     if stats["most_linked"]:
         print("most linked:")
         for item in stats["most_linked"]:
@@ -229,6 +231,71 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"  {rule}: {counts['findings']} in {counts['articles']} article(s)", file=out)
     failed = summary.worst is not None and SEVERITIES.index(summary.worst) >= SEVERITIES.index(args.fail_on)
     return EXIT_REJECTED if failed or summary.unreadable else EXIT_OK
+
+
+def _addresses(args: argparse.Namespace) -> list[str]:
+    """The addresses on the command line, then those in ``--from`` (one a line; blank lines and # notes
+    left out)."""
+    urls = list(args.urls)
+    if args.from_file:
+        with open(args.from_file, encoding="utf-8") as fh:
+            urls.extend(line.strip() for line in fh if line.strip() and not line.lstrip().startswith("#"))
+    return urls
+
+
+def _print_withdrawal(w: Withdrawal, heading: str) -> None:
+    print(f"{heading}: {w.title}  <{w.url}>")
+    print(f"  {w.when_and_why()}")
+    if w.linked_from:
+        print(f"  still linked from {len(w.linked_from)} archive article(s) "
+              "(`linkdesk check --rule withdrawn-link` shows where):")
+        for source in w.linked_from:
+            print(f"    {source['title']}  <{source['url']}>")
+
+
+def _each_address(args: argparse.Namespace, action: Any, heading: str) -> int:
+    """``action(store, url)`` for every address given, each reported; one that is not found does not
+    stop the rest."""
+    urls = _addresses(args)
+    if not urls:
+        raise InputError("give the addresses of the articles (or --from FILE)")
+
+    def each(store: Store) -> tuple[list[Withdrawal], list[str]]:
+        done, missing = [], []
+        for url in urls:
+            try:
+                done.append(action(store, url))
+            except NotFoundError as exc:
+                missing.append(str(exc))
+        return done, missing
+
+    done, missing = with_archive(args.db, each)
+    for w in done:
+        if args.json:
+            _print_json(w.to_json())
+        else:
+            _print_withdrawal(w, heading)
+    for message in missing:
+        print(f"linkdesk: {message}", file=sys.stderr)
+    return EXIT_REJECTED if missing else EXIT_OK
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    if args.list:
+        for w in with_archive(args.db, lambda store: store.withdrawn()):
+            if args.json:
+                _print_json(w.to_json())
+            else:
+                _print_withdrawal(w, "withdrawn")
+        return EXIT_OK
+    return _each_address(args, lambda store, url: withdraw_article(store, url, args.reason), "withdrawn")
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    status = _each_address(args, restore_article, "restored")
+    if status == EXIT_OK and not args.json:
+        print("ingest the article again to bring it back into the archive")
+    return status
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -651,6 +718,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="exit 1 when a finding is at least this severe (default: error)")
     p.add_argument("--json", action="store_true", help="one JSON line per article with findings")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("withdraw", help="take retracted or unpublished articles out of the archive for good",
+                       description="Take articles out of the archive (retracted, unpublished, removed on legal "
+                                   "advice): they are never suggested again, a later ingest of an export that "
+                                   "still holds them leaves them out, and links to them are lint errors. "
+                                   "Lists the archive articles that still link to each.")
+    common(p)
+    p.add_argument("urls", nargs="*", metavar="URL", help="the article's address (or one of its aliases)")
+    p.add_argument("--from", dest="from_file", metavar="FILE", help="also the addresses in FILE, one a line")
+    p.add_argument("--reason", default="", help="why, as messages will say it (e.g. 'retracted')")
+    p.add_argument("--list", action="store_true", help="list the withdrawn articles instead")
+    p.add_argument("--json", action="store_true", help="one JSON line per article")
+    p.set_defaults(func=cmd_withdraw)
+
+    p = sub.add_parser("restore", help="undo a withdrawal, so that the next ingest takes the article back")
+    common(p)
+    p.add_argument("urls", nargs="*", metavar="URL")
+    p.add_argument("--from", dest="from_file", metavar="FILE", help="also the addresses in FILE, one a line")
+    p.add_argument("--json", action="store_true", help="one JSON line per article")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("serve", help="the HTTP API over the archive (needs the web extra)",
                        description="The HTTP API and the editors' page over the archive (needs the web extra). "

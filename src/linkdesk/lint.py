@@ -15,6 +15,8 @@ malformed-link             error     an address that cannot work as written: a m
                                      web address starting inside it, a space, double quote or
                                      angle bracket in it
 low-trust-source           warning   a link to a low-trust outlet
+withdrawn-link             error     a link to an article withdrawn from the archive (retracted,
+                                     unpublished), with when and why
 internal-link-not-found    warning   a link to the site that matches no archive article (and the
                                      article at the same slug elsewhere, when one is)
 duplicate-link             warning   a second link to the same page
@@ -33,11 +35,11 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urljoin
 
-from .model import Document, Finding, Placeholder, Suggestion
+from .model import Document, Finding, Placeholder, Suggestion, Withdrawal
 from .sources.attribution import find_claims, sentences
 from .sources.outlets import OutletTable
 from .suggest.policy import Policy, Spans, side_by_side
@@ -48,8 +50,9 @@ __all__ = ["RULES", "SEVERITIES", "lint", "worst"]
 SEVERITIES = ("info", "warning", "error")
 # every rule a finding of :func:`lint` can carry
 RULES = ("leftover-note", "empty-address", "malformed-link", "empty-anchor", "vague-anchor", "link-in-heading",
-         "duplicate-link", "internal-link-not-found", "blocked-domain", "low-trust-source", "state-affiliated-source",
-         "adjacent-links", "over-linking", "unsourced-attribution", "single-source-contested")
+         "duplicate-link", "withdrawn-link", "internal-link-not-found", "blocked-domain", "low-trust-source",
+         "state-affiliated-source", "adjacent-links", "over-linking", "unsourced-attribution",
+         "single-source-contested")
 _VAGUE = re.compile(r"^(?:click\s+here|here|this|this\s+link|link|read\s+more|more|learn\s+more|this\s+article|"
                     r"this\s+story|go|see\s+here|source)$", re.IGNORECASE)
 # an image in Markdown or HTML, and its alt text
@@ -83,11 +86,13 @@ def _image_in(markup: str) -> str | None:
 def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = None,
          notes: Sequence[Placeholder] = (), suggestions: Sequence[Suggestion] = (),
          archive_urls: dict[str, int] | None = None, site_hosts: Sequence[str] = (),
-         moved_to: Callable[[str], str | None] | None = None) -> list[Finding]:
+         moved_to: Callable[[str], str | None] | None = None,
+         withdrawn: Mapping[str, Withdrawal] | None = None) -> list[Finding]:
     """Every finding for ``doc``, in document order. ``archive_urls`` (url key → article) and
     ``site_hosts`` enable the archive checks, ``moved_to`` (an address the archive does not hold →
-    the archive's address it likely moved to, or None) names the likely fix; ``notes`` and
-    ``suggestions`` come from the pipeline."""
+    the archive's address it likely moved to, or None) names the likely fix, ``withdrawn`` (url key →
+    withdrawal) the articles no text should link to; ``notes`` and ``suggestions`` come from the
+    pipeline."""
     table = outlets or OutletTable.from_config(config)
     policy = Policy.from_config(config)
     low_trust = float(config["sources"]["low_trust_tier"])
@@ -145,7 +150,11 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
             out.append(Finding("duplicate-link", "warning", f"{href} is already linked earlier in the text", *where))
         seen.setdefault(key, link.src_start)
         if scope == "site":
-            if archive_urls is not None and hosts and key not in archive_urls:
+            gone = withdrawn.get(key) if withdrawn else None
+            if gone is not None:
+                out.append(Finding("withdrawn-link", "error", f'{href} leads to "{gone.title}", '
+                                   f"{gone.when_and_why()}; remove or replace the link", *where))
+            elif archive_urls is not None and hosts and key not in archive_urls:
                 moved = moved_to(absolute) if moved_to is not None else None
                 out.append(Finding("internal-link-not-found", "warning",
                                    f"{href} points at the site but matches no article in the archive"

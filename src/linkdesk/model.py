@@ -25,6 +25,7 @@ __all__ = [
     "Rejection",
     "SourceItem",
     "Suggestion",
+    "Withdrawal",
     "Zone",
 ]
 
@@ -256,6 +257,29 @@ class ArticleOutcome:
     def payload(self) -> dict[str, Any]:
         """The job's own findings for a readable article."""
         return {}
+
+
+@dataclass
+class Withdrawal:
+    """An article taken out of the archive (retracted, unpublished, removed for legal reasons): it is
+    never suggested, a later export that still holds it does not bring it back, and a link to it is
+    an error in the lint. ``addresses`` are its address and aliases as URL keys; ``linked_from`` the
+    archive articles whose links still lead to it (url, title), which an editor should change."""
+
+    url: str
+    title: str
+    reason: str
+    withdrawn_at: str
+    addresses: list[str] = field(default_factory=list)
+    linked_from: list[dict[str, str]] = field(default_factory=list)
+
+    def when_and_why(self) -> str:
+        """How messages say it: "withdrawn from the archive on 2026-11-30 (retracted)"."""
+        return f"withdrawn from the archive on {self.withdrawn_at[:10]}" + (f" ({self.reason})" if self.reason else "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"url": self.url, "title": self.title, "reason": self.reason, "withdrawn_at": self.withdrawn_at,
+                "linked_from": self.linked_from}
 
 
 @dataclass

@@ -116,8 +116,13 @@ def ingest(store: Store, sources: Sequence[str], *, kind: str | None = None,
     def flush() -> None:
         if not batch:
             return
-        for status in store.write_batch(batch):
-            report.count(status)
+        for item, status in zip(batch, store.write_batch(batch), strict=True):
+            if status == "withdrawn":
+                report.skip("withdrawn from the archive")
+                report.warnings.append(f"{item.article.url}: withdrawn from the archive, so not ingested "
+                                       "(`linkdesk restore URL` lets a later ingest take it back)")
+            else:
+                report.count(status)
         batch.clear()
 
     try:

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast, runtime_checkable
 
-from ..model import Article, Format, OutLink, SourceItem, Zone
+from ..model import Article, Format, OutLink, SourceItem, Withdrawal, Zone
 
 __all__ = ["PreparedArticle", "Store", "StoredArticle", "StoredLink"]
 
@@ -77,7 +77,26 @@ class Store(Protocol):
     def close(self) -> None: ...
 
     def write_batch(self, items: Sequence[PreparedArticle]) -> list[str]:
-        """Write articles in one transaction; returns "added"/"updated"/"unchanged" per item."""
+        """Write articles in one transaction; returns "added"/"updated"/"unchanged" per item, or
+        "withdrawn" for an article withdrawn from the archive (not written)."""
+        ...
+
+    def withdraw(self, url: str, reason: str = "") -> Withdrawal | None:
+        """Take the article at ``url`` (its address or an alias) out of the archive, with its text and
+        links, and keep its addresses so it stays out; None when the archive holds no such article."""
+        ...
+
+    def restore(self, url: str) -> Withdrawal | None:
+        """Forget the withdrawal of the article at ``url``, so a later ingest may take it back; None
+        when no withdrawn article had that address."""
+        ...
+
+    def withdrawn(self) -> list[Withdrawal]:
+        """The withdrawn articles, the latest withdrawal first, each with the articles still linking to it."""
+        ...
+
+    def withdrawals_changed(self) -> str | None:
+        """When an article was last withdrawn or restored (an ISO timestamp), or None when never."""
         ...
 
     def resolve_links(self) -> None:

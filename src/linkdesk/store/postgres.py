@@ -106,6 +106,17 @@ PG_MIGRATIONS: list[str] = [
         status TEXT
     );
     """,
+    # articles withdrawn from the archive (as the SQLite store's migration 6 says)
+    """
+    CREATE TABLE withdrawn (
+        key TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        withdrawn_at TEXT NOT NULL
+    );
+    CREATE INDEX withdrawn_url ON withdrawn(url);
+    """,
 ]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from ..errors import StoreError
-from ..model import SourceItem, Zone
+from ..model import SourceItem, Withdrawal, Zone
 from ..text.normalize import host_key, url_host, url_key
 from .base import PreparedArticle, StoredArticle, StoredLink
 
@@ -111,8 +111,10 @@ class SQLStore(ABC):
         out: list[str] = []
         now = _now()
         with self.transaction():
+            # few: read once a batch, not once a record (a round trip each on a server)
+            withdrawn = {r["key"] for r in self._execute("SELECT key FROM withdrawn").fetchall()}
             for item in items:
-                out.append(self._write_one(item, now))
+                out.append("withdrawn" if url_key(item.article.url) in withdrawn else self._write_one(item, now))
         return out
 
     def _write_one(self, item: PreparedArticle, now: str) -> str:
@@ -197,6 +199,74 @@ class SQLStore(ABC):
                 f"CASE WHEN target_id IS NOT NULL OR target_host IN ({marks}) THEN 1 ELSE 0 END",
                 hosts,
             )
+
+    def withdraw(self, url: str, reason: str = "") -> Withdrawal | None:
+        now = _now()
+        with self.transaction():
+            row = self._execute(
+                "SELECT a.id, a.url, a.title FROM url_keys k JOIN articles a ON a.id = k.article_id WHERE k.key = ?",
+                (url_key(url),),
+            ).fetchone()
+            if row is None:
+                return None
+            article_id = row["id"]
+            keys = [r["key"] for r in self._execute("SELECT key FROM url_keys WHERE article_id = ?", (article_id,))]
+            self._executemany(
+                "INSERT INTO withdrawn (key, url, title, reason, withdrawn_at) VALUES (?,?,?,?,?) "
+                "ON CONFLICT (key) DO UPDATE SET url = excluded.url, title = excluded.title, "
+                "reason = excluded.reason, withdrawn_at = excluded.withdrawn_at",
+                [(key, row["url"], row["title"], reason, now) for key in keys],
+            )
+            # the links other articles make to it stay (they are what an editor must change) and lead
+            # nowhere now
+            self._execute("UPDATE links SET target_id = NULL WHERE target_id = ?", (article_id,))
+            self._execute("DELETE FROM links WHERE source_id = ?", (article_id,))
+            self._execute("DELETE FROM url_keys WHERE article_id = ?", (article_id,))
+            self._execute("DELETE FROM articles WHERE id = ?", (article_id,))
+            self._withdrawals_changed_now()
+        return self._withdrawals("WHERE url = ?", (row["url"],))[0]
+
+    def restore(self, url: str) -> Withdrawal | None:
+        found = self._withdrawals("WHERE url = (SELECT url FROM withdrawn WHERE key = ?)", (url_key(url),))
+        if not found:
+            return None
+        with self.transaction():
+            self._execute("DELETE FROM withdrawn WHERE url = ?", (found[0].url,))
+            self._withdrawals_changed_now()
+        return found[0]
+
+    def withdrawn(self) -> list[Withdrawal]:
+        return self._withdrawals()
+
+    def withdrawals_changed(self) -> str | None:
+        row = self._execute("SELECT value FROM meta WHERE key = 'withdrawals_changed'").fetchone()
+        return str(row["value"]) if row else None
+
+    def _withdrawals_changed_now(self) -> None:
+        # to the microsecond: a server tells a new list of withdrawals from the one it holds by this stamp
+        self._execute(
+            "INSERT INTO meta (key, value) VALUES ('withdrawals_changed', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (datetime.now(UTC).isoformat(timespec="microseconds"),),
+        )
+
+    def _withdrawals(self, where: str = "", params: Sequence[Any] = ()) -> list[Withdrawal]:
+        """Withdrawn articles, newest withdrawal first, each with the archive articles that still link to it."""
+        by_url: dict[str, Withdrawal] = {}
+        for r in self._execute(f"SELECT key, url, title, reason, withdrawn_at FROM withdrawn {where} "
+                               "ORDER BY withdrawn_at DESC, url, key", params).fetchall():
+            w = by_url.setdefault(r["url"], Withdrawal(r["url"], r["title"], r["reason"], r["withdrawn_at"]))
+            w.addresses.append(r["key"])
+        for w in by_url.values():
+            marks = ",".join("?" * len(w.addresses))
+            w.linked_from = [
+                {"url": r["url"], "title": r["title"]}
+                for r in self._execute(
+                    f"""SELECT DISTINCT a.url, a.title FROM links l JOIN articles a ON a.id = l.source_id
+                        WHERE l.target_key IN ({marks}) ORDER BY a.url""", w.addresses
+                ).fetchall()
+            ]
+        return list(by_url.values())
 
     # ------------------------------------------------------------------ reads
 
@@ -293,6 +363,7 @@ class SQLStore(ABC):
             ).fetchall()
         ]
         orphans = q(f"SELECT count(*) AS n FROM articles a WHERE {_ORPHAN}").fetchone()["n"]
+        withdrawn = q("SELECT count(DISTINCT url) AS n FROM withdrawn").fetchone()["n"]
         return {
             "articles": self.count_articles(),
             "by_section": by_section,
@@ -306,6 +377,7 @@ class SQLStore(ABC):
             },
             "most_linked": top,
             "orphans": orphans,
+            "withdrawn": int(withdrawn),
             "site_hosts": self.site_hosts(),
         }
 

@@ -132,6 +132,18 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE articles ADD COLUMN zones TEXT NOT NULL DEFAULT '{}';
     """,
+    # articles withdrawn from the archive, by each of their addresses (URL key): kept out of the
+    # archive when an export still holds them, and named when a text links to them
+    """
+    CREATE TABLE withdrawn (
+        key TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        withdrawn_at TEXT NOT NULL
+    );
+    CREATE INDEX withdrawn_url ON withdrawn(url);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -70,6 +70,9 @@ def inbound_links(store: Store, suggester: Suggester, url: str, limit: int = 20,
     none in an article that links there already. Zones, first mention and spacing follow the
     policy; the per-100-words cap does not, as the editor asks for this one link."""
     index = suggester.index
+    withdrawn = suggester.withdrawn.find(url)
+    if withdrawn is not None:
+        raise NotFoundError(f"{url}: {withdrawn.when_and_why()}")
     target = index.lookup_url(url)
     if target is None:
         if store.get_article(url) is None:
@@ -94,7 +97,7 @@ def inbound_links(store: Store, suggester: Suggester, url: str, limit: int = 20,
                for link in store.article_links(article.id)):
             continue
         draft = article_draft(article)
-        spotted = spot_draft(draft, index, suggester.view)
+        spotted = spot_draft(draft, index, suggester.view, suggester.withdrawn.targets)
         # only the target's candidates are wanted, but their features read the others
         if not any(c.target == target for c in spotted.cands):
             continue

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,7 +19,7 @@ from ..errors import InputError
 from ..index.linkindex import LinkIndex, build_index, draft_day, load_index, save_index
 from ..ingest import reread_stale
 from ..lint import lint
-from ..model import Document, Finding, Placeholder, Suggestion
+from ..model import Document, Finding, Placeholder, Suggestion, Withdrawal
 from ..placeholders import NoteResolver, find_notes, patterns_from_config
 from ..render import apply_suggestions
 from ..sources.catalog import add_sources
@@ -34,8 +34,8 @@ from .policy import Policy, Scored, Spans, apart, select
 from .ranker import Ranker, train
 from .spot import Analysis, analyze
 
-__all__ = ["Draft", "DraftResult", "Ranked", "Spotted", "Suggester", "apply_result", "article_draft", "choose",
-           "index_archive", "lint_draft", "rank_draft", "rank_spotted", "spot_draft"]
+__all__ = ["Draft", "DraftResult", "Ranked", "Spotted", "Suggester", "WithdrawnArticles", "apply_result",
+           "article_draft", "choose", "index_archive", "lint_draft", "rank_draft", "rank_spotted", "spot_draft"]
 
 log = logging.getLogger(__name__)
 
@@ -156,9 +156,10 @@ class Spotted:
     cands: list[Candidate]
 
 
-def spot_draft(draft: Draft, index: LinkIndex, view: AnchorView) -> Spotted:
+def spot_draft(draft: Draft, index: LinkIndex, view: AnchorView, withdrawn: Collection[int] = ()) -> Spotted:
+    """The draft's candidates: never the draft itself, nor the index's ``withdrawn`` articles."""
     an = analyze(draft.doc.text, draft.title)
-    exclude: set[int] = set()
+    exclude: set[int] = set(withdrawn)
     if draft.url:
         own = index.lookup_url(draft.url)
         if own is not None:
@@ -167,8 +168,9 @@ def spot_draft(draft: Draft, index: LinkIndex, view: AnchorView) -> Spotted:
     return Spotted(draft, an, ctx, generate(an, index, view, ctx))
 
 
-def rank_draft(draft: Draft, index: LinkIndex, ranker: Ranker, view: AnchorView) -> Ranked:
-    return rank_spotted(spot_draft(draft, index, view), index, ranker, view)
+def rank_draft(draft: Draft, index: LinkIndex, ranker: Ranker, view: AnchorView,
+               withdrawn: Collection[int] = ()) -> Ranked:
+    return rank_spotted(spot_draft(draft, index, view, withdrawn), index, ranker, view)
 
 
 def rank_spotted(spotted: Spotted, index: LinkIndex, ranker: Ranker, view: AnchorView) -> Ranked:
@@ -208,6 +210,31 @@ def choose(ranked: Ranked, index: LinkIndex, policy: Policy, threshold: float,
     return out
 
 
+@dataclass(frozen=True)
+class WithdrawnArticles:
+    """The archive's withdrawn articles as the suggester needs them: by each of their addresses (URL
+    key), for the lint of links to them, and as the articles of the index never to suggest, since
+    the index may have been built before they were withdrawn."""
+
+    by_address: dict[str, Withdrawal]
+    targets: frozenset[int]
+    #: the store's stamp of the last withdrawal or restoration these reflect
+    changed: str | None
+
+    @classmethod
+    def read(cls, store: Store, index: LinkIndex) -> WithdrawnArticles:
+        changed = store.withdrawals_changed()
+        by_address = {key: w for w in store.withdrawn() for key in w.addresses} if changed else {}
+        # an address of a withdrawn article may have become another article's alias since: only an
+        # article whose own address was withdrawn is left out
+        targets = frozenset(a for key in by_address if (a := index.url_index.get(key)) is not None
+                            and url_key(index.urls[a]) in by_address)
+        return cls(by_address, targets, changed)
+
+    def find(self, url: str) -> Withdrawal | None:
+        return self.by_address.get(url_key(url))
+
+
 class Suggester:
     """Loaded once (index, ranker, config), then called per draft."""
 
@@ -215,6 +242,7 @@ class Suggester:
         self.config = config or load_config()
         self.index, self.ranker = load_index(store, LAYOUT)
         self.view = self.ranker.view(self.index)
+        self.withdrawn = WithdrawnArticles.read(store, self.index)
         self.sources = ExternalSuggester(store, self.config) if store.count_sources() else None
         self.outlets = self.sources.outlets if self.sources else OutletTable.from_config(self.config)
         self.patterns = patterns_from_config(self.config)
@@ -245,7 +273,7 @@ class Suggester:
                  blocked: list[tuple[int, int]] | None = None, taken: set[str] | None = None,
                  reserved: int = 0, uncounted: Sequence[tuple[int, int]] = ()) -> list[Suggestion]:
         policy = Policy.from_config(self.config, max_links=max_links)
-        ranked = rank_draft(draft, self.index, self.ranker, self.view)
+        ranked = rank_draft(draft, self.index, self.ranker, self.view, self.withdrawn.targets)
         return choose(ranked, self.index, policy, self.threshold(threshold), blocked, taken, reserved, uncounted)
 
     def notes(self, draft: Draft) -> list[Placeholder]:
@@ -253,7 +281,7 @@ class Suggester:
         doc = draft.doc
         notes = find_notes(doc, self.outlets, self.patterns)
         own = self.index.lookup_url(draft.url) if draft.url else None
-        exclude = {own} if own is not None else set()
+        exclude = set(self.withdrawn.targets) | ({own} if own is not None else set())
         used: set[str] = {link.href for link in doc.links}
         for note in notes:
             if note.kind == "internal":
@@ -298,7 +326,14 @@ class Suggester:
              suggestions: Sequence[Suggestion] = ()) -> list[Finding]:
         """The lint of ``doc`` with this archive's checks: its internal links against the archive."""
         return lint(doc, self.config, self.outlets, notes, suggestions, archive_urls=self.index.url_index,
-                    site_hosts=self.index.site_hosts, moved_to=self.index.moved_to)
+                    site_hosts=self.index.site_hosts, moved_to=self.index.moved_to,
+                    withdrawn=self.withdrawn.by_address)
+
+    def refresh_withdrawn(self, store: Store) -> None:
+        """Read the archive's withdrawals again, if any changed since: a running server takes a
+        withdrawal in at once, without a new index."""
+        if store.withdrawals_changed() != self.withdrawn.changed:
+            self.withdrawn = WithdrawnArticles.read(store, self.index)
 
 
 def apply_result(draft: Draft, result: DraftResult) -> str:

@@ -5,7 +5,8 @@ it was.
 
 The suggester (index, ranker, source catalog) is loaded when the app starts, and again when
 ``linkdesk index`` has saved a newer index since (a request checks, at most every few seconds; the
-others go on with the one before while it loads). Routes that read the archive itself open the store
+others go on with the one before while it loads); an article withdrawn meanwhile, by this app or any
+other process, is left out from the same check on. Routes that read the archive itself open the store
 per request, as SQLite connections belong to one thread.
 """
 
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from importlib import resources
 from typing import Annotated, Any
 
-from ..archive import describe_article, orphans
+from ..archive import describe_article, orphans, restore_article, withdraw_article
 from ..config import load_config
 from ..drafts import draft_from_record
 from ..errors import (
@@ -37,6 +38,7 @@ from ..suggest.inbound import inbound_links
 from ..suggest.pipeline import Draft, Suggester, apply_result, lint_draft
 from .schema import (
     ERROR_RESPONSES,
+    AddressIn,
     ApplyOut,
     ArticleOut,
     DraftIn,
@@ -46,6 +48,8 @@ from .schema import (
     OrphanOut,
     StatsOut,
     SuggestOut,
+    WithdrawalOut,
+    WithdrawIn,
 )
 
 try:
@@ -118,13 +122,17 @@ class _Newest:
         if saved != self.saved:
             self.saved, self.suggester = saved, Suggester(store, self.config)
             log.info("loaded the index saved %s", saved)
+        else:
+            self.suggester.refresh_withdrawn(store)
 
-    def get(self) -> Suggester:
-        now = time.monotonic()
+    def get(self, now: bool = False) -> Suggester:
+        """The suggester, looked at again if ``check_seconds`` have passed (or ``now``: this app has
+        just changed the archive)."""
+        moment = time.monotonic()
         # one request looks, and loads; the others meanwhile go on with the suggester they have
-        if now - self.checked >= self.check_seconds and self.reloading.acquire(blocking=False):
+        if (now or moment - self.checked >= self.check_seconds) and self.reloading.acquire(blocking=now):
             try:
-                self.checked = now
+                self.checked = moment
                 with_archive(self.db, self._refresh)
             finally:
                 self.reloading.release()
@@ -249,6 +257,26 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
     def orphan_list(section: str | None = None, limit: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
         """Archive articles no other article links to, newest first (``limit`` 0: all)."""
         return with_archive(db, lambda s: orphans(s, section, limit))
+
+    @app.post("/withdraw", **_answers(WithdrawalOut, 400, 401, 404, 422, 503))
+    def withdraw(request: Annotated[WithdrawIn, Body()]) -> dict[str, Any]:
+        """Take an article out of the archive (retracted, unpublished): never suggested again, from this
+        request on, and a link to it is a lint error. Sending it again gives the first withdrawal back."""
+        withdrawal = with_archive(db, lambda s: withdraw_article(s, request.url, request.reason))
+        newest.get(now=True)
+        return withdrawal.to_json()
+
+    @app.post("/restore", **_answers(WithdrawalOut, 400, 401, 404, 422, 503))
+    def restore(request: Annotated[AddressIn, Body()]) -> dict[str, Any]:
+        """Undo a withdrawal: the next ingest of the article takes it back into the archive."""
+        withdrawal = with_archive(db, lambda s: restore_article(s, request.url))
+        newest.get(now=True)
+        return withdrawal.to_json()
+
+    @app.get("/withdrawn", **_answers(list[WithdrawalOut], 401, 503))
+    def withdrawn() -> list[dict[str, Any]]:
+        """The withdrawn articles, latest first, each with the archive articles still linking to it."""
+        return [w.to_json() for w in with_archive(db, lambda s: s.withdrawn())]
 
     @app.get("/inbound", **_answers(InboundOut, 401, 404, 409, 422, 503))
     def inbound(url: Annotated[str, Query(min_length=1)], limit: Annotated[int, Query(ge=0)] = 20,

@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ERROR_RESPONSES", "ApplyOut", "ArticleOut", "DraftIn", "HealthOut", "InboundOut", "LintOut",
-           "OrphanOut", "StatsOut", "SuggestOut"]
+__all__ = ["ERROR_RESPONSES", "AddressIn", "ApplyOut", "ArticleOut", "DraftIn", "HealthOut", "InboundOut",
+           "LintOut", "OrphanOut", "StatsOut", "SuggestOut", "WithdrawIn", "WithdrawalOut"]
 
 
 class DraftIn(BaseModel):
@@ -33,6 +33,16 @@ class DraftIn(BaseModel):
     section: str | None = None
 
 
+class AddressIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    url: str = Field(min_length=1, description="the article's address, or one of its aliases")
+
+
+class WithdrawIn(AddressIn):
+    reason: str = Field("", description="why (retracted, unpublished, legal), as messages will say it")
+
+
 class ErrorDetail(BaseModel):
     code: str = Field(description="what went wrong, for a program: bad_request, bad_record, bad_input, unauthorized, "
                                   "not_found, method_not_allowed, index_missing, store_error")
@@ -45,8 +55,9 @@ class ErrorOut(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorOut, "description": "a field of the draft record is unusable (a date that is not one, a "
-                                            "draft over the size limit, suggestion numbers out of range)"},
+    400: {"model": ErrorOut, "description": "the body is not JSON text, or a field of it is unusable (a date that "
+                                            "is not one, a draft over the size limit, suggestion numbers out of "
+                                            "range)"},
     401: {"model": ErrorOut, "description": "the service has an access token and the request did not send it"},
     404: {"model": ErrorOut, "description": "the article asked about is not in the archive"},
     409: {"model": ErrorOut, "description": "the archive has no link index yet, or not for this article: run "
@@ -153,6 +164,7 @@ class StatsOut(BaseModel):
     links: LinkCountsOut
     most_linked: list[LinkedArticleOut]
     orphans: int
+    withdrawn: int
     site_hosts: list[str]
 
 
@@ -176,6 +188,19 @@ class ArticleOut(BaseModel):
     words: int
     inbound: int
     links: list[OutLinkOut]
+
+
+class ArticleRefOut(BaseModel):
+    url: str
+    title: str
+
+
+class WithdrawalOut(BaseModel):
+    url: str
+    title: str
+    reason: str
+    withdrawn_at: str
+    linked_from: list[ArticleRefOut] = Field(description="archive articles whose links still lead to it")
 
 
 class OrphanOut(BaseModel):
