@@ -1,17 +1,21 @@
-"""Archive-wide relinking: every article through the suggester, in one process, several, or Ray actors."""
+"""Archive-wide jobs (relinking, and one of one's own): every article through the suggester, in one process,
+several, or Ray actors."""
 
 from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 
 import pytest
 
-from linkdesk.batch import relink_archive, relink_ids
+from linkdesk.batch import relink_archive, relink_ids, run_over_archive
 from linkdesk.cli import EXIT_OK, EXIT_REJECTED, run
 from linkdesk.config import load_config
 from linkdesk.errors import InputError, OptionalDependencyError
+from linkdesk.model import ArticleOutcome
 from linkdesk.store import open_store
+from linkdesk.store.base import StoredArticle
 from linkdesk.suggest import pipeline
 from linkdesk.text.normalize import url_key
 
@@ -121,3 +125,41 @@ def test_cli_relink(demo_db: str, capsys) -> None:
     assert "since" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         run(["relink", "--db", demo_db, "--jobs", "0"])
+
+
+@dataclass
+class Words(ArticleOutcome):
+    words: int = 0
+
+    def payload(self) -> dict:
+        return {"words": self.words}
+
+
+@dataclass(frozen=True)
+class WordsJob:
+    """A job of a data team's own: each article's length, failing on the articles named in ``refuse``."""
+
+    refuse: frozenset[str] = frozenset()
+
+    def run(self, suggester: pipeline.Suggester, article: StoredArticle) -> Words:
+        if article.url in self.refuse:
+            raise ValueError("refused")
+        return Words(article.url, article.title, article.published, words=len(article.text.split()))
+
+    def failed(self, article: StoredArticle, error: str) -> Words:
+        return Words(article.url, article.title, article.published, error=error)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_job_of_ones_own_runs_over_the_archive_in_the_order_given(demo_db: str, jobs: int) -> None:
+    stored = _stored(demo_db)
+    ids = sorted(a.id for a, _ in stored.values())[::-1]
+    refused = next(iter(stored))
+    out = list(run_over_archive(demo_db, load_config(), ids, WordsJob(frozenset({refused})), jobs=jobs))
+    by_id = {a.id: a for a, _ in stored.values()}
+    assert [o.url for o in out] == [by_id[i].url for i in ids]
+    assert {o.url: o.words for o in out if o.error is None} == \
+        {a.url: len(a.text.split()) for a, _ in stored.values() if a.url != refused}
+    assert [o.to_json() for o in out if o.error] == [
+        {"url": refused, "title": stored[refused][0].title, "published": stored[refused][0].published,
+         "error": "ValueError: refused"}]

@@ -15,7 +15,7 @@ from linkdesk.errors import InputError
 from linkdesk.ingest import ingest
 from linkdesk.store import Store
 from linkdesk.suggest import pipeline
-from linkdesk.suggest.pipeline import Suggester, index_archive
+from linkdesk.suggest.pipeline import index_archive
 
 VOTERS = "https://harborledger.example/2025/01/ferry-voters/"
 PIER = "https://harborledger.example/2025/02/pier-notes/"
@@ -39,7 +39,7 @@ def flawed_archive(store: Store, tmp_path: Path) -> Store:
 
 
 def _found(store: Store, **kw) -> dict[str, list[tuple[str, str]]]:
-    results = check_archive(store, Suggester(store, load_config()), **kw)
+    results = check_archive(store.path, load_config(), **kw)
     return {c.url: [(f.rule, f.severity) for f in c.findings] for c in results if c.findings}
 
 
@@ -67,14 +67,14 @@ def test_the_check_narrows_to_rules_severity_section_and_date(flawed_archive: St
 
 
 def test_the_summary_counts_by_rule(flawed_archive: Store) -> None:
-    summary = summarize(check_archive(flawed_archive, Suggester(flawed_archive, load_config())))
+    summary = summarize(check_archive(flawed_archive.path, load_config()))
     assert (summary.articles, summary.with_findings, summary.worst) == (45, 2, "error")
     assert summary.to_json()["by_rule"]["malformed-link"] == {"findings": 2, "articles": 1}
 
 
 def test_an_unknown_rule_is_one_clear_error(flawed_archive: Store) -> None:
     with pytest.raises(InputError, match="no such lint rule: dead-link"):
-        next(check_archive(flawed_archive, Suggester(flawed_archive, load_config()), rules=["dead-link"]))
+        next(check_archive(flawed_archive.path, load_config(), rules=["dead-link"]))
 
 
 def test_cli_check_prints_findings_and_fails_on_errors(flawed_archive: Store, archive_path: str, capsys) -> None:
@@ -105,7 +105,15 @@ def test_one_article_failing_does_not_end_the_check(flawed_archive: Store, archi
 
     # each article is read as a draft through the pipeline's parse
     monkeypatch.setattr(pipeline, "parse", parse_or_fail)
-    summary = summarize(check_archive(flawed_archive, Suggester(flawed_archive, load_config())))
+    summary = summarize(check_archive(flawed_archive.path, load_config()))
     assert (summary.articles, summary.unreadable, summary.with_findings) == (45, 1, 1)
     assert run(["check", "--db", archive_path, "--rule", "leftover-note"]) == EXIT_REJECTED
     assert f"failed: {PIER}: RuntimeError: cannot read this one" in capsys.readouterr().err
+
+
+def test_two_worker_processes_check_the_same(flawed_archive: Store, archive_path: str, capsys) -> None:
+    one = [c.to_json() for c in check_archive(flawed_archive.path, load_config())]
+    two = [c.to_json() for c in check_archive(flawed_archive.path, load_config(), jobs=2)]
+    assert len(one) == 45 and two == one
+    assert run(["check", "--db", archive_path, "--jobs", "2", "--json"]) == EXIT_REJECTED
+    assert [json.loads(line)["url"] for line in capsys.readouterr().out.splitlines()] == [VOTERS, PIER]

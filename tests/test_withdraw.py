@@ -140,7 +140,7 @@ def test_a_link_to_it_is_a_lint_error_in_drafts_and_in_the_archive(demo_store: S
     assert f'"{FARES_TITLE}", withdrawn from the archive on' in findings[0].message
     assert "(retracted)" in findings[0].message
     assert body[findings[0].start:findings[0].end] == f"[frozen]({FARES})"
-    checked = {c.url for c in check_archive(demo_store, suggester, rules=["withdrawn-link"]) if c.findings}
+    checked = {c.url for c in check_archive(demo_store.path, load_config(), rules=["withdrawn-link"]) if c.findings}
     assert checked == set(LINKING)
 
 

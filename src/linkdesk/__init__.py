@@ -2,12 +2,12 @@
 
 The public API: open an archive, ingest sources into it, index it, build the source catalog,
 run drafts through the suggester (notes, internal and external suggestions, lint), and look after
-the archive (orphans, inbound links, relinking, the archive-wide check, export); everything the CLI
-and the HTTP API do goes through these calls.
+the archive (orphans, inbound links, relinking, the archive-wide check, export, withdrawals, a job
+of one's own over every article); everything the CLI and the HTTP API do goes through these calls.
 """
 
-from .archive import describe_article, export_archive, export_records, orphans
-from .batch import relink_archive
+from .archive import describe_article, export_archive, export_records, orphans, restore_article, withdraw_article
+from .batch import ArticleJob, relink_archive, run_over_archive
 from .check import Checked, CheckSummary, check_archive, summarize
 from .config import load_config
 from .drafts import draft_from_text, read_drafts
@@ -24,6 +24,7 @@ from .model import (
     Rejection,
     SourceItem,
     Suggestion,
+    Withdrawal,
     Zone,
 )
 from .placeholders import find_notes
@@ -39,6 +40,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Article",
+    "ArticleJob",
     "CheckSummary",
     "Checked",
     "Document",
@@ -56,6 +58,7 @@ __all__ = [
     "SourceItem",
     "Suggester",
     "Suggestion",
+    "Withdrawal",
     "Zone",
     "__version__",
     "add_sources",
@@ -80,6 +83,9 @@ __all__ = [
     "parse",
     "read_drafts",
     "relink_archive",
+    "restore_article",
+    "run_over_archive",
     "score_predictions",
     "summarize",
+    "withdraw_article",
 ]

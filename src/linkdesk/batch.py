@@ -1,12 +1,16 @@
-"""Archive-wide jobs over local processes or a Ray cluster: relinking every article.
+"""Archive-wide jobs over local processes or a Ray cluster: relinking every article, checking every
+article (:mod:`.check`).
+
+A job runs the archive's own articles through the suggester one at a time. The work is split over
+worker processes, each loading the index once, here or (the ``ray`` extra) as actors on a Ray
+cluster, each opening the archive itself: on a cluster of several machines that is a PostgreSQL
+archive, which every node reaches. An article that cannot be read is reported with its error and
+the rest go on.
 
 ``relink_archive`` runs the archive's own articles through the suggester as drafts written today:
 the links each could now carry to the rest of the archive, newer coverage included, around the
 links it already has (they count against the policy's cap, and their targets are not offered
-again). The work is split over worker processes, each loading the index once, here or (the ``ray``
-extra) as actors on a Ray cluster, each opening the archive itself: on a cluster of several machines
-that is a PostgreSQL archive, which every node reaches. An article that cannot be read is reported
-and the rest go on.
+again).
 """
 
 from __future__ import annotations
@@ -16,23 +20,36 @@ import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from .archive import select_articles
 from .config import load_config
 from .errors import OptionalDependencyError
 from .model import ArticleOutcome, Suggestion
 from .store import open_store, with_archive
-from .store.base import Store
+from .store.base import Store, StoredArticle
 from .suggest.pipeline import Suggester, article_draft
 
-__all__ = ["Relinked", "relink_archive", "relink_ids"]
+__all__ = ["ArticleJob", "RelinkJob", "Relinked", "relink_archive", "relink_ids", "run_over_archive"]
 
 log = logging.getLogger(__name__)
 
 # articles handed to a worker at a time: enough to make the hand-over cheap, few enough to keep
 # both processes busy to the end
 CHUNK = 25
+
+Outcome = TypeVar("Outcome", bound=ArticleOutcome, covariant=True)
+
+
+class ArticleJob(Protocol, Generic[Outcome]):
+    """What a job does with one archive article, in a worker that holds the archive's suggester. It
+    travels to worker processes and Ray actors, so it is a small picklable object."""
+
+    def run(self, suggester: Suggester, article: StoredArticle) -> Outcome: ...
+
+    def failed(self, article: StoredArticle, error: str) -> Outcome:
+        """The article's outcome when ``run`` raised ``error``."""
+        ...
 
 
 @dataclass
@@ -43,6 +60,20 @@ class Relinked(ArticleOutcome):
 
     def payload(self) -> dict[str, Any]:
         return {"suggestions": [s.to_json() for s in self.suggestions]}
+
+
+@dataclass(frozen=True)
+class RelinkJob:
+    """The links an article could carry now, at ``threshold`` (None: the archive's own)."""
+
+    threshold: float | None = None
+
+    def run(self, suggester: Suggester, article: StoredArticle) -> Relinked:
+        return Relinked(article.url, article.title, article.published,
+                        suggestions=suggester.internal(article_draft(article), self.threshold))
+
+    def failed(self, article: StoredArticle, error: str) -> Relinked:
+        return Relinked(article.url, article.title, article.published, error=error)
 
 
 def relink_ids(store: Store, section: str | None = None, since: str | None = None, limit: int = 0) -> list[int]:
@@ -58,38 +89,46 @@ def relink_archive(db: str, config: dict[str, Any] | None = None, ids: Sequence[
                    threshold: float | None = None, jobs: int = 1,
                    progress: Callable[[int, int], None] | None = None,
                    ray_address: str | None = None) -> Iterator[Relinked]:
-    """Every article in ``ids`` (all when None) of the archive at ``db``, in that order, with the
-    links the suggester would add to it. ``jobs`` worker processes (1: this one), or with
-    ``ray_address`` that many Ray actors on the cluster there ("local": a Ray started here for the
-    job); ``progress(n, total)`` after each ``n`` articles."""
-    cfg = config or load_config()
+    """Every article in ``ids`` (all when None, newest first) of the archive at ``db``, in that order,
+    with the links the suggester would add to it; the rest as :func:`run_over_archive`."""
     if ids is None:
         ids = with_archive(db, relink_ids)
+    return run_over_archive(db, config, ids, RelinkJob(threshold), jobs, progress, ray_address)
+
+
+def run_over_archive(db: str, config: dict[str, Any] | None, ids: Sequence[int], job: ArticleJob[Outcome],
+                     jobs: int = 1, progress: Callable[[int, int], None] | None = None,
+                     ray_address: str | None = None) -> Iterator[Outcome]:
+    """``job`` over every article in ``ids`` of the archive at ``db``, the outcomes in that order.
+    ``jobs`` worker processes (1: this one), or with ``ray_address`` that many Ray actors on the
+    cluster there ("local": a Ray started here for the job); ``progress(n, total)`` after each ``n``
+    articles."""
+    cfg = config or load_config()
     chunks = [list(ids[k:k + CHUNK]) for k in range(0, len(ids), CHUNK)]
     if ray_address is not None:
-        yield from _counted(_on_ray(ray_address, jobs, chunks, (db, cfg, threshold)), len(ids), progress)
+        yield from _counted(_on_ray(ray_address, jobs, chunks, (db, cfg, job)), len(ids), progress)
         return
     if jobs <= 1:
-        _start_worker(db, cfg, threshold)
+        _start_worker(db, cfg, job)
         try:
-            yield from _counted(map(_relink_chunk, chunks), len(ids), progress)
+            yield from _counted(map(_run_chunk, chunks), len(ids), progress)
         finally:
             _stop_worker()
         return
     # spawned, not forked: the parent's SQLite connection and OpenMP threads must not be copied
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
-                             initargs=(db, cfg, threshold, 1)) as pool:
-        yield from _counted(pool.map(_relink_chunk, chunks), len(ids), progress)
+                             initargs=(db, cfg, job, 1)) as pool:
+        yield from _counted(pool.map(_run_chunk, chunks), len(ids), progress)
 
 
 def _on_ray(address: str, actors: int, chunks: list[list[int]],
-           worker_args: tuple[str, dict[str, Any], float | None]) -> Iterator[list[Relinked]]:
+            worker_args: tuple[str, dict[str, Any], ArticleJob[Outcome]]) -> Iterator[list[Outcome]]:
     try:
         import ray
         from ray.util import ActorPool
     except ImportError as exc:
-        raise OptionalDependencyError("relinking on Ray needs the ray extra: pip install 'linkdesk[ray]'") from exc
+        raise OptionalDependencyError("a job on Ray needs the ray extra: pip install 'linkdesk[ray]'") from exc
     started_here = not ray.is_initialized()
     if started_here:
         ray.init(address=None if address == "local" else address, include_dashboard=False, log_to_driver=False,
@@ -98,7 +137,7 @@ def _on_ray(address: str, actors: int, chunks: list[list[int]],
     workers = [actor.remote(*worker_args) for _ in range(max(1, actors))]
     try:
         # results come back in the order the chunks were given
-        yield from ActorPool(workers).map(lambda worker, chunk: worker.relink.remote(chunk), chunks)
+        yield from ActorPool(workers).map(lambda worker, chunk: worker.run.remote(chunk), chunks)
     finally:
         for worker in workers:
             ray.kill(worker)
@@ -107,17 +146,17 @@ def _on_ray(address: str, actors: int, chunks: list[list[int]],
 
 
 class _RayWorker:
-    """One Ray actor: a worker process that loads the index once and relinks the chunks it is given."""
+    """One Ray actor: a worker process that loads the index once and runs the job on the chunks it is given."""
 
-    def __init__(self, db: str, config: dict[str, Any], threshold: float | None) -> None:
-        _start_worker(db, config, threshold, 1)
+    def __init__(self, db: str, config: dict[str, Any], job: ArticleJob[Outcome]) -> None:
+        _start_worker(db, config, job, 1)
 
-    def relink(self, ids: list[int]) -> list[Relinked]:
-        return _relink_chunk(ids)
+    def run(self, ids: list[int]) -> list[ArticleOutcome]:
+        return _run_chunk(ids)
 
 
-def _counted(results: Iterator[list[Relinked]], total: int,
-             progress: Callable[[int, int], None] | None) -> Iterator[Relinked]:
+def _counted(results: Iterator[list[Outcome]], total: int,
+             progress: Callable[[int, int], None] | None) -> Iterator[Outcome]:
     for chunk in results:
         yield from chunk
         if progress is not None:
@@ -128,7 +167,7 @@ def _counted(results: Iterator[list[Relinked]], total: int,
 _worker: dict[str, Any] = {}
 
 
-def _start_worker(db: str, config: dict[str, Any], threshold: float | None, threads: int | None = None) -> None:
+def _start_worker(db: str, config: dict[str, Any], job: ArticleJob[Outcome], threads: int | None = None) -> None:
     if threads is not None:
         # each worker's trees would otherwise start an OpenMP thread per core, and workers' threads
         # spinning for each other's cores made two workers eight times slower than one process
@@ -136,7 +175,7 @@ def _start_worker(db: str, config: dict[str, Any], threshold: float | None, thre
 
         threadpool_limits(threads)
     store = open_store(db, create=False)
-    _worker.update(store=store, suggester=Suggester(store, config), threshold=threshold)
+    _worker.update(store=store, suggester=Suggester(store, config), job=job)
 
 
 def _stop_worker() -> None:
@@ -144,19 +183,18 @@ def _stop_worker() -> None:
     _worker.clear()
 
 
-def _relink_chunk(ids: list[int]) -> list[Relinked]:
+def _run_chunk(ids: list[int]) -> list[Any]:
     store: Store = _worker["store"]
     suggester: Suggester = _worker["suggester"]
+    job: ArticleJob[ArticleOutcome] = _worker["job"]
     order = {article_id: k for k, article_id in enumerate(ids)}
     out = []
     for article in sorted(store.get_articles(ids), key=lambda a: order[a.id]):
-        item = Relinked(article.url, article.title, article.published)
         try:
-            item.suggestions = suggester.internal(article_draft(article), _worker["threshold"])
+            out.append(job.run(suggester, article))
         except Exception as exc:
             # one article the pipeline cannot handle must not end a job over the whole archive: it is
             # reported with the others' results
-            log.info("relink: %s failed", article.url, exc_info=True)
-            item.error = f"{type(exc).__name__}: {exc}"
-        out.append(item)
+            log.info("%s failed on %s", type(job).__name__, article.url, exc_info=True)
+            out.append(job.failed(article, f"{type(exc).__name__}: {exc}"))
     return out

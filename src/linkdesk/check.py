@@ -1,28 +1,27 @@
 """The archive checked as a desk checks a draft before publishing: the same lint rules over every
 published article (links that cannot work, internal links to no article, outlets the policy rates
 low or blocks, leftover notes that went out with the story, ...), so that a desk can mend what its
-archive already shows readers. Notes are resolved against the archive as for a draft.
+archive already shows readers. Notes are resolved against the archive as for a draft. A job over
+the archive like relinking (:mod:`.batch`): in this process, several, or on a Ray cluster.
 """
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .archive import article_selection
+from .archive import select_articles
+from .batch import run_over_archive
 from .errors import InputError
 from .lint import RULES, SEVERITIES
 from .model import ArticleOutcome, Finding, Placeholder
-from .store.base import Store
+from .store import with_archive
+from .store.base import StoredArticle
 from .suggest.pipeline import Suggester, article_draft
 
-__all__ = ["CheckSummary", "Checked", "check_archive", "summarize"]
-
-log = logging.getLogger(__name__)
-
+__all__ = ["CheckJob", "CheckSummary", "Checked", "check_archive", "summarize"]
 
 @dataclass
 class Checked(ArticleOutcome):
@@ -36,40 +35,41 @@ class Checked(ArticleOutcome):
                 "placeholders": [p.to_json() for p in self.placeholders]}
 
 
-def check_archive(store: Store, suggester: Suggester, section: str | None = None, since: str | None = None,
-                  rules: Sequence[str] = (), min_severity: str = "info",
-                  progress: Callable[[int, int], None] | None = None) -> Iterator[Checked]:
-    """Every article of ``section`` published on or after ``since``, in stored order, with its findings
-    of ``rules`` (all when empty) at ``min_severity`` or above. An article that cannot be read is
-    reported (``error``) and the check goes on. ``progress(1, total)`` after each article."""
+@dataclass(frozen=True)
+class CheckJob:
+    """An article's lint findings of ``rules`` (all when empty) at ``min_severity`` or above."""
+
+    rules: frozenset[str] = frozenset()
+    min_severity: str = "info"
+
+    def run(self, suggester: Suggester, article: StoredArticle) -> Checked:
+        draft = article_draft(article)
+        notes = suggester.notes(draft)
+        floor = SEVERITIES.index(self.min_severity)
+        findings = [f for f in suggester.lint(draft.doc, notes)
+                    if SEVERITIES.index(f.severity) >= floor and (not self.rules or f.rule in self.rules)]
+        return Checked(article.url, article.title, article.published, findings=findings,
+                       placeholders=notes if not self.rules or "leftover-note" in self.rules else [])
+
+    def failed(self, article: StoredArticle, error: str) -> Checked:
+        return Checked(article.url, article.title, article.published, error=error)
+
+
+def check_archive(db: str, config: dict[str, Any] | None = None, section: str | None = None,
+                  since: str | None = None, rules: Sequence[str] = (), min_severity: str = "info",
+                  jobs: int = 1, progress: Callable[[int, int], None] | None = None,
+                  ray_address: str | None = None) -> Iterator[Checked]:
+    """Every article of the archive at ``db`` of ``section`` published on or after ``since``, in stored
+    order, with its findings of ``rules`` (all when empty) at ``min_severity`` or above. An article
+    that cannot be read is reported (``error``) and the check goes on. ``jobs``, ``progress`` and
+    ``ray_address`` as for :func:`~linkdesk.batch.run_over_archive`."""
     if min_severity not in SEVERITIES:
         raise InputError(f"severity must be one of {', '.join(SEVERITIES)}")
     unknown = sorted(set(rules) - set(RULES))
     if unknown:
         raise InputError(f"no such lint rule: {', '.join(unknown)} (the rules: {', '.join(RULES)})")
-    floor = SEVERITIES.index(min_severity)
-    wanted = set(rules)
-    chosen = article_selection(section, since)
-    total = sum(1 for a in store.iter_articles() if chosen(a)) if progress is not None else 0
-    for article in store.iter_articles(with_body=True):
-        if not chosen(article):
-            continue
-        checked = Checked(article.url, article.title, article.published)
-        try:
-            draft = article_draft(article)
-            notes = suggester.notes(draft)
-            findings = suggester.lint(draft.doc, notes)
-        except Exception as exc:
-            # one article the pipeline cannot read must not end a check of the whole archive
-            log.info("check: %s failed", article.url, exc_info=True)
-            checked.error = f"{type(exc).__name__}: {exc}"
-        else:
-            checked.findings = [f for f in findings if SEVERITIES.index(f.severity) >= floor
-                                and (not wanted or f.rule in wanted)]
-            checked.placeholders = notes if not wanted or "leftover-note" in wanted else []
-        if progress is not None:
-            progress(1, total)
-        yield checked
+    ids = [a.id for a in with_archive(db, lambda store: select_articles(store, section, since))]
+    return run_over_archive(db, config, ids, CheckJob(frozenset(rules), min_severity), jobs, progress, ray_address)
 
 
 @dataclass

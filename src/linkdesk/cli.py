@@ -17,7 +17,7 @@ from typing import Any
 from . import __version__
 from .archive import describe_article, export_archive, export_records, orphans, restore_article, withdraw_article
 from .batch import relink_archive, relink_ids
-from .check import Checked, CheckSummary, check_archive, summarize
+from .check import Checked, check_archive, summarize
 from .config import load_config
 from .drafts import read_drafts
 from .errors import DraftError, InputError, LinkdeskError, NotFoundError, OptionalDependencyError
@@ -216,12 +216,9 @@ def cmd_check(args: argparse.Namespace) -> int:
                 where = f" at {f.start}-{f.end}" if f.start is not None else ""
                 print(f"  {f.severity}{where}: {f.message} [{f.rule}]")
 
-    def run(store: Store) -> CheckSummary:
-        return summarize(check_archive(store, Suggester(store, cfg), args.section, args.since, args.rule,
-                                       args.min_severity, progress=bar), show)
-
     try:
-        summary = with_archive(args.db, run)
+        summary = summarize(check_archive(args.db or default_db_path(), cfg, args.section, args.since, args.rule,
+                                          args.min_severity, args.jobs, progress=bar, ray_address=args.ray), show)
     finally:
         bar.close()
     out = sys.stderr if args.json else sys.stdout
@@ -637,6 +634,14 @@ def _print_gold_outcomes(outcomes: dict[str, Any], sections: int = 12) -> None:
         print(f"  ... {len(rows) - sections} more sections in eval.json (gold_outcomes)")
 
 
+def _job_options(p: argparse.ArgumentParser) -> None:
+    """How a job over the whole archive is spread out."""
+    p.add_argument("--jobs", type=_positive, default=1, help="worker processes, or Ray actors with --ray (default 1)")
+    p.add_argument("--ray", metavar="ADDRESS", help="run the workers on the Ray cluster at ADDRESS ('auto': the one "
+                                                    "this machine belongs to; 'local': one started for the job); "
+                                                    "needs the ray extra")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="linkdesk", description="Link desk for newsroom web desks.")
     parser.add_argument("--version", action="version", version=f"linkdesk {__version__}")
@@ -697,10 +702,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--section", help="only this section's articles")
     p.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
     p.add_argument("--limit", type=_count, default=0, help="at most this many articles, newest first (default: all)")
-    p.add_argument("--jobs", type=_positive, default=1, help="worker processes, or Ray actors with --ray (default 1)")
-    p.add_argument("--ray", metavar="ADDRESS", help="run the workers on the Ray cluster at ADDRESS ('auto': the one "
-                                                    "this machine belongs to; 'local': one started for the job); "
-                                                    "needs the ray extra")
+    _job_options(p)
     p.add_argument("--threshold", type=_score, help=THRESHOLD_HELP)
     p.add_argument("--json", action="store_true", help="one JSON line per article that could carry more links")
     p.set_defaults(func=cmd_relink)
@@ -716,6 +718,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="leave out findings less severe than this (default: warning)")
     p.add_argument("--fail-on", choices=("error", "warning"), default="error",
                    help="exit 1 when a finding is at least this severe (default: error)")
+    _job_options(p)
     p.add_argument("--json", action="store_true", help="one JSON line per article with findings")
     p.set_defaults(func=cmd_check)
 
