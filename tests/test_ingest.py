@@ -111,6 +111,44 @@ def test_pages_told_apart_by_query_are_kept_and_a_repeated_address_is_named(tmp_
                                "the later record replaces the earlier"]
 
 
+def _write(path: Path, *records: dict) -> str:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return str(path)
+
+
+def test_an_article_moved_to_a_new_address_stays_one_article(tmp_path: Path, store, config, capsys) -> None:
+    old, new = "https://courier.example/2024/01/02/story-2/", "https://courier.example/2024/01/02/budget-passes/"
+    first = _write(tmp_path / "first.jsonl", _record(1, body=f"See [story two]({old})."), _record(2))
+    assert ingest(store, [first], config=config).added == 2
+    # the CMS rewrote the slug and keeps the old address as an alias (a redirect)
+    moved = _write(tmp_path / "moved.jsonl", _record(2, url=new, title="Budget passes", aliases=["/2024/01/02/story-2/"]))
+    report = ingest(store, [moved], config=config)
+    assert (report.added, report.updated, report.moved) == (0, 0, 1)
+    assert store.count_articles() == 2
+    assert store.get_article(old).url == new and store.get_article(new).title == "Budget passes"
+    # the link made to the old address leads to the article at its new one
+    one = store.get_article(_record(1)["url"])
+    assert [link["target_url"] for link in store.article_links(one.id)] == [new]
+    assert store.inbound_count(store.get_article(new).id) == 1
+    assert ingest(store, [moved], config=config).unchanged == 1
+
+    # a copy from before the move (an old export) does not bring the old address back as a second article
+    report = ingest(store, [first], config=config)
+    assert report.skipped == {"an older address of an archive article": 1} and store.count_articles() == 2
+    assert report.warnings == [f"{old}: the article there moved to {new}, which the archive keeps; the record "
+                               "under the old address is left out"]
+    assert store.get_article(new).title == "Budget passes"
+    assert [a.url for a in store.iter_articles()] == [_record(1)["url"], new]
+
+
+def test_cli_ingest_says_how_many_moved(tmp_path: Path, capsys) -> None:
+    db = str(tmp_path / "a.db")
+    assert run(["ingest", _write(tmp_path / "a.jsonl", _record(1)), "--db", db, "-q"]) == 0
+    moved = _record(1, url="https://courier.example/2024/01/01/new-slug/", aliases=[_record(1)["url"]])
+    assert run(["ingest", _write(tmp_path / "b.jsonl", moved), "--db", db]) == 0
+    assert "0 added, 0 updated, 1 moved to a new address, 0 unchanged" in capsys.readouterr().out
+
+
 def test_escaped_titles_are_decoded(tmp_path: Path, store, config) -> None:
     src = tmp_path / "a.jsonl"
     src.write_text(json.dumps(_record(1, title="U&#46;S&#46; Web Design System&#58; the Agency&#8217;s Call &amp; Q&A"))

@@ -71,7 +71,8 @@ def _report(report: IngestReport, args: argparse.Namespace) -> int:
         _print_json(report.to_json())
     else:
         skipped = ", ".join(f"{n} {why}" for why, n in report.skipped.items())
-        print(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged"
+        moved = f", {report.moved} moved to a new address" if report.moved else ""
+        print(f"{report.added} added, {report.updated} updated{moved}, {report.unchanged} unchanged"
               + (f"; skipped {skipped}" if skipped else "") + f"; {len(report.rejected)} rejected")
     for warning in report.warnings:
         if not args.quiet:

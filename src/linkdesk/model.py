@@ -303,6 +303,8 @@ class IngestReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    # updated from a record at a new address that names the old one among its aliases
+    moved: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     rejected: list[Rejection] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -311,7 +313,7 @@ class IngestReport:
         self.skipped[reason] = self.skipped.get(reason, 0) + n
 
     def count(self, status: str) -> None:
-        """Count one write by the status the store gave it: "added", "updated" or "unchanged"."""
+        """Count one write by the status the store gave it: "added", "updated", "moved" or "unchanged"."""
         setattr(self, status, getattr(self, status) + 1)
 
     @property
@@ -322,6 +324,7 @@ class IngestReport:
         return {
             "added": self.added,
             "updated": self.updated,
+            "moved": self.moved,
             "unchanged": self.unchanged,
             "skipped": self.skipped,
             "rejected": [str(r) for r in self.rejected],

@@ -121,6 +121,12 @@ def ingest(store: Store, sources: Sequence[str], *, kind: str | None = None,
                 report.skip("withdrawn from the archive")
                 report.warnings.append(f"{item.article.url}: withdrawn from the archive, so not ingested "
                                        "(`linkdesk restore URL` lets a later ingest take it back)")
+            elif status == "old-address":
+                report.skip("an older address of an archive article")
+                current = store.get_article(item.article.url)
+                report.warnings.append(f"{item.article.url}: the article there moved to "
+                                       f"{current.url if current else 'another address'}, which the archive "
+                                       "keeps; the record under the old address is left out")
             else:
                 report.count(status)
         batch.clear()

@@ -77,8 +77,10 @@ class Store(Protocol):
     def close(self) -> None: ...
 
     def write_batch(self, items: Sequence[PreparedArticle]) -> list[str]:
-        """Write articles in one transaction; returns "added"/"updated"/"unchanged" per item, or
-        "withdrawn" for an article withdrawn from the archive (not written)."""
+        """Write articles in one transaction; returns "added"/"updated"/"unchanged" per item, "moved"
+        for an article updated from a record at a new address that names its old one as an alias;
+        not written: "withdrawn" for an article withdrawn from the archive, "old-address" for a record
+        at an address that is now an alias of another article (a copy from before it moved)."""
         ...
 
     def withdraw(self, url: str, reason: str = "") -> Withdrawal | None:

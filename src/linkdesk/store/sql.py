@@ -120,7 +120,27 @@ class SQLStore(ABC):
     def _write_one(self, item: PreparedArticle, now: str) -> str:
         a = item.article
         key = url_key(a.url)
-        row = self._execute("SELECT id, content_hash, parser FROM articles WHERE url_key = ?", (key,)).fetchone()
+        # the article at this address, or else the one that has it as an alias
+        row = self._execute(
+            "SELECT id, content_hash, parser, 1 AS own FROM articles WHERE url_key = ? UNION ALL "
+            "SELECT a.id, a.content_hash, a.parser, 0 AS own FROM url_keys k JOIN articles a ON a.id = k.article_id "
+            "WHERE k.key = ? ORDER BY own DESC LIMIT 1", (key, key),
+        ).fetchone()
+        if row is not None and not row["own"]:
+            # a copy of an article from before it moved (an old export, a crawl of a redirecting
+            # page): the archive keeps the article at its new address
+            return "old-address"
+        moved = False
+        if row is None and a.aliases:
+            # a record at a new address naming an archive article's address among its aliases is that
+            # article, moved (a headline's slug rewritten, a section renamed, a site migrated): one
+            # article, not a second copy of the story under the old address
+            old_keys = [url_key(urljoin(a.url, alias)) for alias in a.aliases]
+            row = self._execute(
+                f"SELECT id, content_hash, parser FROM articles WHERE url_key IN ({','.join('?' * len(old_keys))}) "
+                "ORDER BY id LIMIT 1", old_keys,
+            ).fetchone()
+            moved = row is not None
         # the same record read by another parser may give other text and link offsets
         if row and row["content_hash"] == item.content_hash and row["parser"] == item.parser:
             return "unchanged"
@@ -139,7 +159,7 @@ class SQLStore(ABC):
             )
             self._execute("DELETE FROM links WHERE source_id = ?", (article_id,))
             self._execute("DELETE FROM url_keys WHERE article_id = ?", (article_id,))
-            status = "updated"
+            status = "moved" if moved else "updated"
         else:
             article_id = self._execute(
                 """INSERT INTO articles (url, url_key, ext_id, title, published, section, tags, authors,
