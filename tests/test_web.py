@@ -19,10 +19,11 @@ import pytest
 
 from linkdesk.archive import describe_article, orphans
 from linkdesk.config import load_config
-from linkdesk.demo import demo_paths
+from linkdesk.demo import demo_paths, demo_sources
 from linkdesk.drafts import draft_from_record
 from linkdesk.errors import IndexMissingError, StoreError
 from linkdesk.ingest import ingest
+from linkdesk.sources.catalog import add_sources
 from linkdesk.store import open_store
 from linkdesk.suggest.inbound import inbound_links
 from linkdesk.suggest.pipeline import Suggester, apply_result, index_archive
@@ -406,3 +407,27 @@ def test_the_page_asks_once_for_the_token_of_a_guarded_server(demo_db: str, demo
             assert asked == ["This linkdesk needs its access token:"]
         finally:
             browser.close()
+
+
+def test_catalog_items_added_while_it_runs_are_served_without_a_new_index(tmp_path: Path) -> None:
+    db = str(tmp_path / "a.db")
+    store = open_store(db)
+    assert ingest(store, [demo_paths()[0]], config=load_config()).ok
+    index_archive(store, load_config())
+    store.close()
+    app = create_app(db, load_config(), index_check_seconds=0)
+    record = {"body": Path(demo_paths()[1]).read_text(encoding="utf-8")}
+
+    def external() -> list[str]:
+        found = _call(app, "POST", "/suggest", json=record).json()
+        return [s["target_url"] for s in found["suggestions"] if s["kind"] == "external"] + \
+            [p["resolved"]["target_url"] for p in found["placeholders"]
+             if p["kind"] == "external" and p.get("resolved")]
+
+    # the catalog holds only the archive's own citations, none about the battery shortage
+    assert external() == []
+    # a feed polled by another process (a cron job's `linkdesk sources add`)
+    store = open_store(db)
+    assert add_sources(store, demo_sources(), load_config()).added > 0
+    store.close()
+    assert external()

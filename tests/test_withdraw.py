@@ -212,7 +212,7 @@ def test_an_archive_from_before_withdrawals_gains_them(tmp_path: Path) -> None:
     conn.execute("PRAGMA user_version = 5")
     conn.close()
     store = open_store(path, create=False)
-    assert (store.withdrawn(), store.withdrawals_changed(), store.stats()["withdrawn"]) == ([], None, 0)
+    assert (store.withdrawn(), store.changed("withdrawals"), store.stats()["withdrawn"]) == ([], None, 0)
     store.close()
 
 
@@ -223,5 +223,5 @@ def test_a_postgres_archive_from_before_withdrawals_gains_them(pg_archive: str) 
         conn.execute(PG_MIGRATIONS[0])
         conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '1')")
     store = open_store(pg_archive, create=False)
-    assert (store.withdrawn(), store.withdrawals_changed(), store.stats()["withdrawn"]) == ([], None, 0)
+    assert (store.withdrawn(), store.changed("withdrawals"), store.stats()["withdrawn"]) == ([], None, 0)
     store.close()

@@ -97,8 +97,9 @@ class Store(Protocol):
         """The withdrawn articles, the latest withdrawal first, each with the articles still linking to it."""
         ...
 
-    def withdrawals_changed(self) -> str | None:
-        """When an article was last withdrawn or restored (an ISO timestamp), or None when never."""
+    def changed(self, what: str) -> str | None:
+        """When the archive's ``what`` last changed (an ISO timestamp), or None when never: "withdrawals"
+        (an article withdrawn or restored), "sources" (catalog items added or updated)."""
         ...
 
     def resolve_links(self) -> None:

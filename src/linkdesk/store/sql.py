@@ -243,7 +243,7 @@ class SQLStore(ABC):
             self._execute("DELETE FROM links WHERE source_id = ?", (article_id,))
             self._execute("DELETE FROM url_keys WHERE article_id = ?", (article_id,))
             self._execute("DELETE FROM articles WHERE id = ?", (article_id,))
-            self._withdrawals_changed_now()
+            self._mark_changed("withdrawals")
         return self._withdrawals("WHERE url = ?", (row["url"],))[0]
 
     def restore(self, url: str) -> Withdrawal | None:
@@ -252,22 +252,21 @@ class SQLStore(ABC):
             return None
         with self.transaction():
             self._execute("DELETE FROM withdrawn WHERE url = ?", (found[0].url,))
-            self._withdrawals_changed_now()
+            self._mark_changed("withdrawals")
         return found[0]
 
     def withdrawn(self) -> list[Withdrawal]:
         return self._withdrawals()
 
-    def withdrawals_changed(self) -> str | None:
-        row = self._execute("SELECT value FROM meta WHERE key = 'withdrawals_changed'").fetchone()
+    def changed(self, what: str) -> str | None:
+        row = self._execute("SELECT value FROM meta WHERE key = ?", (f"changed:{what}",)).fetchone()
         return str(row["value"]) if row else None
 
-    def _withdrawals_changed_now(self) -> None:
-        # to the microsecond: a server tells a new list of withdrawals from the one it holds by this stamp
+    def _mark_changed(self, what: str) -> None:
+        # to the microsecond: a server tells what changed since it looked by this stamp
         self._execute(
-            "INSERT INTO meta (key, value) VALUES ('withdrawals_changed', ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (datetime.now(UTC).isoformat(timespec="microseconds"),),
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (f"changed:{what}", datetime.now(UTC).isoformat(timespec="microseconds")),
         )
 
     def _withdrawals(self, where: str = "", params: Sequence[Any] = ()) -> list[Withdrawal]:
@@ -438,6 +437,8 @@ class SQLStore(ABC):
                     (*merged, now, row["id"]),
                 )
                 out.append("updated")
+            if any(status != "unchanged" for status in out):
+                self._mark_changed("sources")
         return out
 
     def iter_sources(self) -> Iterator[SourceItem]:

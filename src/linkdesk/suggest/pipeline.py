@@ -223,7 +223,7 @@ class WithdrawnArticles:
 
     @classmethod
     def read(cls, store: Store, index: LinkIndex) -> WithdrawnArticles:
-        changed = store.withdrawals_changed()
+        changed = store.changed("withdrawals")
         by_address = {key: w for w in store.withdrawn() for key in w.addresses} if changed else {}
         # an address of a withdrawn article may have become another article's alias since: only an
         # article whose own address was withdrawn is left out
@@ -243,11 +243,16 @@ class Suggester:
         self.index, self.ranker = load_index(store, LAYOUT)
         self.view = self.ranker.view(self.index)
         self.withdrawn = WithdrawnArticles.read(store, self.index)
-        self.sources = ExternalSuggester(store, self.config) if store.count_sources() else None
-        self.outlets = self.sources.outlets if self.sources else OutletTable.from_config(self.config)
+        self.outlets = OutletTable.from_config(self.config)
         self.patterns = patterns_from_config(self.config)
-        self.resolver = NoteResolver(self.index, self.sources, self.outlets,
-                                     float(self.config["placeholders"]["min_score"]))
+        self._load_sources(store)
+
+    def _load_sources(self, store: Store) -> None:
+        # the stamp first: a catalog write that lands while this loads is read again at the next look
+        self.sources_changed = store.changed("sources")
+        sources = ExternalSuggester(store, self.config) if store.count_sources() else None
+        self.sources, self.resolver = sources, NoteResolver(self.index, sources, self.outlets,
+                                                            float(self.config["placeholders"]["min_score"]))
 
     def threshold(self, override: float | None = None) -> float:
         if override is not None:
@@ -329,11 +334,14 @@ class Suggester:
                     site_hosts=self.index.site_hosts, moved_to=self.index.moved_to,
                     withdrawn=self.withdrawn.by_address)
 
-    def refresh_withdrawn(self, store: Store) -> None:
-        """Read the archive's withdrawals again, if any changed since: a running server takes a
-        withdrawal in at once, without a new index."""
-        if store.withdrawals_changed() != self.withdrawn.changed:
+    def refresh(self, store: Store) -> None:
+        """Take in what changed in the archive since this suggester was loaded that needs no new index:
+        articles withdrawn or restored, and items added to the source catalog (a wire feed polled
+        through the day). A running server calls it when it looks for a new index."""
+        if store.changed("withdrawals") != self.withdrawn.changed:
             self.withdrawn = WithdrawnArticles.read(store, self.index)
+        if store.changed("sources") != self.sources_changed:
+            self._load_sources(store)
 
 
 def apply_result(draft: Draft, result: DraftResult) -> str:

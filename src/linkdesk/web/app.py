@@ -5,9 +5,9 @@ it was.
 
 The suggester (index, ranker, source catalog) is loaded when the app starts, and again when
 ``linkdesk index`` has saved a newer index since (a request checks, at most every few seconds; the
-others go on with the one before while it loads); an article withdrawn meanwhile, by this app or any
-other process, is left out from the same check on. Routes that read the archive itself open the store
-per request, as SQLite connections belong to one thread.
+others go on with the one before while it loads); articles withdrawn and source catalog items added
+meanwhile, by this app or any other process, are taken in at the same look. Routes that read the
+archive itself open the store per request, as SQLite connections belong to one thread.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ class _Newest:
             self.saved, self.suggester = saved, Suggester(store, self.config)
             log.info("loaded the index saved %s", saved)
         else:
-            self.suggester.refresh_withdrawn(store)
+            self.suggester.refresh(store)
 
     def get(self, now: bool = False) -> Suggester:
         """The suggester, looked at again if ``check_seconds`` have passed (or ``now``: this app has
