@@ -15,7 +15,7 @@ from linkdesk.config import load_config
 from linkdesk.errors import InputError, OptionalDependencyError
 from linkdesk.model import ArticleOutcome
 from linkdesk.store import open_store
-from linkdesk.store.base import StoredArticle
+from linkdesk.store.base import Store, StoredArticle
 from linkdesk.suggest import pipeline
 from linkdesk.text.normalize import url_key
 
@@ -141,7 +141,7 @@ class WordsJob:
 
     refuse: frozenset[str] = frozenset()
 
-    def run(self, suggester: pipeline.Suggester, article: StoredArticle) -> Words:
+    def run(self, store: Store, suggester: pipeline.Suggester, article: StoredArticle) -> Words:
         if article.url in self.refuse:
             raise ValueError("refused")
         return Words(article.url, article.title, article.published, words=len(article.text.split()))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from linkdesk.archive import orphans
-from linkdesk.cli import EXIT_ERROR, EXIT_OK, run
+from linkdesk.cli import EXIT_ERROR, EXIT_OK, EXIT_REJECTED, run
 from linkdesk.config import load_config
 from linkdesk.demo import demo_paths
 from linkdesk.errors import IndexMissingError, NotFoundError
@@ -16,7 +17,7 @@ from linkdesk.ingest import ingest
 from linkdesk.ingest.records import prepare
 from linkdesk.model import Article
 from linkdesk.store import open_store
-from linkdesk.suggest.inbound import inbound_links
+from linkdesk.suggest.inbound import inbound_links, orphans_inbound
 from linkdesk.suggest.pipeline import Suggester, index_archive
 
 BRIDGE_STUDY = "https://harborledger.example/2022/05/tidewater-bridge-study/"
@@ -48,18 +49,16 @@ def test_orphans_are_the_articles_nothing_else_links_to(store) -> None:
     assert orphans(store)[0]["words"] == 3
 
 
-@pytest.fixture(scope="module")
-def unlinked_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The demo archive with one of its links taken out: the weight-limit story names the bridge
-    study without linking it."""
+def _demo_without_links(path: Path, anchors: list[str]) -> str:
+    """The demo archive with its links to the bridge study at ``anchors`` taken out (their words
+    kept), indexed in a store under ``path``."""
     archive, _ = demo_paths()
     rows = [json.loads(line) for line in Path(archive).read_text(encoding="utf-8").splitlines()]
-    for row in rows:
-        if row["url"] == WEIGHT_LIMIT:
-            link = f"[Tidewater Bridge study]({BRIDGE_STUDY})"
-            assert link in row["body"]
-            row["body"] = row["body"].replace(link, "Tidewater Bridge study")
-    path = tmp_path_factory.mktemp("inbound")
+    for anchor in anchors:
+        link = f"[{anchor}]({BRIDGE_STUDY})"
+        assert sum(link in row["body"] for row in rows) == 1
+        for row in rows:
+            row["body"] = row["body"].replace(link, anchor)
     (path / "archive.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     db = str(path / "archive.db")
     s = open_store(db)
@@ -67,6 +66,18 @@ def unlinked_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     index_archive(s, load_config())
     s.close()
     return db
+
+
+@pytest.fixture(scope="module")
+def unlinked_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The weight-limit story names the bridge study without linking it."""
+    return _demo_without_links(tmp_path_factory.mktemp("inbound"), ["Tidewater Bridge study"])
+
+
+@pytest.fixture(scope="module")
+def orphaned_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Nothing links to the bridge study any more: an orphan that two stories name."""
+    return _demo_without_links(tmp_path_factory.mktemp("orphaned"), ["Tidewater Bridge study", "Tidewater Bridge"])
 
 
 def _inbound(db: str, url: str, **kw) -> list:
@@ -158,3 +169,50 @@ def test_inbound_says_what_scored_under_the_threshold(unlinked_db: str) -> None:
     assert strict.links == [link for link in everything.links if link.suggestion.score >= 0.7]
     assert strict.below == len(under) and strict.best_below == max(under)
     assert strict.threshold == 0.7 and strict.searched == everything.searched > 0
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_every_orphan_is_asked_about_as_one_job(orphaned_db: str, jobs: int) -> None:
+    found = list(orphans_inbound(orphaned_db, load_config(), threshold=0.0, jobs=jobs))
+    s = open_store(orphaned_db, create=False)
+    try:
+        assert [x.url for x in found] == [a["url"] for a in orphans(s)]
+        newest_culture = [a["url"] for a in orphans(s, section="culture", limit=1)]
+        one = inbound_links(s, Suggester(s, load_config()), BRIDGE_STUDY, threshold=0.0)
+    finally:
+        s.close()
+    study = next(x for x in found if x.url == BRIDGE_STUDY)
+    assert study.error is None and study.inbound == one
+    assert {link.source_url for link in one.links} >= {WEIGHT_LIMIT}
+    assert study.to_json() == {"published": "2022-05-20", **one.to_json()}
+    assert [x.url for x in orphans_inbound(orphaned_db, load_config(), section="culture", newest=1)] \
+        == newest_culture
+
+
+def test_cli_inbound_for_every_orphan(orphaned_db: str, capsys) -> None:
+    assert run(["inbound", "--orphans", "--db", orphaned_db, "--threshold", "0.0", "--json"]) == EXIT_OK
+    captured = capsys.readouterr()
+    lines = {x["url"]: x for x in map(json.loads, captured.out.splitlines())}
+    assert WEIGHT_LIMIT in {link["source_url"] for link in lines[BRIDGE_STUDY]["links"]}
+    assert f"{len(lines)} orphan(s) asked about" in captured.err
+    assert run(["inbound", "--orphans", "--db", orphaned_db, "--threshold", "0.0"]) == EXIT_OK
+    assert f"<{BRIDGE_STUDY}>" in capsys.readouterr().out
+    assert run(["inbound", "--db", orphaned_db]) == EXIT_ERROR
+    assert run(["inbound", BRIDGE_STUDY, "--orphans", "--db", orphaned_db]) == EXIT_ERROR
+    assert "not both" in capsys.readouterr().err
+
+
+def test_an_orphan_ingested_after_the_index_is_reported_and_the_rest_go_on(orphaned_db: str, tmp_path: Path,
+                                                                          capsys) -> None:
+    db = str(tmp_path / "copy.db")
+    shutil.copy(orphaned_db, db)
+    late = "https://harborledger.example/2025/12/late-story/"
+    s = open_store(db)
+    s.write_batch([_article(late, "2025-12-01", "Written after the index was built.")])
+    s.resolve_links()
+    s.close()
+    found = list(orphans_inbound(db, load_config()))
+    assert [x.url for x in found if x.error] == [late] and "linkdesk index" in found[0].error
+    assert len(found) > 1 and all(x.inbound is not None for x in found[1:])
+    assert run(["inbound", "--orphans", "--db", db]) == EXIT_REJECTED
+    assert f"failed: {late}: IndexMissingError" in capsys.readouterr().err

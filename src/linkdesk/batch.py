@@ -42,10 +42,11 @@ Outcome = TypeVar("Outcome", bound=ArticleOutcome, covariant=True)
 
 
 class ArticleJob(Protocol, Generic[Outcome]):
-    """What a job does with one archive article, in a worker that holds the archive's suggester. It
-    travels to worker processes and Ray actors, so it is a small picklable object."""
+    """What a job does with one archive article, in a worker that holds the archive (``store``, open
+    for reading) and its suggester. It travels to worker processes and Ray actors, so it is a small
+    picklable object."""
 
-    def run(self, suggester: Suggester, article: StoredArticle) -> Outcome: ...
+    def run(self, store: Store, suggester: Suggester, article: StoredArticle) -> Outcome: ...
 
     def failed(self, article: StoredArticle, error: str) -> Outcome:
         """The article's outcome when ``run`` raised ``error``."""
@@ -68,7 +69,7 @@ class RelinkJob:
 
     threshold: float | None = None
 
-    def run(self, suggester: Suggester, article: StoredArticle) -> Relinked:
+    def run(self, store: Store, suggester: Suggester, article: StoredArticle) -> Relinked:
         return Relinked(article.url, article.title, article.published,
                         suggestions=suggester.internal(article_draft(article), self.threshold))
 
@@ -191,7 +192,7 @@ def _run_chunk(ids: list[int]) -> list[Any]:
     out = []
     for article in sorted(store.get_articles(ids), key=lambda a: order[a.id]):
         try:
-            out.append(job.run(suggester, article))
+            out.append(job.run(store, suggester, article))
         except Exception as exc:
             # one article the pipeline cannot handle must not end a job over the whole archive: it is
             # reported with the others' results

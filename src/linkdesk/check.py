@@ -18,7 +18,7 @@ from .errors import InputError
 from .lint import RULES, SEVERITIES
 from .model import ArticleOutcome, Finding, Placeholder
 from .store import with_archive
-from .store.base import StoredArticle
+from .store.base import Store, StoredArticle
 from .suggest.pipeline import Suggester, article_draft
 
 __all__ = ["CheckJob", "CheckSummary", "Checked", "check_archive", "summarize"]
@@ -42,7 +42,7 @@ class CheckJob:
     rules: frozenset[str] = frozenset()
     min_severity: str = "info"
 
-    def run(self, suggester: Suggester, article: StoredArticle) -> Checked:
+    def run(self, store: Store, suggester: Suggester, article: StoredArticle) -> Checked:
         draft = article_draft(article)
         notes = suggester.notes(draft)
         floor = SEVERITIES.index(self.min_severity)

@@ -30,7 +30,7 @@ from .render import terminal_report
 from .sources.catalog import add_sources, list_sources
 from .sources.outlets import OutletTable
 from .store import Store, default_db_path, open_store, with_archive
-from .suggest.inbound import inbound_links
+from .suggest.inbound import Inbound, inbound_links, orphans_inbound
 from .suggest.pipeline import Draft, Suggester, apply_result, index_archive, lint_draft
 from .suggest.ranker import TARGET_PRECISION
 
@@ -156,11 +156,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_inbound(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
+    if args.orphans:
+        return _orphans_inbound(args, cfg)
+    if args.url is None:
+        raise InputError("give the article's address, or --orphans")
     found = with_archive(args.db, lambda store: inbound_links(store, Suggester(store, cfg), args.url, args.limit,
                                                                args.threshold))
     if args.json:
         _print_json(found.to_json())
         return EXIT_OK
+    _print_inbound(found)
+    return EXIT_OK
+
+
+def _print_inbound(found: Inbound) -> None:
     print(f"== {found.title} <{found.url}>")
     for link in found.links:
         s = link.suggestion
@@ -169,7 +178,32 @@ def cmd_inbound(args: argparse.Namespace) -> int:
     print(f"{len(found.links)} article(s) at or above {found.threshold:.2f} of {found.searched} that use its words")
     if found.below:
         print(f"{found.below} more scored under it (best {found.best_below:.2f}); --threshold lists them")
-    return EXIT_OK
+
+
+def _orphans_inbound(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
+    if args.url is not None:
+        raise InputError("give an article's address or --orphans, not both")
+    bar = _TotalBar(" orphans")
+    asked = placed = links = failed = 0
+    try:
+        for item in orphans_inbound(args.db or default_db_path(), cfg, args.section, args.newest, args.limit,
+                                    args.threshold, args.jobs, progress=bar, ray_address=args.ray):
+            asked += 1
+            if item.error is not None or item.inbound is None:
+                failed += 1
+                print(f"failed: {item.url}: {item.error}", file=sys.stderr)
+                continue
+            placed += bool(item.inbound.links)
+            links += len(item.inbound.links)
+            if args.json:
+                _print_json(item.to_json())
+            elif item.inbound.links:
+                _print_inbound(item.inbound)
+    finally:
+        bar.close()
+    print(f"{asked} orphan(s) asked about, {placed} with places for {links} link(s)"
+          + (f"; {failed} failed" if failed else ""), file=sys.stderr if args.json else sys.stdout)
+    return EXIT_REJECTED if failed else EXIT_OK
 
 
 def cmd_relink(args: argparse.Namespace) -> int:
@@ -690,12 +724,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("inbound", help="archive articles that should link to an article, with the words to link")
+    p = sub.add_parser("inbound", help="archive articles that should link to an article (or to each orphan), "
+                                       "with the words to link")
     common(p)
-    p.add_argument("url")
-    p.add_argument("--limit", type=_count, default=20, help="at most this many (default 20; 0: all found)")
+    p.add_argument("url", nargs="?")
+    p.add_argument("--orphans", action="store_true", help="every orphan in turn, newest first, as a batch job")
+    p.add_argument("--section", help="with --orphans: only this section's")
+    p.add_argument("--newest", type=_count, default=0, help="with --orphans: only the newest N (default: all)")
+    p.add_argument("--limit", type=_count, default=20, help="at most this many links an article (default 20; 0: all "
+                                                            "found)")
     p.add_argument("--threshold", type=_score, help=THRESHOLD_HELP)
-    p.add_argument("--json", action="store_true", help="the result as one JSON object")
+    _job_options(p)
+    p.add_argument("--json", action="store_true", help="the result as one JSON object (--orphans: one a line)")
     p.set_defaults(func=cmd_inbound)
 
     p = sub.add_parser("relink", help="the links the archive's own articles could carry now, as a batch job")

@@ -1,4 +1,5 @@
-"""Inbound links: which articles already in the archive should link to a given one.
+"""Inbound links: which articles already in the archive should link to a given one, or to each of its
+orphans (:func:`orphans_inbound`, a job over the archive as relinking is).
 
 The reverse of suggesting for a draft. When the desk publishes a piece (or finds an orphan), the
 articles that mention what it is about are found with the archive's full-text index, each is run
@@ -9,18 +10,20 @@ given article, where the editorial policy allows a link, is its suggestion.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..batch import run_over_archive
 from ..errors import IndexMissingError, NotFoundError
-from ..model import Suggestion
-from ..store.base import Store
+from ..model import ArticleOutcome, Suggestion
+from ..store import with_archive
+from ..store.base import Store, StoredArticle
 from ..text.normalize import STOPWORDS, WORD_RE, term
 from .pipeline import Ranked, Suggester, article_draft, choose, rank_spotted, spot_draft
 from .policy import Policy
 
-__all__ = ["Inbound", "InboundLink", "inbound_links"]
+__all__ = ["Inbound", "InboundFor", "InboundJob", "InboundLink", "inbound_links", "orphans_inbound"]
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +120,44 @@ def inbound_links(store: Store, suggester: Suggester, url: str, limit: int = 20,
     return Inbound(index.urls[target], index.titles[target], cut, searched,
                    above[:limit] if limit > 0 else above, len(below),
                    below[0].suggestion.score if below else None)
+
+
+@dataclass
+class InboundFor(ArticleOutcome):
+    """One archive article (an orphan) with the places other articles could link to it, or why it
+    could not be asked about (``error``: not in the index yet, say)."""
+
+    inbound: Inbound | None = None
+
+    def payload(self) -> dict[str, Any]:
+        found = self.inbound.to_json() if self.inbound is not None else {}
+        return {key: value for key, value in found.items() if key not in ("url", "title")}
+
+
+@dataclass(frozen=True)
+class InboundJob:
+    """:func:`inbound_links` for each article, as a job over the archive."""
+
+    limit: int = 20
+    threshold: float | None = None
+
+    def run(self, store: Store, suggester: Suggester, article: StoredArticle) -> InboundFor:
+        return InboundFor(article.url, article.title, article.published,
+                          inbound=inbound_links(store, suggester, article.url, self.limit, self.threshold))
+
+    def failed(self, article: StoredArticle, error: str) -> InboundFor:
+        return InboundFor(article.url, article.title, article.published, error=error)
+
+
+def orphans_inbound(db: str, config: dict[str, Any] | None = None, section: str | None = None, newest: int = 0,
+                    limit: int = 20, threshold: float | None = None, jobs: int = 1,
+                    progress: Callable[[int, int], None] | None = None,
+                    ray_address: str | None = None) -> Iterator[InboundFor]:
+    """Where the archive could link to each of its orphans (``section``'s; the ``newest`` N, 0: all),
+    newest first, as :func:`inbound_links` finds it for one; ``jobs``, ``progress`` and
+    ``ray_address`` as for :func:`~linkdesk.batch.run_over_archive`."""
+    ids = [a.id for a in with_archive(db, lambda store: store.orphans(section, newest))]
+    return run_over_archive(db, config, ids, InboundJob(limit, threshold), jobs, progress, ray_address)
 
 
 def _rarest_words(phrases: list[str], idf: Callable[[str], float]) -> list[str]:
