@@ -32,7 +32,7 @@ from .render import apply_suggestions
 from .sources.catalog import add_sources
 from .sources.outlets import Outlet, OutletTable
 from .store import open_store
-from .suggest.inbound import Inbound, InboundLink, inbound_links
+from .suggest.inbound import Inbound, InboundLink, inbound_links, orphans_inbound
 from .suggest.pipeline import Draft, DraftResult, Suggester, apply_result, index_archive, lint_draft
 from .text.parse import parse
 
@@ -80,6 +80,7 @@ __all__ = [
     "load_config",
     "open_store",
     "orphans",
+    "orphans_inbound",
     "parse",
     "read_drafts",
     "relink_archive",

@@ -183,25 +183,25 @@ def _print_inbound(found: Inbound) -> None:
 def _orphans_inbound(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
     if args.url is not None:
         raise InputError("give an article's address or --orphans, not both")
-    bar = _TotalBar(" orphans")
-    asked = placed = links = failed = 0
+    bar = _TotalBar(" articles")
     try:
-        for item in orphans_inbound(args.db or default_db_path(), cfg, args.section, args.newest, args.limit,
-                                    args.threshold, args.jobs, progress=bar, ray_address=args.ray):
-            asked += 1
-            if item.error is not None or item.inbound is None:
-                failed += 1
-                print(f"failed: {item.url}: {item.error}", file=sys.stderr)
-                continue
-            placed += bool(item.inbound.links)
-            links += len(item.inbound.links)
-            if args.json:
-                _print_json(item.to_json())
-            elif item.inbound.links:
-                _print_inbound(item.inbound)
+        report = orphans_inbound(args.db or default_db_path(), cfg, args.section, args.newest, args.limit,
+                                 args.threshold, args.jobs, progress=bar, ray_address=args.ray)
     finally:
         bar.close()
-    print(f"{asked} orphan(s) asked about, {placed} with places for {links} link(s)"
+    for item in report.orphans:
+        if item.inbound is None:
+            print(f"failed: {item.url}: {item.error}", file=sys.stderr)
+        elif args.json:
+            _print_json(item.to_json())
+        elif item.inbound.links:
+            _print_inbound(item.inbound)
+    for source in report.unreadable:
+        print(f"failed: {source.url}: {source.error}", file=sys.stderr)
+    placed = [item.inbound for item in report.orphans if item.inbound is not None and item.inbound.links]
+    failed = len(report.unreadable) + sum(item.inbound is None for item in report.orphans)
+    print(f"{len(report.orphans)} orphan(s) asked about, {len(placed)} with places for "
+          f"{sum(len(found.links) for found in placed)} link(s) in {report.articles_read} article(s) read"
           + (f"; {failed} failed" if failed else ""), file=sys.stderr if args.json else sys.stdout)
     return EXIT_REJECTED if failed else EXIT_OK
 

@@ -10,12 +10,14 @@ given article, where the editorial policy allows a link, is its suggestion.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..batch import run_over_archive
+from ..config import load_config
 from ..errors import IndexMissingError, NotFoundError
+from ..index.linkindex import LinkIndex
 from ..model import ArticleOutcome, Suggestion
 from ..store import with_archive
 from ..store.base import Store, StoredArticle
@@ -23,7 +25,7 @@ from ..text.normalize import STOPWORDS, WORD_RE, term
 from .pipeline import Ranked, Suggester, article_draft, choose, rank_spotted, spot_draft
 from .policy import Policy
 
-__all__ = ["Inbound", "InboundFor", "InboundJob", "InboundLink", "inbound_links", "orphans_inbound"]
+__all__ = ["Inbound", "InboundFor", "InboundLink", "OrphansInbound", "inbound_links", "orphans_inbound"]
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +83,7 @@ def inbound_links(store: Store, suggester: Suggester, url: str, limit: int = 20,
         if store.get_article(url) is None:
             raise NotFoundError(f"{url}: not in the archive")
         raise IndexMissingError(f"{url}: not in the link index yet; run `linkdesk index`")
-    policy = Policy.from_config(suggester.config, max_links_per_100_words=0, max_links=0)
+    policy = _one_link_policy(suggester)
     # the articles using the title or a phrase the desk has linked it with, then those using their
     # rarest words; articles ingested since the last index are read too, as a new piece can link to
     # an older one
@@ -105,20 +107,35 @@ def inbound_links(store: Store, suggester: Suggester, url: str, limit: int = 20,
         if not any(c.target == target for c in spotted.cands):
             continue
         ranked = rank_spotted(spotted, index, suggester.ranker, suggester.view)
-        keep = [k for k, c in enumerate(ranked.cands) if c.target == target]
-        only = Ranked(draft, [ranked.cands[k] for k in keep], ranked.X[keep], ranked.scores[keep],
-                      [ranked.items[k] for k in keep])
-        # every article's best place, whatever its score, so that the result can say what was left out
         found.extend(InboundLink(article.url, article.title, article.published, suggestion)
-                     for suggestion in choose(only, index, policy, 0.0))
+                     for suggestion in _best_place(ranked, target, index, policy))
+    inbound = _ranked_places(index.urls[target], index.titles[target], suggester.threshold(threshold), searched,
+                             found, limit)
+    log.info("inbound for %s: %d articles searched, %d places, %d at or above %.3f", url, searched,
+             len(found), len(inbound.links), inbound.threshold)
+    return inbound
+
+
+def _one_link_policy(suggester: Suggester) -> Policy:
+    # zones, first mention and spacing as configured; not the density cap, as the editor asks for one link
+    return Policy.from_config(suggester.config, max_links_per_100_words=0, max_links=0)
+
+
+def _best_place(ranked: Ranked, target: int, index: LinkIndex, policy: Policy) -> list[Suggestion]:
+    """The policy's one place in ``ranked``'s text for a link to ``target``, whatever its score (so that
+    a result can say what scored under the threshold); none when no mention of it may carry one."""
+    keep = [k for k, c in enumerate(ranked.cands) if c.target == target]
+    only = Ranked(ranked.draft, [ranked.cands[k] for k in keep], ranked.X[keep], ranked.scores[keep],
+                  [ranked.items[k] for k in keep])
+    return choose(only, index, policy, 0.0)
+
+
+def _ranked_places(url: str, title: str, cut: float, searched: int, found: list[InboundLink],
+                   limit: int) -> Inbound:
     found.sort(key=lambda link: (-link.suggestion.score, link.source_url))
-    cut = suggester.threshold(threshold)
     above = [link for link in found if link.suggestion.score >= cut]
     below = found[len(above):]
-    log.info("inbound for %s: %d articles searched, %d places, %d at or above %.3f", url, searched,
-             len(found), len(above), cut)
-    return Inbound(index.urls[target], index.titles[target], cut, searched,
-                   above[:limit] if limit > 0 else above, len(below),
+    return Inbound(url, title, cut, searched, above[:limit] if limit > 0 else above, len(below),
                    below[0].suggestion.score if below else None)
 
 
@@ -134,30 +151,81 @@ class InboundFor(ArticleOutcome):
         return {key: value for key, value in found.items() if key not in ("url", "title")}
 
 
+@dataclass
+class OrphansInbound:
+    """Where the archive could link to each of its orphans (``orphans``, newest first), from one read
+    of its ``articles_read`` articles; ``unreadable`` those the pipeline failed on."""
+
+    orphans: list[InboundFor]
+    articles_read: int
+    unreadable: list[ArticleOutcome] = field(default_factory=list)
+
+
+@dataclass
+class _PlacesIn(ArticleOutcome):
+    # one archive article's best place for each orphan it could link to: (orphan, suggestion)
+    places: list[tuple[int, Suggestion]] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
-class InboundJob:
-    """:func:`inbound_links` for each article, as a job over the archive."""
+class _OrphanPlacesJob:
+    """Each article read once for all orphans (their positions in the index) at the same time: a
+    question per orphan would read the same articles again for each."""
 
-    limit: int = 20
-    threshold: float | None = None
+    orphans: frozenset[int]
 
-    def run(self, store: Store, suggester: Suggester, article: StoredArticle) -> InboundFor:
-        return InboundFor(article.url, article.title, article.published,
-                          inbound=inbound_links(store, suggester, article.url, self.limit, self.threshold))
+    def run(self, store: Store, suggester: Suggester, article: StoredArticle) -> _PlacesIn:
+        out = _PlacesIn(article.url, article.title, article.published)
+        index = suggester.index
+        spotted = spot_draft(article_draft(article), index, suggester.view, suggester.withdrawn.targets)
+        wanted = sorted({c.target for c in spotted.cands} & self.orphans)
+        if wanted:
+            ranked = rank_spotted(spotted, index, suggester.ranker, suggester.view)
+            policy = _one_link_policy(suggester)
+            out.places = [(t, s) for t in wanted for s in _best_place(ranked, t, index, policy)]
+        return out
 
-    def failed(self, article: StoredArticle, error: str) -> InboundFor:
-        return InboundFor(article.url, article.title, article.published, error=error)
+    def failed(self, article: StoredArticle, error: str) -> _PlacesIn:
+        return _PlacesIn(article.url, article.title, article.published, error=error)
 
 
 def orphans_inbound(db: str, config: dict[str, Any] | None = None, section: str | None = None, newest: int = 0,
                     limit: int = 20, threshold: float | None = None, jobs: int = 1,
                     progress: Callable[[int, int], None] | None = None,
-                    ray_address: str | None = None) -> Iterator[InboundFor]:
+                    ray_address: str | None = None) -> OrphansInbound:
     """Where the archive could link to each of its orphans (``section``'s; the ``newest`` N, 0: all),
-    newest first, as :func:`inbound_links` finds it for one; ``jobs``, ``progress`` and
-    ``ray_address`` as for :func:`~linkdesk.batch.run_over_archive`."""
-    ids = [a.id for a in with_archive(db, lambda store: store.orphans(section, newest))]
-    return run_over_archive(db, config, ids, InboundJob(limit, threshold), jobs, progress, ray_address)
+    newest first: for each, as :func:`inbound_links` answers for one, except that every archive
+    article is read (once, for all orphans), not the best full-text matches. ``jobs``,
+    ``progress(n, total)`` (articles read) and ``ray_address`` as for
+    :func:`~linkdesk.batch.run_over_archive`."""
+    cfg = config or load_config()
+
+    def plan(store: Store) -> tuple[list[StoredArticle], list[int], dict[int, int], float]:
+        suggester = Suggester(store, cfg)
+        chosen = store.orphans(section, newest)
+        positions = {a.id: p for a in chosen if (p := suggester.index.lookup_url(a.url)) is not None}
+        return chosen, [a.id for a in store.iter_articles()], positions, suggester.threshold(threshold)
+
+    # the suggester is let go before the workers load theirs: with one job, the worker is this process
+    chosen, sources, positions, cut = with_archive(db, plan)
+    found: dict[int, list[InboundLink]] = {p: [] for p in positions.values()}
+    report = OrphansInbound([], 0)
+    for item in run_over_archive(db, cfg, sources, _OrphanPlacesJob(frozenset(found)), jobs, progress,
+                                 ray_address):
+        report.articles_read += 1
+        if item.error is not None:
+            report.unreadable.append(ArticleOutcome(item.url, item.title, item.published, error=item.error))
+        for target, suggestion in item.places:
+            found[target].append(InboundLink(item.url, item.title, item.published, suggestion))
+    for article in chosen:
+        out = InboundFor(article.url, article.title, article.published)
+        if article.id in positions:
+            out.inbound = _ranked_places(article.url, article.title, cut, report.articles_read - 1,
+                                         found[positions[article.id]], limit)
+        else:
+            out.error = "not in the link index yet; run `linkdesk index`"
+        report.orphans.append(out)
+    return report
 
 
 def _rarest_words(phrases: list[str], idf: Callable[[str], float]) -> list[str]:
