@@ -3,6 +3,7 @@ packaged demo data, a local HTTP server."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import http.server
 import json
@@ -11,7 +12,9 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from linkdesk.config import load_config
@@ -25,6 +28,14 @@ from .pgcluster import in_schema, postgres_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
+
+
+def asgi_call(app: Any, method: str, path: str, **kw: Any) -> httpx.Response:
+    """One request to the web app in this process, through httpx's ASGI transport."""
+    async def go() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://linkdesk.test") as c:
+            return await c.request(method, path, **kw)
+    return asyncio.run(go())
 
 
 def backtest_records(backtest: str, name: str) -> Iterator[dict]:

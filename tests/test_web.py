@@ -29,6 +29,7 @@ from linkdesk.suggest.inbound import inbound_links
 from linkdesk.suggest.pipeline import Suggester, apply_result, index_archive
 from linkdesk.web import create_app
 
+from .conftest import asgi_call as _call
 from .conftest import build_demo_archive
 
 BRIDGE_STUDY = "https://harborledger.example/2022/05/tidewater-bridge-study/"
@@ -37,13 +38,6 @@ BRIDGE_STUDY = "https://harborledger.example/2022/05/tidewater-bridge-study/"
 @pytest.fixture(scope="module")
 def app(demo_db: str) -> Any:
     return create_app(demo_db, load_config())
-
-
-def _call(app: Any, method: str, path: str, **kw: Any) -> httpx.Response:
-    async def go() -> httpx.Response:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://linkdesk.test") as c:
-            return await c.request(method, path, **kw)
-    return asyncio.run(go())
 
 
 @pytest.fixture(scope="module")

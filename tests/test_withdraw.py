@@ -4,14 +4,11 @@ still links to them; restored on request."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any
 from urllib.parse import urljoin
 
-import httpx
 import pytest
 
 from linkdesk.archive import describe_article, restore_article, withdraw_article
@@ -30,6 +27,7 @@ from linkdesk.suggest.pipeline import Draft, Suggester, index_archive
 from linkdesk.text.normalize import url_key
 from linkdesk.web import create_app
 
+from .conftest import asgi_call as _call
 from .conftest import build_demo_archive
 
 FARES = "https://harborledger.example/2022/02/ferry-fare-freeze/"
@@ -164,13 +162,6 @@ def test_cli_withdraw_list_and_restore(demo_store: Store, archive_path: str, tmp
     assert "ingest the article again" in capsys.readouterr().out
     assert run(["withdraw", "--list", "--db", archive_path]) == EXIT_OK
     assert capsys.readouterr().out == ""
-
-
-def _call(app: Any, method: str, path: str, **kw: Any) -> httpx.Response:
-    async def go() -> httpx.Response:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://linkdesk.test") as c:
-            return await c.request(method, path, **kw)
-    return asyncio.run(go())
 
 
 def test_http_withdraw_takes_effect_at_once_here_and_soon_in_other_processes(tmp_path: Path) -> None:
