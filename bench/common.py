@@ -49,6 +49,15 @@ def record(section: str, body: str, args: argparse.Namespace) -> None:
     print(f"recorded in {RESULTS}")
 
 
+def floors_verdict(failures: list[str]) -> int:
+    """Say which figures fell below their floors in bench/floors.json (or that none did); the exit status."""
+    for failure in failures:
+        print(f"FLOOR: {failure}", file=sys.stderr)
+    if not failures:
+        print("floors: every figure at or above its floor in bench/floors.json")
+    return 1 if failures else 0
+
+
 def archive_records(name: str) -> list[dict]:
     """The shared backtest ``name``'s archive records."""
     with gzip.open(SHARED / name / "archive.jsonl.gz", "rt", encoding="utf-8") as fh:

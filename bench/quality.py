@@ -13,7 +13,7 @@ import json
 import sys
 import time
 
-from common import ROOT, SHARED, arguments, record
+from common import ROOT, SHARED, arguments, floors_verdict, record
 
 from linkdesk.config import load_config
 from linkdesk.evaluate import backtest_dir
@@ -79,9 +79,7 @@ def main() -> None:
            else "Quality (bench/quality.py)", "\n".join(lines), args)
     if args.check:
         failures = check(results, "internal_unsupervised" if args.unsupervised else "internal")
-        for f in failures:
-            print(f"FLOOR: {f}", file=sys.stderr)
-        sys.exit(1 if failures else 0)
+        sys.exit(floors_verdict(failures))
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 
-from common import ROOT, SHARED, arguments, peak_rss_mb, record
+from common import ROOT, SHARED, arguments, floors_verdict, peak_rss_mb, record
 
 from linkdesk.config import load_config
 from linkdesk.drafts import read_drafts
@@ -172,9 +172,7 @@ def main() -> None:
     if args.check:
         floors = json.loads(FLOORS.read_text())["sources"]["sources-2025"]
         failures = [f"sources-2025 {k} = {q[k]:.4f}, below the floor {v:.4f}" for k, v in floors.items() if q[k] < v]
-        for f in failures:
-            print(f"FLOOR: {f}", file=sys.stderr)
-        sys.exit(1 if failures else 0)
+        sys.exit(floors_verdict(failures))
 
 
 if __name__ == "__main__":
