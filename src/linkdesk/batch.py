@@ -1,5 +1,6 @@
 """Archive-wide jobs over local processes or a Ray cluster: relinking every article, checking every
-article (:mod:`.check`).
+article (:mod:`.check`), finding places for every orphan (:mod:`.suggest.inbound`), or a job of
+one's own (:class:`ArticleJob`).
 
 A job runs the archive's own articles through the suggester one at a time. The work is split over
 worker processes, each loading the index once, here or (the ``ray`` extra) as actors on a Ray
