@@ -14,10 +14,9 @@ from .errors import InputError, NotFoundError
 from .ingest.records import normalize_date
 from .model import Withdrawal
 from .store.base import Store, StoredArticle
-from .text.normalize import url_key
 
-__all__ = ["article_selection", "describe_article", "export_archive", "export_records", "find_withdrawn", "orphans",
-           "restore_article", "select_articles", "withdraw_article"]
+__all__ = ["article_selection", "describe_article", "export_archive", "export_records", "orphans", "restore_article",
+           "select_articles", "withdraw_article"]
 
 
 def describe_article(store: Store, url: str) -> dict[str, Any]:
@@ -101,12 +100,6 @@ def export_archive(store: Store, path: str, section: str | None = None, since: s
     return written
 
 
-def find_withdrawn(store: Store, url: str) -> Withdrawal | None:
-    """The withdrawal of the article that had ``url`` as its address or an alias, if any."""
-    key = url_key(url)
-    return next((w for w in store.withdrawn() if key in w.addresses), None)
-
-
 def withdraw_article(store: Store, url: str, reason: str = "") -> Withdrawal:
     """Take the article at ``url`` out of the archive (retracted, unpublished, removed on legal advice):
     its text and links go, it is never suggested again (at once, before the next ``linkdesk index``),
@@ -116,7 +109,7 @@ def withdraw_article(store: Store, url: str, reason: str = "") -> Withdrawal:
     done = store.withdraw(url, reason)
     if done is not None:
         return done
-    earlier = find_withdrawn(store, url)
+    earlier = store.withdrawal(url)
     if earlier is not None:
         return earlier
     raise NotFoundError(f"{url}: not in the archive")
@@ -132,7 +125,7 @@ def restore_article(store: Store, url: str) -> Withdrawal:
 
 
 def _not_there(store: Store, url: str) -> NotFoundError:
-    withdrawn = find_withdrawn(store, url)
+    withdrawn = store.withdrawal(url)
     if withdrawn is None:
         return NotFoundError(f"{url}: not in the archive")
     return NotFoundError(f"{url}: {withdrawn.when_and_why()}")

@@ -97,6 +97,10 @@ class Store(Protocol):
         """The withdrawn articles, the latest withdrawal first, each with the articles still linking to it."""
         ...
 
+    def withdrawal(self, url: str) -> Withdrawal | None:
+        """The withdrawal of the article that had ``url`` as its address or an alias, if any."""
+        ...
+
     def changed(self, what: str) -> str | None:
         """When the archive's ``what`` last changed (an ISO timestamp), or None when never: "withdrawals"
         (an article withdrawn or restored), "sources" (catalog items added or updated)."""

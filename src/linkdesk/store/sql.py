@@ -247,16 +247,20 @@ class SQLStore(ABC):
         return self._withdrawals("WHERE url = ?", (row["url"],))[0]
 
     def restore(self, url: str) -> Withdrawal | None:
-        found = self._withdrawals("WHERE url = (SELECT url FROM withdrawn WHERE key = ?)", (url_key(url),))
-        if not found:
+        found = self.withdrawal(url)
+        if found is None:
             return None
         with self.transaction():
-            self._execute("DELETE FROM withdrawn WHERE url = ?", (found[0].url,))
+            self._execute("DELETE FROM withdrawn WHERE url = ?", (found.url,))
             self._mark_changed("withdrawals")
-        return found[0]
+        return found
 
     def withdrawn(self) -> list[Withdrawal]:
         return self._withdrawals()
+
+    def withdrawal(self, url: str) -> Withdrawal | None:
+        found = self._withdrawals("WHERE url = (SELECT url FROM withdrawn WHERE key = ?)", (url_key(url),))
+        return found[0] if found else None
 
     def changed(self, what: str) -> str | None:
         row = self._execute("SELECT value FROM meta WHERE key = ?", (f"changed:{what}",)).fetchone()
