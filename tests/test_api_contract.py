@@ -6,6 +6,8 @@ drop derandomize."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -15,20 +17,30 @@ from schemathesis.checks import positive_data_acceptance
 
 from linkdesk.web import create_app
 
+from .conftest import build_demo_archive, pg_schema
+
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def api_schema(request: pytest.FixtureRequest) -> Any:
+def api_schema(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+               pg_server: str | None) -> Iterator[Any]:
     """The demo archive's API, on a SQLite file and then on a PostgreSQL schema (whose driver hands
-    back its own types)."""
-    db = request.getfixturevalue("demo_db" if request.param == "sqlite" else "pg_demo_db")
-    return schemathesis.openapi.from_asgi("/openapi.json", create_app(db))
+    back its own types); a copy of the archive of its own, as the requests the schema allows may
+    write (a decline, say)."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            db = str(tmp_path_factory.mktemp("contract") / "demo.db")
+        else:
+            db = stack.enter_context(pg_schema(pg_server))
+        build_demo_archive(db)
+        yield schemathesis.openapi.from_asgi("/openapi.json", create_app(db))
 
 
 def test_the_schema_documents_every_route(api_schema: Any) -> None:
     routes = {(op.method.upper(), op.path) for op in _operations(api_schema)}
     assert routes == {("GET", "/health"), ("POST", "/suggest"), ("POST", "/apply"), ("POST", "/lint"),
                       ("GET", "/stats"), ("GET", "/article"), ("GET", "/orphans"), ("GET", "/inbound"),
-                      ("POST", "/withdraw"), ("POST", "/restore"), ("GET", "/withdrawn")}
+                      ("POST", "/withdraw"), ("POST", "/restore"), ("GET", "/withdrawn"),
+                      ("POST", "/decline"), ("POST", "/decline/forget"), ("GET", "/declined")}
 
 
 @pytest.mark.slow

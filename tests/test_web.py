@@ -374,6 +374,54 @@ def test_an_editor_unchecks_a_suggestion_and_inserts_the_rest(server: str, demo_
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)")
+def test_links_an_editor_leaves_unchecked_for_a_story_are_not_suggested_for_it_again(tmp_path: Path,
+                                                                                     demo_record: dict) -> None:
+    from playwright.sync_api import sync_playwright
+
+    db = str(tmp_path / "demo.db")  # the page writes to this archive
+    build_demo_archive(db)
+    story = {**demo_record, "id": "cms-4411"}
+    with _serving("--db", db) as base, sync_playwright() as pw:
+        expected = httpx.post(f"{base}/suggest", json=story, timeout=30).json()["suggestions"]
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page()
+            page.goto(base)
+            page.fill("#draft", story["body"])
+            page.fill("#story", "cms-4411")
+            page.click("#suggest")
+            page.wait_for_selector("#suggestions input[type=checkbox]")
+            dropped = next(i for i, s in enumerate(expected) if s["kind"] == "internal")
+            page.uncheck(f"#keep-{dropped}")
+            page.click("#apply")
+            page.wait_for_selector("#declined:not([hidden])")
+            assert "1 link(s) left unchecked are remembered for cms-4411" in page.text_content("#declined")
+            # what was applied is what the editor kept, numbered as the page was shown them
+            keep = ",".join(str(i) for i in range(len(expected)) if i != dropped)
+            api = httpx.post(f"{base}/apply", json={**story, "id": "another"}, params={"keep": keep}, timeout=30)
+            assert page.input_value("#output") == api.json()["body"]
+            declined = httpx.get(f"{base}/declined", params={"source": "cms-4411"}, timeout=30).json()
+            assert [(d["target_url"], d["anchor"]) for d in declined] == [
+                (expected[dropped]["target_url"], expected[dropped]["anchor"])]
+            # suggested again for the story, the link is not offered; without the story given, it is
+            target = expected[dropped]["target_url"]
+            offered = ("url => [...document.querySelectorAll('#suggestions a')]"
+                       ".some(a => a.getAttribute('href') === url)")
+            page.click("#suggest")
+            page.wait_for_function(f"url => !({offered})(url)", arg=target)
+            again = httpx.post(f"{base}/suggest", json=story, timeout=30).json()["suggestions"]
+            assert target not in {s["target_url"] for s in again}
+            assert page.locator("#suggestions input[type=checkbox]").count() == len(again)
+            page.fill("#story", "")
+            page.click("#suggest")
+            page.wait_for_function(offered, arg=target)
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)")
 def test_the_page_asks_once_for_the_token_of_a_guarded_server(demo_db: str, demo_record: dict) -> None:
     from playwright.sync_api import sync_playwright
 

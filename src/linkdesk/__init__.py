@@ -2,11 +2,22 @@
 
 The public API: open an archive, ingest sources into it, index it, build the source catalog,
 run drafts through the suggester (notes, internal and external suggestions, lint), and look after
-the archive (orphans, inbound links, relinking, the archive-wide check, export, withdrawals, a job
-of one's own over every article); everything the CLI and the HTTP API do goes through these calls.
+the archive (orphans, inbound links, relinking, the archive-wide check, export, withdrawals, links
+editors declined, a job of one's own over every article); everything the CLI and the HTTP API do
+goes through these calls.
 """
 
-from .archive import describe_article, export_archive, export_records, orphans, restore_article, withdraw_article
+from .archive import (
+    decline_links,
+    declined_link,
+    describe_article,
+    export_archive,
+    export_records,
+    forget_declined,
+    orphans,
+    restore_article,
+    withdraw_article,
+)
 from .batch import ArticleJob, relink_archive, run_over_archive
 from .check import Checked, CheckSummary, check_archive, summarize
 from .config import load_config
@@ -17,6 +28,7 @@ from .ingest import ingest
 from .lint import lint
 from .model import (
     Article,
+    DeclinedLink,
     Document,
     Finding,
     IngestReport,
@@ -43,6 +55,7 @@ __all__ = [
     "ArticleJob",
     "CheckSummary",
     "Checked",
+    "DeclinedLink",
     "Document",
     "Draft",
     "DraftResult",
@@ -67,11 +80,14 @@ __all__ = [
     "backtest_dir",
     "backtest_store",
     "check_archive",
+    "decline_links",
+    "declined_link",
     "describe_article",
     "draft_from_text",
     "export_archive",
     "export_records",
     "find_notes",
+    "forget_declined",
     "inbound_links",
     "index_archive",
     "ingest",

@@ -1,5 +1,5 @@
 """Archive-level questions answered from a store: one article in full, the articles nothing links to,
-the archive written out as standard records, and articles withdrawn from it."""
+the archive written out as standard records, articles withdrawn from it, and links editors declined."""
 
 from __future__ import annotations
 
@@ -7,16 +7,21 @@ import gzip
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
-from .errors import InputError, NotFoundError
+from .errors import BadRecordError, InputError, NotFoundError
+from .ingest.jsonl import read_records
 from .ingest.records import normalize_date
-from .model import Withdrawal
+from .model import DeclinedLink, Rejection, Withdrawal
 from .store.base import Store, StoredArticle
 
-__all__ = ["article_selection", "describe_article", "export_archive", "export_records", "orphans", "restore_article",
-           "select_articles", "withdraw_article"]
+__all__ = ["article_selection", "decline_links", "declined_link", "describe_article", "export_archive",
+           "export_records", "forget_declined", "orphans", "read_declined", "restore_article", "select_articles",
+           "withdraw_article"]
 
 
 def describe_article(store: Store, url: str) -> dict[str, Any]:
@@ -122,6 +127,63 @@ def restore_article(store: Store, url: str) -> Withdrawal:
     if restored is None:
         raise NotFoundError(f"{url}: no withdrawn article had this address")
     return restored
+
+
+def declined_link(source: str, target_url: str, anchor: str = "", reason: str = "") -> DeclinedLink:
+    """An editor's decision that ``source`` (an article's address, a draft's id) should not link to
+    ``target_url``, checked, as of now."""
+    source, target_url = source.strip(), target_url.strip()
+    if not source:
+        raise InputError("source: give the address of the article, or the id of the draft, the link was offered in")
+    parts = urlsplit(target_url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise InputError(f"target_url: {target_url!r} is not an http(s) address")
+    return DeclinedLink(source, target_url, anchor.strip(), reason.strip(),
+                        datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def decline_links(store: Store, links: Sequence[DeclinedLink]) -> list[DeclinedLink]:
+    """Remember that each link's source should not link to its target: from now on no suggestion
+    (``suggest``, ``relink``, ``inbound``, the HTTP API) offers that target there, at any words, until
+    the decline is forgotten. An address of an archive article (an alias will do) is kept as the
+    article's own, so that the decision follows it. A link declined before gives its first record back."""
+    return store.decline([replace(d, source=_current_address(store, d.source),
+                                  target_url=_current_address(store, d.target_url)) for d in links])
+
+
+def forget_declined(store: Store, source: str, target_url: str) -> DeclinedLink:
+    """Undo a decline, so that the link may be suggested there again."""
+    forgotten = store.undecline(_current_address(store, source), _current_address(store, target_url))
+    if forgotten is None:
+        raise NotFoundError(f"{source}: no declined link to {target_url}")
+    return forgotten
+
+
+def read_declined(path: str, reason: str = "") -> Iterator[DeclinedLink | Rejection]:
+    """Declined links from a JSONL file, one a line: ``{"source", "target_url", "anchor"?, "reason"?}``
+    (``source_url`` for ``source`` too, as ``inbound --json`` names it); ``reason`` for lines without
+    one. A line that is not one is a Rejection naming it."""
+    def convert(record: object, where: str) -> DeclinedLink:
+        if not isinstance(record, dict):
+            raise BadRecordError(where, "not a JSON object")
+        fields = {"source": record.get("source", record.get("source_url")), "target_url": record.get("target_url"),
+                  "anchor": record.get("anchor") or "", "reason": record.get("reason") or reason}
+        text: dict[str, str] = {}
+        for name, value in fields.items():
+            if not isinstance(value, str):
+                raise BadRecordError(where, f"{name}: " + ("missing" if value is None else "not a string"))
+            text[name] = value
+        try:
+            return declined_link(**text)
+        except InputError as exc:
+            raise BadRecordError(where, str(exc)) from exc
+
+    return read_records(path, convert)
+
+
+def _current_address(store: Store, source: str) -> str:
+    article = store.get_article(source) if urlsplit(source).scheme.lower() in ("http", "https") else None
+    return article.url if article is not None else source
 
 
 def _not_there(store: Store, url: str) -> NotFoundError:

@@ -15,7 +15,18 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from . import __version__
-from .archive import describe_article, export_archive, export_records, orphans, restore_article, withdraw_article
+from .archive import (
+    decline_links,
+    declined_link,
+    describe_article,
+    export_archive,
+    export_records,
+    forget_declined,
+    orphans,
+    read_declined,
+    restore_article,
+    withdraw_article,
+)
 from .batch import relink_archive, relink_ids
 from .check import Checked, check_archive, summarize
 from .config import load_config
@@ -25,7 +36,7 @@ from .evaluate import HOLDOUT_SHARE, OUTCOMES, THRESHOLDS, backtest_dir, backtes
 from .index.linkindex import index_saved
 from .ingest import KINDS, ingest
 from .lint import RULES, SEVERITIES, worst
-from .model import IngestReport, Rejection, Withdrawal
+from .model import DeclinedLink, IngestReport, Rejection, Withdrawal
 from .render import terminal_report
 from .sources.catalog import add_sources, list_sources
 from .sources.outlets import OutletTable
@@ -98,6 +109,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     print(f"orphans (no inbound links): {stats['orphans']}")
     if stats["withdrawn"]:
         print(f"withdrawn articles: {stats['withdrawn']} (`linkdesk withdraw --list`)")
+    if stats["declined"]:
+        print(f"declined links: {stats['declined']} (`linkdesk decline --list`)")
     if stats["most_linked"]:
         print("most linked:")
         for item in stats["most_linked"]:
@@ -328,6 +341,58 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if status == EXIT_OK and not args.json:
         print("ingest the article again to bring it back into the archive")
     return status
+
+
+def _print_declined(d: DeclinedLink, heading: str, as_json: bool) -> None:
+    if as_json:
+        _print_json(d.to_json())
+        return
+    words = f' at "{d.anchor}"' if d.anchor else ""
+    print(f"{heading}: {d.source} -> {d.target_url}{words}")
+    print(f"  on {d.declined_at[:10]}" + (f" ({d.reason})" if d.reason else ""))
+
+
+def cmd_decline(args: argparse.Namespace) -> int:
+    if args.list:
+        for d in with_archive(args.db, lambda store: store.declined(args.source)):
+            _print_declined(d, "declined", args.json)
+        return EXIT_OK
+    if args.source is None and not args.from_file:
+        raise InputError("give the article (or draft id) and the addresses it should not link to, or --from FILE")
+    if args.source is not None and not args.targets:
+        raise InputError(f"{args.source}: give the addresses it should not link to")
+    if args.forget:
+        if args.from_file:
+            raise InputError("--forget takes the article and its addresses on the command line, not --from")
+
+        def forget(store: Store) -> tuple[list[DeclinedLink], list[str]]:
+            done, missing = [], []
+            for target in args.targets:
+                try:
+                    done.append(forget_declined(store, args.source, target))
+                except NotFoundError as exc:
+                    missing.append(str(exc))
+            return done, missing
+
+        forgotten, missing = with_archive(args.db, forget)
+        for d in forgotten:
+            _print_declined(d, "may be suggested again", args.json)
+        for message in missing:
+            print(f"linkdesk: {message}", file=sys.stderr)
+        return EXIT_REJECTED if missing else EXIT_OK
+    links = [declined_link(args.source, target, args.anchor, args.reason) for target in args.targets]
+    rejected: list[Rejection] = []
+    if args.from_file:
+        for item in read_declined(args.from_file, args.reason):
+            if isinstance(item, Rejection):
+                rejected.append(item)
+            else:
+                links.append(item)
+    for d in with_archive(args.db, lambda store: decline_links(store, links)):
+        _print_declined(d, "declined", args.json)
+    for rejection in rejected:
+        print(f"linkdesk: {rejection}", file=sys.stderr)
+    return EXIT_REJECTED if rejected else EXIT_OK
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -782,6 +847,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="from_file", metavar="FILE", help="also the addresses in FILE, one a line")
     p.add_argument("--json", action="store_true", help="one JSON line per article")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("decline", help="remember that an article (or draft) should not link to an address",
+                       description="Remember an editor's decision that an article, or a draft by its id, should "
+                                   "not link to an address (an archive article or an outside source): it is not "
+                                   "suggested there again, at any words, by suggest, relink, inbound or the HTTP "
+                                   "API, until the decline is forgotten (--forget).")
+    common(p)
+    p.add_argument("source", nargs="?", metavar="SOURCE",
+                   help="the article's address (an alias will do) or the draft's id as the suggestions named it")
+    p.add_argument("targets", nargs="*", metavar="TARGET", help="an address SOURCE should not link to")
+    p.add_argument("--from", dest="from_file", metavar="FILE",
+                   help='also the declines in FILE, JSONL: {"source", "target_url", "anchor", "reason"} a line')
+    p.add_argument("--anchor", default="", help="the words the link was offered at, for the record")
+    p.add_argument("--reason", default="", help="why (e.g. 'not the same bridge')")
+    p.add_argument("--forget", action="store_true", help="forget these declines: the links may be suggested again")
+    p.add_argument("--list", action="store_true", help="list the declined links (SOURCE's only, when given)")
+    p.add_argument("--json", action="store_true", help="one JSON line per declined link")
+    p.set_defaults(func=cmd_decline)
 
     p = sub.add_parser("serve", help="the HTTP API over the archive (needs the web extra)",
                        description="The HTTP API and the editors' page over the archive (needs the web extra). "

@@ -16,6 +16,7 @@ from typing import Any, Literal
 __all__ = [
     "Article",
     "ArticleOutcome",
+    "DeclinedLink",
     "Document",
     "Element",
     "Finding",
@@ -280,6 +281,23 @@ class Withdrawal:
     def to_json(self) -> dict[str, Any]:
         return {"url": self.url, "title": self.title, "reason": self.reason, "withdrawn_at": self.withdrawn_at,
                 "linked_from": self.linked_from}
+
+
+@dataclass
+class DeclinedLink:
+    """An editor's decision that ``source`` should not link to ``target_url``: whatever words would
+    carry it, that link is not suggested there again (by ``suggest``, ``relink``, ``inbound`` or the
+    HTTP API). ``source`` is an archive article's address or a draft's ``id`` as the suggestions
+    named it; ``anchor`` the words it was offered at, kept for the record."""
+
+    source: str
+    target_url: str
+    anchor: str
+    reason: str
+    declined_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast, runtime_checkable
 
-from ..model import Article, Format, OutLink, SourceItem, Withdrawal, Zone
+from ..model import Article, DeclinedLink, Format, OutLink, SourceItem, Withdrawal, Zone
 
 __all__ = ["PreparedArticle", "Store", "StoredArticle", "StoredLink"]
 
@@ -101,9 +101,23 @@ class Store(Protocol):
         """The withdrawal of the article that had ``url`` as its address or an alias, if any."""
         ...
 
+    def decline(self, links: Sequence[DeclinedLink]) -> list[DeclinedLink]:
+        """Remember editors' declined links, in one transaction; a link declined before keeps its first
+        record, which is what comes back for it."""
+        ...
+
+    def undecline(self, source: str, target_url: str) -> DeclinedLink | None:
+        """Forget that ``source`` declined a link to ``target_url``; None when it had not."""
+        ...
+
+    def declined(self, source: str | None = None) -> list[DeclinedLink]:
+        """The declined links (``source``'s only, when given), the latest first."""
+        ...
+
     def changed(self, what: str) -> str | None:
         """When the archive's ``what`` last changed (an ISO timestamp), or None when never: "withdrawals"
-        (an article withdrawn or restored), "sources" (catalog items added or updated)."""
+        (an article withdrawn or restored), "declines" (a link declined or its decline forgotten),
+        "sources" (catalog items added or updated)."""
         ...
 
     def resolve_links(self) -> None:

@@ -117,6 +117,19 @@ PG_MIGRATIONS: list[str] = [
     );
     CREATE INDEX withdrawn_url ON withdrawn(url);
     """,
+    # links editors declined (as the SQLite store's migration 7 says)
+    """
+    CREATE TABLE declined (
+        source_key TEXT NOT NULL,
+        target_key TEXT NOT NULL,
+        source TEXT NOT NULL,
+        target_url TEXT NOT NULL,
+        anchor TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL DEFAULT '',
+        declined_at TEXT NOT NULL,
+        PRIMARY KEY (source_key, target_key)
+    );
+    """,
 ]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 

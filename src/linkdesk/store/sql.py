@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import urljoin
 
 from ..errors import StoreError
-from ..model import SourceItem, Withdrawal, Zone
-from ..text.normalize import host_key, url_host, url_key
+from ..model import DeclinedLink, SourceItem, Withdrawal, Zone
+from ..text.normalize import host_key, source_key, url_host, url_key
 from .base import PreparedArticle, StoredArticle, StoredLink
 
 __all__ = ["SQLStore"]
@@ -262,6 +262,40 @@ class SQLStore(ABC):
         found = self._withdrawals("WHERE url = (SELECT url FROM withdrawn WHERE key = ?)", (url_key(url),))
         return found[0] if found else None
 
+    def decline(self, links: Sequence[DeclinedLink]) -> list[DeclinedLink]:
+        pairs = [(source_key(d.source), url_key(d.target_url)) for d in links]
+        with self.transaction():
+            added = 0
+            for d, (source, target) in zip(links, pairs, strict=True):
+                added += self._execute(
+                    "INSERT INTO declined (source_key, target_key, source, target_url, anchor, reason, declined_at) "
+                    "VALUES (?,?,?,?,?,?,?) ON CONFLICT (source_key, target_key) DO NOTHING",
+                    (source, target, d.source, d.target_url, d.anchor, d.reason, d.declined_at),
+                ).rowcount
+            if added:
+                self._mark_changed("declines")
+        return [self._declined("WHERE source_key = ? AND target_key = ?", pair)[0] for pair in pairs]
+
+    def undecline(self, source: str, target_url: str) -> DeclinedLink | None:
+        pair = (source_key(source), url_key(target_url))
+        found = self._declined("WHERE source_key = ? AND target_key = ?", pair)
+        if not found:
+            return None
+        with self.transaction():
+            self._execute("DELETE FROM declined WHERE source_key = ? AND target_key = ?", pair)
+            self._mark_changed("declines")
+        return found[0]
+
+    def declined(self, source: str | None = None) -> list[DeclinedLink]:
+        if source is None:
+            return self._declined()
+        return self._declined("WHERE source_key = ?", (source_key(source),))
+
+    def _declined(self, where: str = "", params: Sequence[Any] = ()) -> list[DeclinedLink]:
+        return [DeclinedLink(r["source"], r["target_url"], r["anchor"], r["reason"], r["declined_at"])
+                for r in self._execute(f"SELECT source, target_url, anchor, reason, declined_at FROM declined {where} "
+                                       "ORDER BY declined_at DESC, source_key, target_key", params).fetchall()]
+
     def changed(self, what: str) -> str | None:
         row = self._execute("SELECT value FROM meta WHERE key = ?", (f"changed:{what}",)).fetchone()
         return str(row["value"]) if row else None
@@ -387,6 +421,7 @@ class SQLStore(ABC):
         ]
         orphans = q(f"SELECT count(*) AS n FROM articles a WHERE {_ORPHAN}").fetchone()["n"]
         withdrawn = q("SELECT count(DISTINCT url) AS n FROM withdrawn").fetchone()["n"]
+        declined = q("SELECT count(*) AS n FROM declined").fetchone()["n"]
         return {
             "articles": self.count_articles(),
             "by_section": by_section,
@@ -401,6 +436,7 @@ class SQLStore(ABC):
             "most_linked": top,
             "orphans": orphans,
             "withdrawn": int(withdrawn),
+            "declined": int(declined),
             "site_hosts": self.site_hosts(),
         }
 

@@ -144,6 +144,20 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX withdrawn_url ON withdrawn(url);
     """,
+    # links editors declined: an article's address (URL key) or a draft's id, and the target's URL
+    # key; not suggested there again
+    """
+    CREATE TABLE declined (
+        source_key TEXT NOT NULL,
+        target_key TEXT NOT NULL,
+        source TEXT NOT NULL,
+        target_url TEXT NOT NULL,
+        anchor TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL DEFAULT '',
+        declined_at TEXT NOT NULL,
+        PRIMARY KEY (source_key, target_key)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -102,7 +102,7 @@ def inbound_links(store: Store, suggester: Suggester, url: str, limit: int = 20,
                for link in store.article_links(article.id)):
             continue
         draft = article_draft(article)
-        spotted = spot_draft(draft, index, suggester.view, suggester.withdrawn.targets)
+        spotted = spot_draft(draft, index, suggester.view, suggester.excluded(draft))
         # only the target's candidates are wanted, but their features read the others
         if not any(c.target == target for c in spotted.cands):
             continue
@@ -177,7 +177,8 @@ class _OrphanPlacesJob:
     def run(self, store: Store, suggester: Suggester, article: StoredArticle) -> _PlacesIn:
         out = _PlacesIn(article.url, article.title, article.published)
         index = suggester.index
-        spotted = spot_draft(article_draft(article), index, suggester.view, suggester.withdrawn.targets)
+        draft = article_draft(article)
+        spotted = spot_draft(draft, index, suggester.view, suggester.excluded(draft))
         wanted = sorted({c.target for c in spotted.cands} & self.orphans)
         if wanted:
             ranked = rank_spotted(spotted, index, suggester.ranker, suggester.view)

@@ -26,7 +26,7 @@ from ..sources.catalog import add_sources
 from ..sources.external import ExternalSuggester
 from ..sources.outlets import OutletTable
 from ..store.base import Store, StoredArticle
-from ..text.normalize import NORMALIZATION_VERSION, link_scope, url_key
+from ..text.normalize import NORMALIZATION_VERSION, link_scope, source_key, url_key
 from ..text.parse import parse
 from .candidates import AnchorView, Candidate, Context, generate
 from .features import FEATURES, featurize, reasons_for
@@ -34,8 +34,9 @@ from .policy import Policy, Scored, Spans, apart, select
 from .ranker import Ranker, train
 from .spot import Analysis, analyze
 
-__all__ = ["Draft", "DraftResult", "Ranked", "Spotted", "Suggester", "WithdrawnArticles", "apply_result",
-           "article_draft", "choose", "index_archive", "lint_draft", "rank_draft", "rank_spotted", "spot_draft"]
+__all__ = ["DeclinedLinks", "Draft", "DraftResult", "Ranked", "Spotted", "Suggester", "WithdrawnArticles",
+           "apply_result", "article_draft", "choose", "index_archive", "lint_draft", "rank_draft", "rank_spotted",
+           "spot_draft"]
 
 log = logging.getLogger(__name__)
 
@@ -156,10 +157,11 @@ class Spotted:
     cands: list[Candidate]
 
 
-def spot_draft(draft: Draft, index: LinkIndex, view: AnchorView, withdrawn: Collection[int] = ()) -> Spotted:
-    """The draft's candidates: never the draft itself, nor the index's ``withdrawn`` articles."""
+def spot_draft(draft: Draft, index: LinkIndex, view: AnchorView, excluded: Collection[int] = ()) -> Spotted:
+    """The draft's candidates: never the draft itself, nor the index's ``excluded`` articles (withdrawn
+    ones, those editors declined for it)."""
     an = analyze(draft.doc.text, draft.title)
-    exclude: set[int] = set(withdrawn)
+    exclude: set[int] = set(excluded)
     if draft.url:
         own = index.lookup_url(draft.url)
         if own is not None:
@@ -169,8 +171,8 @@ def spot_draft(draft: Draft, index: LinkIndex, view: AnchorView, withdrawn: Coll
 
 
 def rank_draft(draft: Draft, index: LinkIndex, ranker: Ranker, view: AnchorView,
-               withdrawn: Collection[int] = ()) -> Ranked:
-    return rank_spotted(spot_draft(draft, index, view, withdrawn), index, ranker, view)
+               excluded: Collection[int] = ()) -> Ranked:
+    return rank_spotted(spot_draft(draft, index, view, excluded), index, ranker, view)
 
 
 def rank_spotted(spotted: Spotted, index: LinkIndex, ranker: Ranker, view: AnchorView) -> Ranked:
@@ -235,6 +237,32 @@ class WithdrawnArticles:
         return self.by_address.get(url_key(url))
 
 
+@dataclass(frozen=True)
+class DeclinedLinks:
+    """The links editors declined, as the suggester needs them: by source (an article's address or a
+    draft's id, :func:`~linkdesk.text.normalize.source_key`), the targets not to offer there, by URL
+    key, each with its address as declined (what an outside source is known by)."""
+
+    by_source: dict[str, dict[str, str]]
+    #: the store's stamp of the last decline or forgotten decline these reflect
+    changed: str | None
+
+    @classmethod
+    def read(cls, store: Store) -> DeclinedLinks:
+        changed = store.changed("declines")
+        by_source: dict[str, dict[str, str]] = {}
+        for d in store.declined() if changed else ():
+            by_source.setdefault(source_key(d.source), {})[url_key(d.target_url)] = d.target_url
+        return cls(by_source, changed)
+
+    def for_draft(self, draft: Draft) -> dict[str, str]:
+        """The targets declined for ``draft``, by its address or its id."""
+        out: dict[str, str] = {}
+        for name in {source_key(name) for name in (draft.url, draft.id) if name}:
+            out.update(self.by_source.get(name, {}))
+        return out
+
+
 class Suggester:
     """Loaded once (index, ranker, config), then called per draft."""
 
@@ -243,6 +271,7 @@ class Suggester:
         self.index, self.ranker = load_index(store, LAYOUT)
         self.view = self.ranker.view(self.index)
         self.withdrawn = WithdrawnArticles.read(store, self.index)
+        self.declined = DeclinedLinks.read(store)
         self.outlets = OutletTable.from_config(self.config)
         self.patterns = patterns_from_config(self.config)
         self._load_sources(store)
@@ -274,11 +303,16 @@ class Suggester:
             out.append(Finding("empty-archive", "warning", "the archive is empty: no internal links can be suggested"))
         return out
 
+    def excluded(self, draft: Draft) -> set[int]:
+        """The index articles never to offer in ``draft``: withdrawn ones, and those editors declined there."""
+        declined = self.declined.for_draft(draft)
+        return set(self.withdrawn.targets) | {a for key in declined if (a := self.index.url_index.get(key)) is not None}
+
     def internal(self, draft: Draft, threshold: float | None = None, max_links: int | None = None,
                  blocked: list[tuple[int, int]] | None = None, taken: set[str] | None = None,
                  reserved: int = 0, uncounted: Sequence[tuple[int, int]] = ()) -> list[Suggestion]:
         policy = Policy.from_config(self.config, max_links=max_links)
-        ranked = rank_draft(draft, self.index, self.ranker, self.view, self.withdrawn.targets)
+        ranked = rank_draft(draft, self.index, self.ranker, self.view, self.excluded(draft))
         return choose(ranked, self.index, policy, self.threshold(threshold), blocked, taken, reserved, uncounted)
 
     def notes(self, draft: Draft) -> list[Placeholder]:
@@ -286,8 +320,8 @@ class Suggester:
         doc = draft.doc
         notes = find_notes(doc, self.outlets, self.patterns)
         own = self.index.lookup_url(draft.url) if draft.url else None
-        exclude = set(self.withdrawn.targets) | ({own} if own is not None else set())
-        used: set[str] = {link.href for link in doc.links}
+        exclude = self.excluded(draft) | ({own} if own is not None else set())
+        used: set[str] = {link.href for link in doc.links} | set(self.declined.for_draft(draft).values())
         for note in notes:
             if note.kind == "internal":
                 self.resolver.internal(doc, note, exclude)
@@ -319,8 +353,9 @@ class Suggester:
         external: list[Suggestion] = []
         if self.sources is not None:
             beside = blocked + [apart(doc.text, *doc.text_span(s.start, s.end)) for s in internal]
+            declined = set(self.declined.for_draft(draft).values())
             external = self.sources.suggest(doc, draft.title, draft.published, blocked=beside,
-                                            exclude={s.target_url for s in resolved}, skip=note_spans)
+                                            exclude={s.target_url for s in resolved} | declined, skip=note_spans)
         result.placeholders = notes
         result.suggestions = sorted(resolved + internal + external, key=lambda s: s.start)
         result.findings = self.lint(doc, notes, result.suggestions)
@@ -336,10 +371,13 @@ class Suggester:
 
     def refresh(self, store: Store) -> None:
         """Take in what changed in the archive since this suggester was loaded that needs no new index:
-        articles withdrawn or restored, and items added to the source catalog (a wire feed polled
-        through the day). A running server calls it when it looks for a new index."""
+        articles withdrawn or restored, links declined or allowed again, and items added to the source
+        catalog (a wire feed polled through the day). A running server calls it when it looks for a
+        new index."""
         if store.changed("withdrawals") != self.withdrawn.changed:
             self.withdrawn = WithdrawnArticles.read(store, self.index)
+        if store.changed("declines") != self.declined.changed:
+            self.declined = DeclinedLinks.read(store)
         if store.changed("sources") != self.sources_changed:
             self._load_sources(store)
 

@@ -11,8 +11,8 @@ from collections.abc import Collection, Iterator
 from urllib.parse import urlsplit
 
 __all__ = ["NORMALIZATION_VERSION", "STOPWORDS", "WORD_RE", "address_slug", "content_terms", "host_key",
-           "is_match_term", "link_scope", "malformed_url", "match_terms", "match_tokens", "search_terms", "term",
-           "terms", "tokens", "url_host", "url_key"]
+           "is_match_term", "link_scope", "malformed_url", "match_terms", "match_tokens", "search_terms", "source_key",
+           "term", "terms", "tokens", "url_host", "url_key"]
 
 # Words keep inner apostrophes and hyphens joined by letters ("don't", "open-source")
 # together with digits and dots inside numbers ("1.87").
@@ -135,6 +135,13 @@ def url_key(url: str) -> str:
     u, _, query = u.split("#", 1)[0].partition("?")
     params = sorted(p for p in query.split("&") if p and not _TRACKING_PARAM.match(p.split("=", 1)[0]))
     return u.rstrip("/") + ("?" + "&".join(params) if params else "")
+
+
+def source_key(source: str) -> str:
+    """The identity of what a link is made from, for the decisions editors take about it: an address
+    as :func:`url_key` gives it, anything else (a draft's id in a CMS) as given, less outer spaces."""
+    source = source.strip()
+    return url_key(source) if re.match(r"https?://", source, re.IGNORECASE) else source
 
 
 def host_key(host: str) -> str:

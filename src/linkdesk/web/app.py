@@ -21,7 +21,15 @@ from collections.abc import Sequence
 from importlib import resources
 from typing import Annotated, Any
 
-from ..archive import describe_article, orphans, restore_article, withdraw_article
+from ..archive import (
+    decline_links,
+    declined_link,
+    describe_article,
+    forget_declined,
+    orphans,
+    restore_article,
+    withdraw_article,
+)
 from ..config import load_config
 from ..drafts import draft_from_record
 from ..errors import (
@@ -41,9 +49,12 @@ from .schema import (
     AddressIn,
     ApplyOut,
     ArticleOut,
+    DeclinedOut,
+    DeclineIn,
     DraftIn,
     HealthOut,
     InboundOut,
+    LinkPairIn,
     LintOut,
     OrphanOut,
     StatsOut,
@@ -277,6 +288,27 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
     def withdrawn() -> list[dict[str, Any]]:
         """The withdrawn articles, latest first, each with the archive articles still linking to it."""
         return [w.to_json() for w in with_archive(db, lambda s: s.withdrawn())]
+
+    @app.post("/decline", **_answers(DeclinedOut, 400, 401, 422, 503))
+    def decline(request: Annotated[DeclineIn, Body()]) -> dict[str, Any]:
+        """Remember that ``source`` (an article, a draft by its id) should not link to ``target_url``: it is
+        not suggested there again, from this request on. Sending it again gives the first decline back."""
+        link = declined_link(request.source, request.target_url, request.anchor, request.reason)
+        declined = with_archive(db, lambda s: decline_links(s, [link]))[0]
+        newest.get(now=True)
+        return declined.to_json()
+
+    @app.post("/decline/forget", **_answers(DeclinedOut, 400, 401, 404, 422, 503))
+    def forget_decline(request: Annotated[LinkPairIn, Body()]) -> dict[str, Any]:
+        """Forget a decline: the link may be suggested there again."""
+        forgotten = with_archive(db, lambda s: forget_declined(s, request.source, request.target_url))
+        newest.get(now=True)
+        return forgotten.to_json()
+
+    @app.get("/declined", **_answers(list[DeclinedOut], 401, 422, 503))
+    def declined(source: str | None = None) -> list[dict[str, Any]]:
+        """The declined links (``source``'s only, when given), latest first."""
+        return [d.to_json() for d in with_archive(db, lambda s: s.declined(source))]
 
     @app.get("/inbound", **_answers(InboundOut, 401, 404, 409, 422, 503))
     def inbound(url: Annotated[str, Query(min_length=1)], limit: Annotated[int, Query(ge=0)] = 20,

@@ -12,8 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ERROR_RESPONSES", "AddressIn", "ApplyOut", "ArticleOut", "DraftIn", "HealthOut", "InboundOut",
-           "LintOut", "OrphanOut", "StatsOut", "SuggestOut", "WithdrawIn", "WithdrawalOut"]
+__all__ = ["ERROR_RESPONSES", "AddressIn", "ApplyOut", "ArticleOut", "DeclineIn", "DeclinedOut", "DraftIn", "HealthOut",
+           "InboundOut", "LinkPairIn", "LintOut", "OrphanOut", "StatsOut", "SuggestOut", "WithdrawIn", "WithdrawalOut"]
 
 
 class DraftIn(BaseModel):
@@ -41,6 +41,20 @@ class AddressIn(BaseModel):
 
 class WithdrawIn(AddressIn):
     reason: str = Field("", description="why (retracted, unpublished, legal), as messages will say it")
+
+
+class LinkPairIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    source: str = Field(min_length=1, description="the article's address (an alias will do), or the draft's id as "
+                                                  "sent with the draft, that the link was offered in")
+    target_url: str = Field(min_length=1, description="the address it should not link to (an archive article or an "
+                                                      "outside source)")
+
+
+class DeclineIn(LinkPairIn):
+    anchor: str = Field("", description="the words the link was offered at, for the record")
+    reason: str = Field("", description="why the editor declined it")
 
 
 class ErrorDetail(BaseModel):
@@ -165,6 +179,7 @@ class StatsOut(BaseModel):
     most_linked: list[LinkedArticleOut]
     orphans: int
     withdrawn: int
+    declined: int = Field(description="links editors declined (`POST /decline`)")
     site_hosts: list[str]
 
 
@@ -201,6 +216,14 @@ class WithdrawalOut(BaseModel):
     reason: str
     withdrawn_at: str
     linked_from: list[ArticleRefOut] = Field(description="archive articles whose links still lead to it")
+
+
+class DeclinedOut(BaseModel):
+    source: str
+    target_url: str
+    anchor: str
+    reason: str
+    declined_at: str
 
 
 class OrphanOut(BaseModel):

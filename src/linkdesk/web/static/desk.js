@@ -9,6 +9,10 @@ let last = null;  // {record, threshold, result} of the latest /suggest: what /a
 function record() {
   const r = { body: $("draft").value, format: $("format").value };
   if ($("published").value) r.published = $("published").value;
+  // the story, by its address or its id in the CMS: what its declined links are remembered by
+  const story = $("story").value.trim();
+  if (/^https?:\/\//i.test(story)) r.url = story;
+  else if (story) r.id = story;
   return r;
 }
 
@@ -135,12 +139,24 @@ async function suggest() {
 async function apply() {
   if (!last) return;
   showError(null);
-  const keep = [...document.querySelectorAll("#suggestions input[type=checkbox]")]
-    .filter((b) => b.checked).map((b) => b.dataset.index).join(",");
+  const boxes = [...document.querySelectorAll("#suggestions input[type=checkbox]")];
+  const keep = boxes.filter((b) => b.checked).map((b) => b.dataset.index).join(",");
   try {
     const data = await call("/apply" + query(last.threshold, [["keep", keep]]), last.record);
     $("output").value = data.body;
     $("linked").hidden = false;
+    // only after /apply, which numbers the suggestions as /suggest did: a decline would renumber them
+    const story = last.record.url || last.record.id;
+    const dropped = boxes.filter((b) => !b.checked).map((b) => last.result.suggestions[Number(b.dataset.index)]);
+    $("declined").hidden = !(story && dropped.length);
+    if (story && dropped.length) {
+      for (const s of dropped) {
+        await call("/decline", { source: story, target_url: s.target_url, anchor: s.anchor,
+                                 reason: "left unchecked on the editors' page" });
+      }
+      $("declined").textContent = dropped.length + " link(s) left unchecked are remembered for " + story +
+        " and will not be suggested for it again";
+    }
   } catch (err) {
     showError(err);
   }
