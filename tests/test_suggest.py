@@ -17,6 +17,7 @@ from linkdesk.config import load_config
 from linkdesk.demo import demo_paths
 from linkdesk.drafts import draft_from_text, read_drafts
 from linkdesk.errors import ConfigError, DraftError, IndexMissingError
+from linkdesk.index import linkindex
 from linkdesk.index.linkindex import load_index, save_index
 from linkdesk.model import Rejection, Suggestion
 from linkdesk.render import apply_suggestions, terminal_report
@@ -280,6 +281,21 @@ def test_index_built_with_other_normalization_asks_to_be_rebuilt(tmp_path: Path,
         Suggester(store)
     index_archive(store, load_config())
     assert Suggester(store).ranker.kind == "fallback"
+
+
+def test_index_saved_by_another_scikit_learn_asks_to_be_rebuilt(tmp_path: Path, demo_db: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    path = str(tmp_path / "copy.db")
+    shutil.copy(demo_db, path)
+    store = open_store(path, create=False)
+    index, ranker = load_index(store, LAYOUT)
+    with monkeypatch.context() as patched:
+        patched.setattr(linkindex, "_model_library", lambda: "scikit-learn 1.4.0")
+        save_index(store, index, ranker, LAYOUT)
+    with pytest.raises(IndexMissingError, match=r"built with scikit-learn 1\.4\.0 and linkdesk now runs "
+                                                r"scikit-learn \d.*; run `linkdesk index` again"):
+        Suggester(store)
+    store.close()
 
 
 def test_empty_archive_and_archive_without_links(tmp_path: Path) -> None:

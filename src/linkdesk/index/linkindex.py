@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 import math
 import pickle
+import warnings
 import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from importlib import metadata
 from typing import Any
 from urllib.parse import urljoin
 
@@ -297,11 +299,16 @@ def build_index(store: Store, keep_training_data: bool = True) -> LinkIndex:
     return index
 
 
+def _model_library() -> str:
+    # scikit-learn reads back only the models its own version saved
+    return "scikit-learn " + metadata.version("scikit-learn")
+
+
 def save_index(store: Store, index: LinkIndex, ranker: Any, layout: str = "") -> None:
     """Store the index and its trained ranker with the archive (one blob, compressed). ``layout``
     names what the ranker was trained on (its feature list), so a newer linkdesk can tell."""
-    blob = zlib.compress(pickle.dumps({"index": index, "ranker": ranker, "layout": layout},
-                                      protocol=pickle.HIGHEST_PROTOCOL), 3)
+    blob = zlib.compress(pickle.dumps({"index": index, "ranker": ranker, "layout": layout,
+                                       "library": _model_library()}, protocol=pickle.HIGHEST_PROTOCOL), 3)
     store.save_blob(INDEX_BLOB, blob)
 
 
@@ -323,12 +330,18 @@ def load_index(store: Store, layout: str = "") -> tuple[LinkIndex, Any]:
     if blob is None:
         raise _no_index(store)
     try:
-        data = pickle.loads(zlib.decompress(blob))
-    except (zlib.error, pickle.UnpicklingError, AttributeError, ImportError, EOFError) as exc:
+        with warnings.catch_warnings():
+            # a model from another scikit-learn warns as it loads; the check below says it plainly
+            warnings.simplefilter("ignore")
+            data = pickle.loads(zlib.decompress(blob))
+    except (zlib.error, pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError) as exc:
         raise IndexMissingError(f"{store.label}: the stored index cannot be read ({exc.__class__.__name__}); "
                                 "run `linkdesk index` again") from exc
-    if data.get("layout", "") != layout:
+    if data.get("layout", "") != layout or "library" not in data:
         raise IndexMissingError(f"{store.label}: the index was built by another version of linkdesk; "
                                 "run `linkdesk index` again")
+    if data["library"] != _model_library():
+        raise IndexMissingError(f"{store.label}: the index was built with {data['library']} and linkdesk now "
+                                f"runs {_model_library()}; run `linkdesk index` again")
     return data["index"], data["ranker"]
 
