@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 import linkdesk.suggest.ranker as ranker_module
-from linkdesk.index.linkindex import LinkIndex, build_index
+from linkdesk.index.linkindex import LinkIndex, build_index, load_index, save_index
 from linkdesk.ingest.records import prepare
 from linkdesk.model import Article
 from linkdesk.store import open_store
 from linkdesk.suggest.candidates import AnchorView, Candidate, Context
 from linkdesk.suggest.features import FEATURES, F, _best_overlap, _neighbor_votes
-from linkdesk.suggest.pipeline import Suggester
+from linkdesk.suggest.pipeline import LAYOUT, Suggester
 from linkdesk.suggest.ranker import (
     FALLBACK_THRESHOLD,
     MIN_RECALL,
@@ -370,3 +370,31 @@ def test_training_leaves_out_what_the_policy_would_never_offer(tmp_path) -> None
     assert len(every.cands) >= 4 and offered.gold_links == every.gold_links == 1
     kept = [k for k, c in enumerate(every.cands) if c.start == link]
     np.testing.assert_array_equal(offered.X, every.X[kept])
+
+
+def test_a_trained_ranker_and_its_index_come_back_from_the_archive_as_they_were(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = str(tmp_path / "archive.db")
+    index = _ledger_archive(path)
+    monkeypatch.setattr(ranker_module, "CLEARLY_BETTER_F1", float("inf"))
+    ranker = train(index, min_links=50)
+    assert ranker.kind == "trained"
+    store = open_store(path)
+    save_index(store, index, ranker, LAYOUT)
+    loaded_index, loaded = load_index(store, LAYOUT, Ranker.from_state)
+    store.close()
+    # the same scores to the last bit, from the trees as stored, on every replayed candidate
+    rows, _ = training_rows(index)
+    X = np.vstack([e.X for e in rows])
+    assert np.array_equal(loaded.score(X), ranker.score(X))
+    assert (loaded.threshold, loaded.info, loaded.target_linked) == (ranker.threshold, ranker.info,
+                                                                     ranker.target_linked)
+    for name in ("ids", "urls", "titles", "sections", "variants", "variant_weight", "title_postings", "anchors",
+                 "phrase_docs", "url_index", "site_hosts", "n_links", "outlinks"):
+        assert getattr(loaded_index, name) == getattr(index, name), name
+    # the order of the title terms makes the title matrix's columns
+    assert list(loaded_index.title_idf.items()) == list(index.title_idf.items())
+    assert np.array_equal(loaded_index.pub_day, index.pub_day, equal_nan=True)
+    assert np.array_equal(loaded_index.inbound, index.inbound)
+    assert (loaded_index.vectors.matrix != index.vectors.matrix).nnz == 0
+    assert np.array_equal(loaded_index.vectors.idf, index.vectors.idf)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import pickle
 import random
 import re
 import shutil
+import zlib
 from pathlib import Path
 
 import pytest
@@ -18,12 +20,13 @@ from linkdesk.demo import demo_paths
 from linkdesk.drafts import draft_from_text, read_drafts
 from linkdesk.errors import ConfigError, DraftError, IndexMissingError
 from linkdesk.index import linkindex
-from linkdesk.index.linkindex import load_index, save_index
+from linkdesk.index.linkindex import INDEX_BLOB, load_index, save_index
 from linkdesk.model import Rejection, Suggestion
 from linkdesk.render import apply_suggestions, terminal_report
 from linkdesk.store import open_store
 from linkdesk.suggest.pipeline import LAYOUT, Suggester, apply_result, index_archive
 from linkdesk.suggest.policy import Policy, Scored, Spans, apart, select, side_by_side
+from linkdesk.suggest.ranker import Ranker
 from linkdesk.text.normalize import NORMALIZATION_VERSION
 from linkdesk.text.parse import parse
 
@@ -275,7 +278,7 @@ def test_index_built_with_other_normalization_asks_to_be_rebuilt(tmp_path: Path,
     path = str(tmp_path / "copy.db")
     shutil.copy(demo_db, path)
     store = open_store(path, create=False)
-    index, ranker = load_index(store, LAYOUT)
+    index, ranker = load_index(store, LAYOUT, Ranker.from_state)
     save_index(store, index, ranker, LAYOUT.replace(f"normalization:{NORMALIZATION_VERSION}", "normalization:1"))
     with pytest.raises(IndexMissingError, match="run `linkdesk index` again"):
         Suggester(store)
@@ -288,12 +291,40 @@ def test_index_saved_by_another_scikit_learn_asks_to_be_rebuilt(tmp_path: Path, 
     path = str(tmp_path / "copy.db")
     shutil.copy(demo_db, path)
     store = open_store(path, create=False)
-    index, ranker = load_index(store, LAYOUT)
+    index, ranker = load_index(store, LAYOUT, Ranker.from_state)
     with monkeypatch.context() as patched:
         patched.setattr(linkindex, "_model_library", lambda: "scikit-learn 1.4.0")
         save_index(store, index, ranker, LAYOUT)
     with pytest.raises(IndexMissingError, match=r"built with scikit-learn 1\.4\.0 and linkdesk now runs "
                                                 r"scikit-learn \d.*; run `linkdesk index` again"):
+        Suggester(store)
+    store.close()
+
+
+class _RunsCode:
+    """What an index saved as a pickle could hold: unpickling it runs code (here, makes a file)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple:
+        return (Path.touch, (self.path,))
+
+
+def test_an_index_saved_as_a_pickle_is_never_unpickled(tmp_path: Path, demo_db: str) -> None:
+    # as an older linkdesk saved it, or as whoever can write to a shared archive might put it there
+    path = str(tmp_path / "copy.db")
+    shutil.copy(demo_db, path)
+    store = open_store(path, create=False)
+    ran = tmp_path / "ran"
+    store.save_blob(INDEX_BLOB, zlib.compress(pickle.dumps({"index": _RunsCode(ran), "layout": LAYOUT})))
+    assert pickle.loads(zlib.decompress(store.load_blob(INDEX_BLOB))) and ran.exists()  # what it would do
+    ran.unlink()
+    with pytest.raises(IndexMissingError, match="built by another version of linkdesk; run `linkdesk index` again"):
+        Suggester(store)
+    assert not ran.exists()
+    store.save_blob(INDEX_BLOB, b"PK\x03\x04 not what it seems")
+    with pytest.raises(IndexMissingError, match=r"the stored index cannot be read \(\w+\); run `linkdesk index`"):
         Suggester(store)
     store.close()
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import math
-import pickle
-import warnings
-import zlib
+import zipfile
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import metadata
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urljoin
 
 import numpy as np
@@ -23,8 +24,8 @@ from ..text.normalize import address_slug, match_terms, url_key
 from .phrases import PhraseMatcher, case_fold_same_length, phrase_key, usable_phrase
 from .vectors import TextVectors, titled
 
-__all__ = ["INDEX_BLOB", "GoldLink", "LinkIndex", "build_index", "date_of", "day_number", "day_of", "draft_day",
-           "index_saved", "load_index", "save_index"]
+__all__ = ["INDEX_BLOB", "GoldLink", "LinkIndex", "StoredRanker", "build_index", "date_of", "day_number", "day_of",
+           "draft_day", "index_saved", "load_index", "save_index"]
 
 log = logging.getLogger(__name__)
 INDEX_BLOB = "link_index.v1"
@@ -143,17 +144,33 @@ class LinkIndex:
     def variant_total(self, a: int, v: int) -> float:
         return self.variant_weight[a][v]
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        for transient in ("matcher", "unseen_idf", "by_day", "days_sorted", "title_matrix", "slugs",
-                          "article_phrases", "texts", "gold"):
-            state.pop(transient, None)
-        return state
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """What is kept of the index (not its training data, nor what :meth:`_derive` rebuilds): plain
+        data for JSON, and arrays. :meth:`from_state` makes the same index of them."""
+        doc = {"urls": self.urls, "titles": self.titles, "sections": self.sections, "variants": self.variants,
+               "variant_weight": self.variant_weight, "title_postings": self.title_postings,
+               "title_idf": self.title_idf,
+               "anchors": {key: list(counts.items()) for key, counts in self.anchors.items()},
+               "phrase_docs": self.phrase_docs, "url_index": self.url_index, "site_hosts": self.site_hosts,
+               "n_links": self.n_links, "outlinks": list(self.outlinks.items())}
+        arrays = {"ids": np.array(self.ids, dtype=np.int64), "pub_day": self.pub_day, "inbound": self.inbound,
+                  **{f"vectors.{name}": a for name, a in self.vectors.state().items()}}
+        return doc, arrays
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self.article_phrases = self.texts = self.gold = None
-        self._derive()
+    @classmethod
+    def from_state(cls, doc: dict[str, Any], arrays: dict[str, np.ndarray]) -> LinkIndex:
+        return cls(
+            ids=arrays["ids"].tolist(), urls=doc["urls"], titles=doc["titles"], sections=doc["sections"],
+            pub_day=arrays["pub_day"], inbound=arrays["inbound"],
+            variants=[[tuple(v) for v in own] for own in doc["variants"]], variant_weight=doc["variant_weight"],
+            title_postings=doc["title_postings"], title_idf=doc["title_idf"],
+            anchors={key: Counter(dict(pairs)) for key, pairs in doc["anchors"].items()},
+            phrase_docs=doc["phrase_docs"],
+            vectors=TextVectors.from_state({name.removeprefix("vectors."): a for name, a in arrays.items()
+                                            if name.startswith("vectors.")}),
+            url_index=doc["url_index"], site_hosts=doc["site_hosts"], n_links=doc["n_links"],
+            outlinks={source: tuple(targets) for source, targets in doc["outlinks"]},
+        )
 
     def published(self, a: int) -> str:
         """The article's publication date as ISO text ("undated" when unknown)."""
@@ -304,12 +321,31 @@ def _model_library() -> str:
     return "scikit-learn " + metadata.version("scikit-learn")
 
 
-def save_index(store: Store, index: LinkIndex, ranker: Any, layout: str = "") -> None:
+class StoredRanker(Protocol):
+    """What :func:`save_index` needs of a ranker: its state as for :meth:`LinkIndex.state`."""
+
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]: ...
+
+
+# The blob is a NumPy .npz file (a zip of arrays), read back with pickling refused, so that whoever can
+# write to a shared archive cannot make every process that loads its index run code of theirs. Its
+# "meta" array is a JSON document (as UTF-8 bytes): what built the index, and what is not an array.
+_ZIP_MAGIC = b"PK"
+
+
+def save_index(store: Store, index: LinkIndex, ranker: StoredRanker, layout: str = "") -> None:
     """Store the index and its trained ranker with the archive (one blob, compressed). ``layout``
     names what the ranker was trained on (its feature list), so a newer linkdesk can tell."""
-    blob = zlib.compress(pickle.dumps({"index": index, "ranker": ranker, "layout": layout,
-                                       "library": _model_library()}, protocol=pickle.HIGHEST_PROTOCOL), 3)
-    store.save_blob(INDEX_BLOB, blob)
+    index_doc, index_arrays = index.state()
+    ranker_doc, ranker_arrays = ranker.state()
+    meta = {"layout": layout, "library": _model_library(), "index": index_doc, "ranker": ranker_doc}
+    text = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    entries: dict[str, Any] = {"meta": np.frombuffer(text, dtype=np.uint8),
+                               **{f"index.{name}": a for name, a in index_arrays.items()},
+                               **{f"ranker.{name}": a for name, a in ranker_arrays.items()}}
+    out = io.BytesIO()
+    np.savez_compressed(out, **entries)
+    store.save_blob(INDEX_BLOB, out.getvalue())
 
 
 def _no_index(store: Store) -> IndexMissingError:
@@ -324,24 +360,32 @@ def index_saved(store: Store) -> str:
     return saved
 
 
-def load_index(store: Store, layout: str = "") -> tuple[LinkIndex, Any]:
-    # The blob is written only by save_index into the newsroom's own archive, which is trusted like code.
+def load_index(store: Store, layout: str, ranker_from_state: Callable[[dict[str, Any], dict[str, np.ndarray]], Any]
+               ) -> tuple[LinkIndex, Any]:
+    """The archive's index and its ranker, made by ``ranker_from_state(doc, arrays)`` of what
+    ``ranker.state()`` gave :func:`save_index`."""
     blob = store.load_blob(INDEX_BLOB)
     if blob is None:
         raise _no_index(store)
-    try:
-        with warnings.catch_warnings():
-            # a model from another scikit-learn warns as it loads; the check below says it plainly
-            warnings.simplefilter("ignore")
-            data = pickle.loads(zlib.decompress(blob))
-    except (zlib.error, pickle.UnpicklingError, AttributeError, ImportError, EOFError, TypeError) as exc:
-        raise IndexMissingError(f"{store.label}: the stored index cannot be read ({exc.__class__.__name__}); "
-                                "run `linkdesk index` again") from exc
-    if data.get("layout", "") != layout or "library" not in data:
+    if not blob.startswith(_ZIP_MAGIC):
+        # an index an older linkdesk saved, as a pickle: never read, as a pickle can run any code
         raise IndexMissingError(f"{store.label}: the index was built by another version of linkdesk; "
                                 "run `linkdesk index` again")
-    if data["library"] != _model_library():
-        raise IndexMissingError(f"{store.label}: the index was built with {data['library']} and linkdesk now "
+    try:
+        with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+        meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        raise IndexMissingError(f"{store.label}: the stored index cannot be read ({exc.__class__.__name__}); "
+                                "run `linkdesk index` again") from exc
+    if meta.get("layout") != layout:
+        raise IndexMissingError(f"{store.label}: the index was built by another version of linkdesk; "
+                                "run `linkdesk index` again")
+    if meta.get("library") != _model_library():
+        raise IndexMissingError(f"{store.label}: the index was built with {meta.get('library')} and linkdesk now "
                                 f"runs {_model_library()}; run `linkdesk index` again")
-    return data["index"], data["ranker"]
 
+    def part(prefix: str) -> dict[str, np.ndarray]:
+        return {name.removeprefix(prefix): a for name, a in arrays.items() if name.startswith(prefix)}
+
+    return LinkIndex.from_state(meta["index"], part("index.")), ranker_from_state(meta["ranker"], part("ranker."))

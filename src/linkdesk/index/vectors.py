@@ -65,6 +65,17 @@ class TextVectors:
         self.idf = idf
         self.matrix = matrix
 
+    def state(self) -> dict[str, np.ndarray]:
+        """The vectors as arrays, for :meth:`from_state`."""
+        return {"idf": self.idf, "data": self.matrix.data, "indices": self.matrix.indices,
+                "indptr": self.matrix.indptr, "shape": np.array(self.matrix.shape, dtype=np.int64)}
+
+    @classmethod
+    def from_state(cls, arrays: dict[str, np.ndarray]) -> TextVectors:
+        rows, cols = (int(n) for n in arrays["shape"])
+        matrix = sparse.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=(rows, cols))
+        return cls(arrays["idf"], matrix)
+
     @classmethod
     def fit(cls, texts: Sequence[str]) -> TextVectors:
         if not texts:

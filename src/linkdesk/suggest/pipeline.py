@@ -268,7 +268,7 @@ class Suggester:
 
     def __init__(self, store: Store, config: dict[str, Any] | None = None) -> None:
         self.config = config or load_config()
-        self.index, self.ranker = load_index(store, LAYOUT)
+        self.index, self.ranker = load_index(store, LAYOUT, Ranker.from_state)
         self.view = self.ranker.view(self.index)
         self.withdrawn = WithdrawnArticles.read(store, self.index)
         self.declined = DeclinedLinks.read(store)

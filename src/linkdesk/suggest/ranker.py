@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
 
 from ..index.linkindex import LinkIndex
 from ..index.phrases import phrase_key, usable_phrase
@@ -75,6 +76,10 @@ MIN_EXAMPLES = 20
 MIN_POSITIVES = 30
 
 
+# what a stored ranker counts per target (index position → count)
+_TARGET_COUNTS = ("target_offered", "target_linked", "target_named", "target_named_linked")
+
+
 @dataclass
 class Ranker:
     kind: str  # "trained" or "fallback"
@@ -95,6 +100,29 @@ class Ranker:
         if self.kind == "trained" and self.model is not None:
             return _with_rules(X, self.model.predict_proba(X)[:, 1])
         return _named_url(X, _calibrated(_fallback(X), self.calibration))
+
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The ranker as plain data and arrays (each model's trees), for
+        :func:`~linkdesk.index.linkindex.save_index`; :meth:`from_state` reads it back."""
+        trees = [m if isinstance(m, _Trees) else _Trees.of(m) for m in self.model.models] if self.model else []
+        doc = {"kind": self.kind, "threshold": self.threshold, "info": self.info,
+               "calibration": list(self.calibration) if self.calibration is not None else None,
+               "baselines": [t.baseline for t in trees],
+               **{name: list(getattr(self, name).items()) for name in _TARGET_COUNTS}}
+        arrays: dict[str, np.ndarray] = {}
+        for k, t in enumerate(trees):
+            arrays[f"model{k}.nodes"] = np.concatenate(t.nodes)
+            arrays[f"model{k}.sizes"] = np.array([len(n) for n in t.nodes], dtype=np.int64)
+        return doc, arrays
+
+    @classmethod
+    def from_state(cls, doc: dict[str, Any], arrays: dict[str, np.ndarray]) -> Ranker:
+        models = [_Trees(baseline, np.split(arrays[f"model{k}.nodes"], np.cumsum(arrays[f"model{k}.sizes"])[:-1]))
+                  for k, baseline in enumerate(doc["baselines"])]
+        calibration = doc["calibration"]
+        return cls(doc["kind"], _Averaged(models) if models else None, doc["threshold"],
+                   info=doc["info"], calibration=(calibration[0], calibration[1]) if calibration else None,
+                   **{name: {int(t): int(n) for t, n in doc[name]} for name in _TARGET_COUNTS})
 
     def view(self, index: LinkIndex) -> AnchorView:
         inbound = {int(t): int(n) for t, n in enumerate(index.inbound) if n}
@@ -247,6 +275,40 @@ def _model(seed: int) -> Any:
     # archive, this held up better on unseen articles than fewer, larger trees
     return HistGradientBoostingClassifier(max_iter=MAX_TREES, learning_rate=0.05, max_leaf_nodes=15,
                                           min_samples_leaf=40, l2_regularization=1.0, random_state=seed)
+
+
+class _Trees:
+    """A fitted binary HistGradientBoostingClassifier kept as its trees' node arrays, which the archive
+    stores without pickle (see :func:`~linkdesk.index.linkindex.save_index`), and run by
+    scikit-learn's own tree code, so that it scores exactly as the model it was taken from. The arrays
+    are scikit-learn's of the version that fitted them, which is why an index another version saved
+    is not loaded."""
+
+    def __init__(self, baseline: float, nodes: list[np.ndarray]) -> None:
+        from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+
+        self.baseline = baseline
+        self.nodes = nodes
+        # no categorical features: no category bitsets
+        self._no_categories = np.zeros((0, 8), dtype=np.uint32)
+        self._trees = [TreePredictor(n, self._no_categories, self._no_categories) for n in nodes]
+
+    @classmethod
+    def of(cls, model: Any) -> _Trees:
+        if model.n_trees_per_iteration_ != 1 or model.is_categorical_ is not None:
+            raise ValueError("only a binary model without categorical features is kept as its trees")
+        return cls(float(model._baseline_prediction.ravel()[0]), [p.nodes for (p,) in model._predictors])
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        # as HistGradientBoostingClassifier.predict_proba: the baseline plus each tree's leaf value in
+        # turn, through the logistic function
+        X = np.asarray(X, dtype=np.float64)
+        raw = np.zeros(len(X)) + self.baseline
+        by_feature = np.zeros(X.shape[1], dtype=np.uint32)
+        for tree in self._trees:
+            raw += tree.predict(X, self._no_categories, by_feature, 1)
+        p = expit(raw)
+        return np.column_stack([1.0 - p, p])
 
 
 @dataclass
