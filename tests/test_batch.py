@@ -3,9 +3,11 @@ several, or Ray actors."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -13,11 +15,14 @@ from linkdesk.batch import relink_archive, relink_ids, run_over_archive
 from linkdesk.cli import EXIT_OK, EXIT_REJECTED, run
 from linkdesk.config import load_config
 from linkdesk.errors import InputError, OptionalDependencyError
+from linkdesk.ingest import ingest
 from linkdesk.model import ArticleOutcome
 from linkdesk.store import open_store
 from linkdesk.store.base import Store, StoredArticle
 from linkdesk.suggest import pipeline
 from linkdesk.text.normalize import url_key
+
+from .conftest import build_demo_archive
 
 
 def _stored(db: str) -> dict:
@@ -125,6 +130,38 @@ def test_cli_relink(demo_db: str, capsys) -> None:
     assert "since" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         run(["relink", "--db", demo_db, "--jobs", "0"])
+
+
+def test_relink_writes_the_articles_with_their_new_links_for_the_cms_and_ingest(tmp_path: Path, capsys) -> None:
+    db = str(tmp_path / "demo.db")  # the relinked records go back into this archive
+    build_demo_archive(db)
+    out = tmp_path / "relinked.jsonl.gz"
+    assert run(["relink", "--db", db, "--threshold", "0.3", "--json", "--out", str(out)]) == EXIT_OK
+    captured = capsys.readouterr()
+    offered = {x["url"]: x["suggestions"] for x in map(json.loads, captured.out.splitlines())}
+    assert f"wrote {len(offered)} article record(s) with the links inserted to {out}" in captured.err
+    with gzip.open(out, "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh]
+    assert [r["url"] for r in records] == list(offered) and len(records) >= 2
+    stored = _stored(db)
+    for record in records:
+        article = stored[record["url"]][0]
+        # the record as `linkdesk export` writes it, but for the links at the words offered
+        body = article.body
+        for s in sorted(offered[record["url"]], key=lambda s: -s["start"]):
+            body = body[:s["start"]] + f"[{body[s['start']:s['end']]}]({s['target_url']})" + body[s["end"]:]
+        assert record == {**article.to_article().to_record(), "body": body}
+
+    store = open_store(db)
+    report = ingest(store, [str(out)], config=load_config())
+    assert report.ok and report.updated == len(records)
+    now = _stored(db)
+    for url, suggestions in offered.items():
+        assert {url_key(s["target_url"]) for s in suggestions} <= now[url][1]
+    store.close()
+    again = {(item.url, s.target_url) for item in relink_archive(db, load_config(), threshold=0.3)
+             for s in item.suggestions}
+    assert not again & {(url, s["target_url"]) for url, suggestions in offered.items() for s in suggestions}
 
 
 @dataclass

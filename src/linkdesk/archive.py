@@ -7,7 +7,7 @@ import gzip
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +21,7 @@ from .store.base import Store, StoredArticle
 
 __all__ = ["article_selection", "decline_links", "declined_link", "describe_article", "export_archive",
            "export_records", "forget_declined", "orphans", "read_declined", "restore_article", "select_articles",
-           "withdraw_article"]
+           "withdraw_article", "write_records"]
 
 
 def describe_article(store: Store, url: str) -> dict[str, Any]:
@@ -81,17 +81,23 @@ def export_records(store: Store, section: str | None = None, since: str | None =
 
 
 def export_archive(store: Store, path: str, section: str | None = None, since: str | None = None) -> int:
-    """:func:`export_records` written to ``path`` as JSONL (gzipped when it ends in ``.gz``); the file
-    appears whole or not at all. Returns how many records were written."""
+    """:func:`export_records` written to ``path`` as :func:`write_records` does. Returns how many
+    records were written."""
+    return write_records(path, export_records(store, section, since))
+
+
+def write_records(path: str, records: Iterable[dict[str, Any]]) -> int:
+    """``records`` written to ``path`` as JSONL (gzipped when it ends in ``.gz``); the file appears
+    whole or not at all, also when reading ``records`` fails. Returns how many were written."""
     try:
-        fd, partial = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".linkdesk-export-")
+        fd, partial = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".linkdesk-records-")
     except OSError as exc:
         raise InputError(f"{path}: cannot write there ({exc.strerror})") from exc
     os.close(fd)
     written = 0
     try:
         with gzip.open(partial, "wb") if path.endswith(".gz") else open(partial, "wb") as out:
-            for record in export_records(store, section, since):
+            for record in records:
                 out.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
                 written += 1
         # as any file the user writes (mkstemp makes it private)

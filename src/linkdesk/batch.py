@@ -20,7 +20,7 @@ import logging
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Protocol, TypeVar
 
 from .archive import select_articles
@@ -29,7 +29,7 @@ from .errors import OptionalDependencyError
 from .model import ArticleOutcome, Suggestion
 from .store import open_store, with_archive
 from .store.base import Store, StoredArticle
-from .suggest.pipeline import Suggester, article_draft
+from .suggest.pipeline import DraftResult, Suggester, apply_result, article_draft
 
 __all__ = ["ArticleJob", "RelinkJob", "Relinked", "relink_archive", "relink_ids", "run_over_archive"]
 
@@ -59,6 +59,9 @@ class Relinked(ArticleOutcome):
     """One archive article's new links (offsets into its stored body), or why it could not be read."""
 
     suggestions: list[Suggestion] = field(default_factory=list)
+    #: with ``RelinkJob(records=True)``, when there are suggestions: the article's standard record (as
+    #: ``linkdesk export`` writes it) with the links inserted in its body
+    record: dict[str, Any] | None = None
 
     def payload(self) -> dict[str, Any]:
         return {"suggestions": [s.to_json() for s in self.suggestions]}
@@ -66,13 +69,20 @@ class Relinked(ArticleOutcome):
 
 @dataclass(frozen=True)
 class RelinkJob:
-    """The links an article could carry now, at ``threshold`` (None: the archive's own)."""
+    """The links an article could carry now, at ``threshold`` (None: the archive's own); with
+    ``records``, its record with them inserted, for the CMS and a later ingest."""
 
     threshold: float | None = None
+    records: bool = False
 
     def run(self, store: Store, suggester: Suggester, article: StoredArticle) -> Relinked:
-        return Relinked(article.url, article.title, article.published,
-                        suggestions=suggester.internal(article_draft(article), self.threshold))
+        draft = article_draft(article)
+        out = Relinked(article.url, article.title, article.published,
+                       suggestions=suggester.internal(draft, self.threshold))
+        if self.records and out.suggestions:
+            out.record = replace(article.to_article(), body=apply_result(draft, DraftResult(
+                draft.id, out.suggestions))).to_record()
+        return out
 
     def failed(self, article: StoredArticle, error: str) -> Relinked:
         return Relinked(article.url, article.title, article.published, error=error)
@@ -90,12 +100,13 @@ def relink_ids(store: Store, section: str | None = None, since: str | None = Non
 def relink_archive(db: str, config: dict[str, Any] | None = None, ids: Sequence[int] | None = None,
                    threshold: float | None = None, jobs: int = 1,
                    progress: Callable[[int, int], None] | None = None,
-                   ray_address: str | None = None) -> Iterator[Relinked]:
+                   ray_address: str | None = None, records: bool = False) -> Iterator[Relinked]:
     """Every article in ``ids`` (all when None, newest first) of the archive at ``db``, in that order,
-    with the links the suggester would add to it; the rest as :func:`run_over_archive`."""
+    with the links the suggester would add to it (and, with ``records``, its record with them
+    inserted); the rest as :func:`run_over_archive`."""
     if ids is None:
         ids = with_archive(db, relink_ids)
-    return run_over_archive(db, config, ids, RelinkJob(threshold), jobs, progress, ray_address)
+    return run_over_archive(db, config, ids, RelinkJob(threshold, records), jobs, progress, ray_address)
 
 
 def run_over_archive(db: str, config: dict[str, Any] | None, ids: Sequence[int], job: ArticleJob[Outcome],

@@ -26,6 +26,7 @@ from .archive import (
     read_declined,
     restore_article,
     withdraw_article,
+    write_records,
 )
 from .batch import relink_archive, relink_ids
 from .check import Checked, check_archive, summarize
@@ -225,8 +226,12 @@ def cmd_relink(args: argparse.Namespace) -> int:
     ids = with_archive(db, lambda store: relink_ids(store, args.section, args.since, args.limit))
     bar = _TotalBar(" articles")
     articles = with_links = links = failed = 0
-    try:
-        for item in relink_archive(db, cfg, ids, args.threshold, args.jobs, progress=bar, ray_address=args.ray):
+
+    def relinked() -> Iterator[dict[str, Any]]:
+        """Each result printed as it comes; the records of those with new links, for --out."""
+        nonlocal articles, with_links, links, failed
+        for item in relink_archive(db, cfg, ids, args.threshold, args.jobs, progress=bar, ray_address=args.ray,
+                                   records=args.out is not None):
             articles += 1
             if item.error is not None:
                 failed += 1
@@ -238,14 +243,27 @@ def cmd_relink(args: argparse.Namespace) -> int:
             links += len(item.suggestions)
             if args.json:
                 _print_json(item.to_json())
-                continue
-            print(f"{item.title}  <{item.url}>")
-            for s in item.suggestions:
-                print(f"  {s.score:.2f}  \"{s.anchor}\" at {s.start}-{s.end} → {s.target_title}  <{s.target_url}>")
+            else:
+                print(f"{item.title}  <{item.url}>")
+                for s in item.suggestions:
+                    print(f"  {s.score:.2f}  \"{s.anchor}\" at {s.start}-{s.end} → {s.target_title}  <{s.target_url}>")
+            if item.record is not None:
+                yield item.record
+
+    try:
+        if args.out is not None:
+            write_records(args.out, relinked())
+        else:
+            for _ in relinked():
+                pass
     finally:
         bar.close()
+    summary = sys.stderr if args.json else sys.stdout
     print(f"{articles} article(s) read, {with_links} could carry {links} more link(s)"
-          + (f"; {failed} failed" if failed else ""), file=sys.stderr if args.json else sys.stdout)
+          + (f"; {failed} failed" if failed else ""), file=summary)
+    if args.out is not None:
+        print(f"wrote {with_links} article record(s) with the links inserted to {args.out} "
+              f"(`linkdesk ingest {args.out}` takes them into the archive)", file=summary)
     return EXIT_REJECTED if failed else EXIT_OK
 
 
@@ -811,6 +829,9 @@ def build_parser() -> argparse.ArgumentParser:
     _job_options(p)
     p.add_argument("--threshold", type=_score, help=THRESHOLD_HELP)
     p.add_argument("--json", action="store_true", help="one JSON line per article that could carry more links")
+    p.add_argument("--out", metavar="FILE", help="also write those articles' standard records with the links "
+                                                 "inserted, as JSONL (gzipped for .gz): for the CMS, and for "
+                                                 "`linkdesk ingest`")
     p.set_defaults(func=cmd_relink)
 
     p = sub.add_parser("check", help="the pre-publish lint over every archive article: links that cannot work, "
