@@ -7,12 +7,14 @@ import asyncio
 import gzip
 import http.server
 import json
+import sqlite3
 import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 import pytest
@@ -22,7 +24,10 @@ from linkdesk.demo import demo_paths, demo_sources
 from linkdesk.ingest import ingest
 from linkdesk.sources.catalog import add_sources
 from linkdesk.store import SQLiteStore, Store, open_store
+from linkdesk.store.postgres import PG_MIGRATIONS
+from linkdesk.store.sqlite import MIGRATIONS, _split_sql
 from linkdesk.suggest.pipeline import Suggester, index_archive
+from linkdesk.text.normalize import url_key
 
 from .pgcluster import in_schema, postgres_server
 
@@ -108,6 +113,29 @@ def sqlite_store(tmp_path: Path) -> Iterator[SQLiteStore]:
     assert isinstance(s, SQLiteStore)
     yield s
     s.close()
+
+
+def old_sqlite_archive(path: str, version: int) -> sqlite3.Connection:
+    """A SQLite archive as a linkdesk of schema ``version`` made it (open, for a test to fill in)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    # what the store gives its migrations
+    conn.create_function("linkdesk_url_key", 1, url_key)
+    conn.create_function("linkdesk_urljoin", 2, urljoin)
+    for script in MIGRATIONS[:version]:
+        for statement in _split_sql(script):
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {version}")
+    return conn
+
+
+def old_postgres_archive(dsn: str, version: int) -> None:
+    """A PostgreSQL archive as a linkdesk of schema ``version`` made it."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for script in PG_MIGRATIONS[:version]:
+            conn.execute(script)
+        conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', %s)", (str(version),))
 
 
 def build_demo_archive(path: str) -> None:

@@ -4,9 +4,7 @@ not offered that link again, by any command or the HTTP API, until the decline i
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
-from urllib.parse import urljoin
 
 import pytest
 
@@ -19,15 +17,12 @@ from linkdesk.drafts import draft_from_record
 from linkdesk.errors import InputError, NotFoundError
 from linkdesk.model import Rejection
 from linkdesk.store import Store, open_store
-from linkdesk.store.postgres import PG_MIGRATIONS
-from linkdesk.store.sqlite import MIGRATIONS, _split_sql
 from linkdesk.suggest.inbound import inbound_links
 from linkdesk.suggest.pipeline import Draft, Suggester
-from linkdesk.text.normalize import url_key
 from linkdesk.web import create_app
 
 from .conftest import asgi_call as _call
-from .conftest import build_demo_archive
+from .conftest import build_demo_archive, old_postgres_archive, old_sqlite_archive
 
 FARES = "https://harborledger.example/2022/02/ferry-fare-freeze/"
 LAUNCH = "https://harborledger.example/2025/04/electric-ferry-launch/"
@@ -227,27 +222,14 @@ def test_http_decline_takes_effect_at_once_here_and_soon_in_other_processes(tmp_
 
 def test_an_archive_from_before_declines_gains_them(tmp_path: Path) -> None:
     path = str(tmp_path / "old.db")
-    conn = sqlite3.connect(path, isolation_level=None)
-    # what the store gives its migrations
-    conn.create_function("linkdesk_url_key", 1, url_key)
-    conn.create_function("linkdesk_urljoin", 2, urljoin)
-    for script in MIGRATIONS[:6]:
-        for statement in _split_sql(script):
-            conn.execute(statement)
-    conn.execute("PRAGMA user_version = 6")
-    conn.close()
+    old_sqlite_archive(path, 6).close()
     store = open_store(path, create=False)
     assert (store.declined(), store.changed("declines"), store.stats()["declined"]) == ([], None, 0)
     store.close()
 
 
 def test_a_postgres_archive_from_before_declines_gains_them(pg_archive: str) -> None:
-    import psycopg
-
-    with psycopg.connect(pg_archive, autocommit=True) as conn:
-        for script in PG_MIGRATIONS[:2]:
-            conn.execute(script)
-        conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '2')")
+    old_postgres_archive(pg_archive, 2)
     store = open_store(pg_archive, create=False)
     assert (store.declined(), store.changed("declines"), store.stats()["declined"]) == ([], None, 0)
     store.close()

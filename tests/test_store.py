@@ -13,8 +13,10 @@ from linkdesk.ingest.records import prepare
 from linkdesk.model import Article
 from linkdesk.store import PostgresStore, open_store
 from linkdesk.store.postgres import PG_SCHEMA_VERSION
-from linkdesk.store.sqlite import MIGRATIONS, SCHEMA_VERSION, _split_sql
+from linkdesk.store.sqlite import SCHEMA_VERSION
 from linkdesk.text.parse import PARSER_VERSION, parse
+
+from .conftest import old_sqlite_archive
 
 
 def _prep(url: str, title: str, body: str = "", **kw) -> object:
@@ -110,11 +112,7 @@ def test_not_an_archive(tmp_path) -> None:
 def test_migration_refines_url_keys_of_an_older_archive(tmp_path) -> None:
     # an archive written by the schema-2 code: keys without any query
     path = str(tmp_path / "old.db")
-    conn = sqlite3.connect(path, isolation_level=None)
-    for script in MIGRATIONS[:2]:
-        for statement in _split_sql(script):
-            conn.execute(statement)
-    conn.execute("PRAGMA user_version = 2")
+    conn = old_sqlite_archive(path, 2)
     row = ("markdown", "", "", "h", "2024-01-01T00:00:00", "2024-01-01T00:00:00")
     conn.execute("INSERT INTO articles (id, url, url_key, title, aliases, format, body, text, content_hash, "
                  "ingested_at, updated_at) VALUES (1, 'https://n.example/s.php?p=1', 'n.example/s.php', 'One', "

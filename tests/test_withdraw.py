@@ -5,9 +5,7 @@ still links to them; restored on request."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
-from urllib.parse import urljoin
 
 import pytest
 
@@ -20,15 +18,12 @@ from linkdesk.drafts import draft_from_record
 from linkdesk.errors import NotFoundError
 from linkdesk.ingest import ingest
 from linkdesk.store import Store, open_store
-from linkdesk.store.postgres import PG_MIGRATIONS
-from linkdesk.store.sqlite import MIGRATIONS, _split_sql
 from linkdesk.suggest.inbound import inbound_links
 from linkdesk.suggest.pipeline import Draft, Suggester, index_archive
-from linkdesk.text.normalize import url_key
 from linkdesk.web import create_app
 
 from .conftest import asgi_call as _call
-from .conftest import build_demo_archive
+from .conftest import build_demo_archive, old_postgres_archive, old_sqlite_archive
 
 FARES = "https://harborledger.example/2022/02/ferry-fare-freeze/"
 FARES_TITLE = "Harbor ferry fares frozen for another year"
@@ -193,26 +188,14 @@ def test_http_withdraw_takes_effect_at_once_here_and_soon_in_other_processes(tmp
 
 def test_an_archive_from_before_withdrawals_gains_them(tmp_path: Path) -> None:
     path = str(tmp_path / "old.db")
-    conn = sqlite3.connect(path, isolation_level=None)
-    # what the store gives its migrations
-    conn.create_function("linkdesk_url_key", 1, url_key)
-    conn.create_function("linkdesk_urljoin", 2, urljoin)
-    for script in MIGRATIONS[:5]:
-        for statement in _split_sql(script):
-            conn.execute(statement)
-    conn.execute("PRAGMA user_version = 5")
-    conn.close()
+    old_sqlite_archive(path, 5).close()
     store = open_store(path, create=False)
     assert (store.withdrawn(), store.changed("withdrawals"), store.stats()["withdrawn"]) == ([], None, 0)
     store.close()
 
 
 def test_a_postgres_archive_from_before_withdrawals_gains_them(pg_archive: str) -> None:
-    import psycopg
-
-    with psycopg.connect(pg_archive, autocommit=True) as conn:
-        conn.execute(PG_MIGRATIONS[0])
-        conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '1')")
+    old_postgres_archive(pg_archive, 1)
     store = open_store(pg_archive, create=False)
     assert (store.withdrawn(), store.changed("withdrawals"), store.stats()["withdrawn"]) == ([], None, 0)
     store.close()
