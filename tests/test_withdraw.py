@@ -20,6 +20,7 @@ from linkdesk.ingest import ingest
 from linkdesk.store import Store, open_store
 from linkdesk.suggest.inbound import inbound_links
 from linkdesk.suggest.pipeline import Draft, Suggester, index_archive
+from linkdesk.text.normalize import url_key
 from linkdesk.web import create_app
 
 from .conftest import asgi_call as _call
@@ -199,3 +200,50 @@ def test_a_postgres_archive_from_before_withdrawals_gains_them(pg_archive: str) 
     store = open_store(pg_archive, create=False)
     assert (store.withdrawn(), store.changed("withdrawals"), store.stats()["withdrawn"]) == ([], None, 0)
     store.close()
+
+
+def test_an_address_the_archive_does_not_hold_is_kept_out_on_request(demo_store: Store, tmp_path: Path) -> None:
+    story = "https://harborledger.example/2026/01/pulled-story/"
+    with pytest.raises(NotFoundError, match="not in the archive"):
+        withdraw_article(demo_store, story, "legal")
+    kept = withdraw_article(demo_store, story, "legal", keep_out=True)
+    assert (kept.url, kept.title, kept.reason, kept.addresses) == (story, "", "legal", [url_key(story)])
+    # the export that still holds it, at another spelling of its address, does not bring it in
+    path = tmp_path / "late.jsonl"
+    path.write_text(json.dumps({"url": "http://www.harborledger.example/2026/01/pulled-story", "title": "Pulled",
+                                "body": "Text."}) + "\n", encoding="utf-8")
+    assert ingest(demo_store, [str(path)], config=load_config()).skipped == {"withdrawn from the archive": 1}
+    # and a link to it is named for what it is
+    draft = draft_from_record({"body": f"See [the story]({story})."}, "draft")
+    [finding] = [f for f in Suggester(demo_store, load_config()).run(draft).findings if f.rule == "withdrawn-link"]
+    assert f"leads to {story}, withdrawn from the archive on" in finding.message and "(legal)" in finding.message
+
+
+def test_withdrawals_move_to_another_archive_with_their_reasons(tmp_path: Path, capsys) -> None:
+    pulled = "https://harborledger.example/2026/01/pulled-story/"
+    old, moved, fresh = (str(tmp_path / name) for name in ("old.db", "moved.db", "fresh.db"))
+    for db in (old, moved):
+        assert run(["ingest", demo_paths()[0], "--quiet", "--db", db]) == EXIT_OK
+    open_store(fresh).close()
+    assert run(["withdraw", FARES, "--reason", "retracted", "--db", old]) == EXIT_OK
+    assert run(["withdraw", pulled, "--reason", "legal", "--db", old]) == EXIT_REJECTED
+    assert run(["withdraw", pulled, "--reason", "legal", "--keep-out", "--db", old]) == EXIT_OK
+    capsys.readouterr()
+    assert run(["withdraw", "--list", "--json", "--db", old]) == EXIT_OK
+    listing = tmp_path / "withdrawn.jsonl"
+    listing.write_text(capsys.readouterr().out + "{\"title\": \"no address\"}\n", encoding="utf-8")
+    before = {w["url"]: w for w in map(json.loads, listing.read_text(encoding="utf-8").splitlines()[:2])}
+
+    # an archive that still holds the story (the CMS export ingested before the move) and an empty one
+    for db in (moved, fresh):
+        assert run(["withdraw", "--from", str(listing), "--db", db]) == EXIT_REJECTED
+        assert f"{listing}:3: url: missing" in capsys.readouterr().err
+        store = open_store(db)
+        after = {w.url: w for w in store.withdrawn()}
+        assert set(after) == {FARES, pulled} and store.get_article(FARES) is None
+        assert {u: w.reason for u, w in after.items()} == {FARES: "retracted", pulled: "legal"}
+        assert after[pulled].withdrawn_at == before[pulled]["withdrawn_at"]
+        store.close()
+    assert run(["ingest", demo_paths()[0], "--json", "--db", fresh]) == EXIT_OK
+    report = json.loads(capsys.readouterr().out)
+    assert report["added"] == 42 and report["skipped"] == {"withdrawn from the archive": 1}

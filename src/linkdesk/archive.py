@@ -18,10 +18,11 @@ from .ingest.jsonl import read_records
 from .ingest.records import normalize_date
 from .model import DeclinedLink, Rejection, Withdrawal
 from .store.base import Store, StoredArticle
+from .text.normalize import url_key
 
-__all__ = ["article_selection", "decline_links", "declined_link", "describe_article", "export_archive",
-           "export_records", "forget_declined", "orphans", "read_declined", "restore_article", "select_articles",
-           "withdraw_article", "write_records"]
+__all__ = ["article_selection", "carry_withdrawal", "decline_links", "declined_link", "describe_article",
+           "export_archive", "export_records", "forget_declined", "orphans", "read_declined", "read_withdrawals",
+           "restore_article", "select_articles", "withdraw_article", "write_records"]
 
 
 def describe_article(store: Store, url: str) -> dict[str, Any]:
@@ -111,19 +112,79 @@ def write_records(path: str, records: Iterable[dict[str, Any]]) -> int:
     return written
 
 
-def withdraw_article(store: Store, url: str, reason: str = "") -> Withdrawal:
+def withdraw_article(store: Store, url: str, reason: str = "", keep_out: bool = False) -> Withdrawal:
     """Take the article at ``url`` out of the archive (retracted, unpublished, removed on legal advice):
     its text and links go, it is never suggested again (at once, before the next ``linkdesk index``),
     an export that still holds it does not bring it back, and links to it are errors in the lint.
     The result names the archive articles that still link to it. Withdrawing an article twice gives
-    the first withdrawal back (a CMS may send the same request again)."""
+    the first withdrawal back (a CMS may send the same request again). An address the archive does
+    not hold is not found, unless ``keep_out``: then it is kept out of later ingests all the same (a
+    takedown list for the whole site, of stories the archive has not taken in yet)."""
     done = store.withdraw(url, reason)
     if done is not None:
         return done
     earlier = store.withdrawal(url)
     if earlier is not None:
         return earlier
+    if keep_out:
+        return store.keep_out(Withdrawal(url.strip(), "", reason, _now()))
     raise NotFoundError(f"{url}: not in the archive")
+
+
+def carry_withdrawal(store: Store, withdrawal: Withdrawal) -> Withdrawal:
+    """A withdrawal another archive lists (``withdraw --list --json``), taken over by this one: the
+    article is withdrawn here if this archive holds it at any of its addresses, and every address
+    is kept out of later ingests, with the listed title, reason and date."""
+    for address in [withdrawal.url, *(f"https://{key}" for key in withdrawal.addresses)]:
+        store.withdraw(address, withdrawal.reason)
+    return store.keep_out(withdrawal)
+
+
+def read_withdrawals(path: str) -> Iterator[str | Withdrawal | Rejection]:
+    """The lines of a list of articles to withdraw or restore: an address a line (blank lines and
+    ``#`` notes left out), or a JSON object as ``withdraw --list --json`` writes them, a
+    :class:`Withdrawal`; a line that is neither is a Rejection naming it."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            lines = list(fh)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read it ({exc})") from exc
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if not line.startswith("{"):
+            yield line
+            continue
+        where = f"{path}:{number}"
+        try:
+            yield _listed_withdrawal(json.loads(line))
+        except json.JSONDecodeError as exc:
+            yield Rejection(where, f"malformed JSON: {exc.msg} at column {exc.colno}")
+        except InputError as exc:
+            yield Rejection(where, str(exc))
+
+
+def _listed_withdrawal(record: dict[str, Any]) -> Withdrawal:
+    url = record.get("url")
+    if not isinstance(url, str) or not url.strip():
+        raise InputError("url: missing")
+    text = {name: record.get(name) or "" for name in ("title", "reason", "withdrawn_at")}
+    for name, value in text.items():
+        if not isinstance(value, str):
+            raise InputError(f"{name}: not a string")
+    addresses = record.get("addresses") or []
+    if not isinstance(addresses, list) or not all(isinstance(a, str) for a in addresses):
+        raise InputError("addresses: not a list of addresses")
+    try:
+        withdrawn_at = datetime.fromisoformat(text["withdrawn_at"]).isoformat() if text["withdrawn_at"] else _now()
+    except ValueError:
+        raise InputError(f"withdrawn_at: {text['withdrawn_at']!r} is not a date and time") from None
+    return Withdrawal(url.strip(), text["title"], text["reason"], withdrawn_at, [url_key(a) for a in addresses])
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def restore_article(store: Store, url: str) -> Withdrawal:
@@ -144,8 +205,7 @@ def declined_link(source: str, target_url: str, anchor: str = "", reason: str = 
     parts = urlsplit(target_url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise InputError(f"target_url: {target_url!r} is not an http(s) address")
-    return DeclinedLink(source, target_url, anchor.strip(), reason.strip(),
-                        datetime.now(UTC).isoformat(timespec="seconds"))
+    return DeclinedLink(source, target_url, anchor.strip(), reason.strip(), _now())
 
 
 def decline_links(store: Store, links: Sequence[DeclinedLink]) -> list[DeclinedLink]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from . import __version__
 from .archive import (
+    carry_withdrawal,
     decline_links,
     declined_link,
     describe_article,
@@ -24,6 +25,7 @@ from .archive import (
     forget_declined,
     orphans,
     read_declined,
+    read_withdrawals,
     restore_article,
     withdraw_article,
     write_records,
@@ -296,18 +298,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_REJECTED if failed or summary.unreadable else EXIT_OK
 
 
-def _addresses(args: argparse.Namespace) -> list[str]:
-    """The addresses on the command line, then those in ``--from`` (one a line; blank lines and # notes
-    left out)."""
-    urls = list(args.urls)
-    if args.from_file:
-        with open(args.from_file, encoding="utf-8") as fh:
-            urls.extend(line.strip() for line in fh if line.strip() and not line.lstrip().startswith("#"))
-    return urls
-
-
 def _print_withdrawal(w: Withdrawal, heading: str) -> None:
-    print(f"{heading}: {w.title}  <{w.url}>")
+    print(f"{heading}: {w.title or '(an article this archive has not seen)'}  <{w.url}>")
     print(f"  {w.when_and_why()}")
     if w.linked_from:
         print(f"  still linked from {len(w.linked_from)} archive article(s) "
@@ -317,17 +309,25 @@ def _print_withdrawal(w: Withdrawal, heading: str) -> None:
 
 
 def _each_address(args: argparse.Namespace, action: Any, heading: str) -> int:
-    """``action(store, url)`` for every address given, each reported; one that is not found does not
-    stop the rest."""
-    urls = _addresses(args)
-    if not urls:
+    """``action(store, item)`` for every address on the command line, then each line of ``--from``
+    (an address, or a withdrawal as ``withdraw --list --json`` lists them), each reported; one that
+    is not found, or a line that is neither, does not stop the rest."""
+    items: list[str | Withdrawal] = list(args.urls)
+    rejected: list[Rejection] = []
+    if args.from_file:
+        for item in read_withdrawals(args.from_file):
+            if isinstance(item, Rejection):
+                rejected.append(item)
+            else:
+                items.append(item)
+    if not items and not rejected:
         raise InputError("give the addresses of the articles (or --from FILE)")
 
     def each(store: Store) -> tuple[list[Withdrawal], list[str]]:
         done, missing = [], []
-        for url in urls:
+        for item in items:
             try:
-                done.append(action(store, url))
+                done.append(action(store, item))
             except NotFoundError as exc:
                 missing.append(str(exc))
         return done, missing
@@ -338,9 +338,9 @@ def _each_address(args: argparse.Namespace, action: Any, heading: str) -> int:
             _print_json(w.to_json())
         else:
             _print_withdrawal(w, heading)
-    for message in missing:
+    for message in [*missing, *map(str, rejected)]:
         print(f"linkdesk: {message}", file=sys.stderr)
-    return EXIT_REJECTED if missing else EXIT_OK
+    return EXIT_REJECTED if missing or rejected else EXIT_OK
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
@@ -351,11 +351,20 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
             else:
                 _print_withdrawal(w, "withdrawn")
         return EXIT_OK
-    return _each_address(args, lambda store, url: withdraw_article(store, url, args.reason), "withdrawn")
+
+    def withdraw(store: Store, item: str | Withdrawal) -> Withdrawal:
+        if isinstance(item, Withdrawal):
+            return carry_withdrawal(store, item)
+        return withdraw_article(store, item, args.reason, args.keep_out)
+
+    return _each_address(args, withdraw, "withdrawn")
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    status = _each_address(args, restore_article, "restored")
+    def restore(store: Store, item: str | Withdrawal) -> Withdrawal:
+        return restore_article(store, item.url if isinstance(item, Withdrawal) else item)
+
+    status = _each_address(args, restore, "restored")
     if status == EXIT_OK and not args.json:
         print("ingest the article again to bring it back into the archive")
     return status
@@ -856,8 +865,12 @@ def build_parser() -> argparse.ArgumentParser:
                                    "Lists the archive articles that still link to each.")
     common(p)
     p.add_argument("urls", nargs="*", metavar="URL", help="the article's address (or one of its aliases)")
-    p.add_argument("--from", dest="from_file", metavar="FILE", help="also the addresses in FILE, one a line")
+    p.add_argument("--from", dest="from_file", metavar="FILE",
+                   help="also the addresses in FILE, one a line, or the JSON lines of another archive's "
+                        "`withdraw --list --json` (each withdrawn here as it was there, and kept out)")
     p.add_argument("--reason", default="", help="why, as messages will say it (e.g. 'retracted')")
+    p.add_argument("--keep-out", action="store_true",
+                   help="keep addresses the archive does not hold out of later ingests all the same")
     p.add_argument("--list", action="store_true", help="list the withdrawn articles instead")
     p.add_argument("--json", action="store_true", help="one JSON line per article")
     p.set_defaults(func=cmd_withdraw)

@@ -152,7 +152,7 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
         if scope == "site":
             gone = withdrawn.get(key) if withdrawn else None
             if gone is not None:
-                out.append(Finding("withdrawn-link", "error", f'{href} leads to "{gone.title}", '
+                out.append(Finding("withdrawn-link", "error", f"{href} leads to {gone.named()}, "
                                    f"{gone.when_and_why()}; remove or replace the link", *where))
             elif archive_urls is not None and hosts and key not in archive_urls:
                 moved = moved_to(absolute) if moved_to is not None else None

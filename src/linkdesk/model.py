@@ -278,9 +278,13 @@ class Withdrawal:
         """How messages say it: "withdrawn from the archive on 2026-11-30 (retracted)"."""
         return f"withdrawn from the archive on {self.withdrawn_at[:10]}" + (f" ({self.reason})" if self.reason else "")
 
+    def named(self) -> str:
+        """How messages name it: its title, or its address when it was kept out unseen."""
+        return f'"{self.title}"' if self.title else self.url
+
     def to_json(self) -> dict[str, Any]:
         return {"url": self.url, "title": self.title, "reason": self.reason, "withdrawn_at": self.withdrawn_at,
-                "linked_from": self.linked_from}
+                "addresses": self.addresses, "linked_from": self.linked_from}
 
 
 @dataclass

@@ -88,6 +88,13 @@ class Store(Protocol):
         links, and keep its addresses so it stays out; None when the archive holds no such article."""
         ...
 
+    def keep_out(self, withdrawal: Withdrawal) -> Withdrawal:
+        """Keep the addresses of ``withdrawal`` (its URL, and its ``addresses`` as URL keys) out of the
+        archive, as for a withdrawn article, with its title, reason and date: an article this archive
+        has not seen (a takedown list for a whole site, the withdrawals of another archive). An
+        address withdrawn already keeps its first record."""
+        ...
+
     def restore(self, url: str) -> Withdrawal | None:
         """Forget the withdrawal of the article at ``url``, so a later ingest may take it back; None
         when no withdrawn article had that address."""

@@ -246,6 +246,20 @@ class SQLStore(ABC):
             self._mark_changed("withdrawals")
         return self._withdrawals("WHERE url = ?", (row["url"],))[0]
 
+    def keep_out(self, withdrawal: Withdrawal) -> Withdrawal:
+        w = withdrawal
+        keys = list(dict.fromkeys([url_key(w.url), *w.addresses]))
+        with self.transaction():
+            self._executemany(
+                "INSERT INTO withdrawn (key, url, title, reason, withdrawn_at) VALUES (?,?,?,?,?) "
+                "ON CONFLICT (key) DO NOTHING",
+                [(key, w.url, w.title, w.reason, w.withdrawn_at) for key in keys],
+            )
+            self._mark_changed("withdrawals")
+        kept = self.withdrawal(w.url)
+        assert kept is not None, "just written"
+        return kept
+
     def restore(self, url: str) -> Withdrawal | None:
         found = self.withdrawal(url)
         if found is None:

@@ -273,7 +273,7 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
     def withdraw(request: Annotated[WithdrawIn, Body()]) -> dict[str, Any]:
         """Take an article out of the archive (retracted, unpublished): never suggested again, from this
         request on, and a link to it is a lint error. Sending it again gives the first withdrawal back."""
-        withdrawal = with_archive(db, lambda s: withdraw_article(s, request.url, request.reason))
+        withdrawal = with_archive(db, lambda s: withdraw_article(s, request.url, request.reason, request.keep_out))
         newest.get(now=True)
         return withdrawal.to_json()
 

@@ -41,6 +41,8 @@ class AddressIn(BaseModel):
 
 class WithdrawIn(AddressIn):
     reason: str = Field("", description="why (retracted, unpublished, legal), as messages will say it")
+    keep_out: bool = Field(False, description="an address the archive does not hold is kept out of later "
+                                              "ingests all the same (else: 404)")
 
 
 class LinkPairIn(BaseModel):
@@ -215,6 +217,8 @@ class WithdrawalOut(BaseModel):
     title: str
     reason: str
     withdrawn_at: str
+    addresses: list[str] = Field(description="its address and aliases, as URL keys (no scheme, www. or trailing "
+                                             "slash): what is kept out")
     linked_from: list[ArticleRefOut] = Field(description="archive articles whose links still lead to it")
 
 
