@@ -141,14 +141,21 @@ def test_a_file_of_declines_reports_its_bad_lines_and_takes_the_rest(tmp_path: P
         json.dumps({"source": 7, "target_url": FARES}),
         json.dumps(["draft.md", FARES]),
         json.dumps({"source": "draft.md", "target_url": "ferry-fare-freeze"}),
+        # what a review of `suggest --json` or `relink --json` leaves: the suggestions the editor rejected
+        json.dumps({"id": "other.md", "suggestions": [{"kind": "internal", "anchor": "frozen fares", "start": 4,
+                                                       "end": 16, "target_url": FARES, "score": 0.9, "reasons": []},
+                                                      {"anchor": "NPR", "target_url": NPR}]}),
+        json.dumps({"url": LAYOFFS, "suggestions": "all of them"}),
     ]) + "\n", encoding="utf-8")
     items = list(read_declined(str(path), reason="desk review"))
     good = [(i.source, i.target_url, i.anchor, i.reason) for i in items if not isinstance(i, Rejection)]
-    assert good == [("draft.md", FARES, "frozen fares", "desk review"), (LAYOFFS, CONTRACT, "", "wrong yard")]
+    assert good == [("draft.md", FARES, "frozen fares", "desk review"), (LAYOFFS, CONTRACT, "", "wrong yard"),
+                    ("other.md", FARES, "frozen fares", "desk review"), ("other.md", NPR, "NPR", "desk review")]
     bad = [str(i) for i in items if isinstance(i, Rejection)]
     assert bad == [f"{path}:3: target_url: missing", f"{path}:4: malformed JSON: Expecting property name enclosed "
                    "in double quotes at column 2", f"{path}:5: source: not a string", f"{path}:6: not a JSON object",
-                   f"{path}:7: target_url: 'ferry-fare-freeze' is not an http(s) address"]
+                   f"{path}:7: target_url: 'ferry-fare-freeze' is not an http(s) address",
+                   f"{path}:9: suggestions: not a list of suggestions"]
 
 
 def test_cli_decline_list_and_forget(demo_store: Store, archive_path: str, tmp_path: Path, capsys) -> None:

@@ -227,24 +227,40 @@ def forget_declined(store: Store, source: str, target_url: str) -> DeclinedLink:
 
 def read_declined(path: str, reason: str = "") -> Iterator[DeclinedLink | Rejection]:
     """Declined links from a JSONL file, one a line: ``{"source", "target_url", "anchor"?, "reason"?}``
-    (``source_url`` for ``source`` too, as ``inbound --json`` names it); ``reason`` for lines without
-    one. A line that is not one is a Rejection naming it."""
-    def convert(record: object, where: str) -> DeclinedLink:
+    (``source_url`` for ``source`` too, as ``inbound --json`` names it); or a line of ``suggest
+    --json`` or ``relink --json`` (``id`` or ``url``, and ``suggestions``), each of its suggestions
+    declined: the output of a review with only what the editor rejected left in. ``reason`` for
+    lines without one. A line that is none of these is a Rejection naming it."""
+    def convert(record: object, where: str) -> list[DeclinedLink]:
         if not isinstance(record, dict):
             raise BadRecordError(where, "not a JSON object")
-        fields = {"source": record.get("source", record.get("source_url")), "target_url": record.get("target_url"),
-                  "anchor": record.get("anchor") or "", "reason": record.get("reason") or reason}
-        text: dict[str, str] = {}
-        for name, value in fields.items():
-            if not isinstance(value, str):
-                raise BadRecordError(where, f"{name}: " + ("missing" if value is None else "not a string"))
-            text[name] = value
-        try:
-            return declined_link(**text)
-        except InputError as exc:
-            raise BadRecordError(where, str(exc)) from exc
+        if "suggestions" in record:
+            suggestions = record["suggestions"]
+            if not isinstance(suggestions, list) or not all(isinstance(x, dict) for x in suggestions):
+                raise BadRecordError(where, "suggestions: not a list of suggestions")
+            source = record.get("url") or record.get("id")
+            return [_declined(where, {**x, "source": source}, reason) for x in suggestions]
+        return [_declined(where, record, reason)]
 
-    return read_records(path, convert)
+    for item in read_records(path, convert):
+        if isinstance(item, Rejection):
+            yield item
+        else:
+            yield from item
+
+
+def _declined(where: str, record: dict[str, Any], reason: str) -> DeclinedLink:
+    fields = {"source": record.get("source", record.get("source_url")), "target_url": record.get("target_url"),
+              "anchor": record.get("anchor") or "", "reason": record.get("reason") or reason}
+    text: dict[str, str] = {}
+    for name, value in fields.items():
+        if not isinstance(value, str):
+            raise BadRecordError(where, f"{name}: " + ("missing" if value is None else "not a string"))
+        text[name] = value
+    try:
+        return declined_link(**text)
+    except InputError as exc:
+        raise BadRecordError(where, str(exc)) from exc
 
 
 def _current_address(store: Store, source: str) -> str:
