@@ -18,7 +18,7 @@ import numpy as np
 
 from ..index.linkindex import day_number, draft_day
 from ..model import SourceItem
-from ..text.normalize import search_terms
+from ..text.normalize import search_terms, url_host
 from .outlets import Outlet, OutletTable
 
 __all__ = ["Hit", "SourceIndex", "date_prior", "tier_prior"]
@@ -88,8 +88,13 @@ class SourceIndex:
         post_doc: list[int] = []
         post_term: list[int] = []
         post_tf: list[int] = []
+        # a catalog holds many items of each outlet
+        by_host: dict[str, Outlet] = {}
         for item in items:
-            outlet = outlets.lookup(item.url)
+            host = url_host(item.url)
+            outlet = by_host.get(host)
+            if outlet is None:
+                outlet = by_host[host] = outlets.lookup_domain(host)
             if outlet.blocked:
                 continue
             if not outlet.known and item.outlet:
@@ -100,10 +105,11 @@ class SourceIndex:
             tiers.append(tier_prior(outlet.tier))
             days.append(day_number(item.published) if item.published else math.nan)
             title = [vocab.setdefault(t, len(vocab)) for t in search_terms(item.title)]
-            tf: Counter[int] = Counter(vocab.setdefault(t, len(vocab))
-                                       for t in search_terms(f"{item.summary} {item.context}"))
+            # counted as words first, each distinct one then numbered in the order it first appears
+            tf = {vocab.setdefault(t, len(vocab)): n
+                  for t, n in Counter(search_terms(f"{item.summary} {item.context}")).items()}
             for t in title:
-                tf[t] += TITLE_WEIGHT
+                tf[t] = tf.get(t, 0) + TITLE_WEIGHT
             post_doc.extend([doc] * len(tf))
             post_term.extend(tf.keys())
             post_tf.extend(tf.values())
