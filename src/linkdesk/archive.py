@@ -18,7 +18,7 @@ from .ingest.jsonl import read_records
 from .ingest.records import normalize_date
 from .model import DeclinedLink, Rejection, Withdrawal
 from .store.base import Store, StoredArticle
-from .text.normalize import url_key
+from .text.normalize import is_web_address, url_key
 
 __all__ = ["article_selection", "carry_withdrawal", "decline_links", "declined_link", "describe_article",
            "export_archive", "export_records", "forget_declined", "orphans", "read_declined", "read_withdrawals",
@@ -264,7 +264,7 @@ def _declined(where: str, record: dict[str, Any], reason: str) -> DeclinedLink:
 
 
 def _current_address(store: Store, source: str) -> str:
-    article = store.get_article(source) if urlsplit(source).scheme.lower() in ("http", "https") else None
+    article = store.get_article(source) if is_web_address(source) else None
     return article.url if article is not None else source
 
 

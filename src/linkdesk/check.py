@@ -23,6 +23,7 @@ from .suggest.pipeline import Suggester, article_draft
 
 __all__ = ["CheckJob", "CheckSummary", "Checked", "check_archive", "summarize"]
 
+
 @dataclass
 class Checked(ArticleOutcome):
     """One archive article's findings (offsets into its stored body), or why it could not be read."""

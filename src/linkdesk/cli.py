@@ -11,8 +11,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from . import __version__
 from .archive import (
@@ -51,6 +51,9 @@ from .suggest.ranker import TARGET_PRECISION
 log = logging.getLogger("linkdesk")
 
 EXIT_OK, EXIT_REJECTED, EXIT_ERROR = 0, 1, 2
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def _print_json(data: Any) -> None:
@@ -308,22 +311,22 @@ def _print_withdrawal(w: Withdrawal, heading: str) -> None:
             print(f"    {source['title']}  <{source['url']}>")
 
 
-def _each_address(args: argparse.Namespace, action: Any, heading: str) -> int:
-    """``action(store, item)`` for every address on the command line, then each line of ``--from``
-    (an address, or a withdrawal as ``withdraw --list --json`` lists them), each reported; one that
-    is not found, or a line that is neither, does not stop the rest."""
-    items: list[str | Withdrawal] = list(args.urls)
+def _partition(items: Iterable[T | Rejection]) -> tuple[list[T], list[Rejection]]:
+    """The items of a file read line by line, apart from the lines it rejected."""
+    good: list[T] = []
     rejected: list[Rejection] = []
-    if args.from_file:
-        for item in read_withdrawals(args.from_file):
-            if isinstance(item, Rejection):
-                rejected.append(item)
-            else:
-                items.append(item)
-    if not items and not rejected:
-        raise InputError("give the addresses of the articles (or --from FILE)")
+    for item in items:
+        if isinstance(item, Rejection):
+            rejected.append(item)
+        else:
+            good.append(item)
+    return good, rejected
 
-    def each(store: Store) -> tuple[list[Withdrawal], list[str]]:
+
+def _each_found(db: str | None, items: Sequence[T], action: Callable[[Store, T], R]) -> tuple[list[R], list[str]]:
+    """``action(store, item)`` for every item, in one opening of the archive; what was not found is
+    reported apart (its message) and does not stop the rest."""
+    def each(store: Store) -> tuple[list[R], list[str]]:
         done, missing = [], []
         for item in items:
             try:
@@ -332,7 +335,22 @@ def _each_address(args: argparse.Namespace, action: Any, heading: str) -> int:
                 missing.append(str(exc))
         return done, missing
 
-    done, missing = with_archive(args.db, each)
+    return with_archive(db, each)
+
+
+def _each_address(args: argparse.Namespace, action: Callable[[Store, str | Withdrawal], Withdrawal],
+                  heading: str) -> int:
+    """``action(store, item)`` for every address on the command line, then each line of ``--from``
+    (an address, or a withdrawal as ``withdraw --list --json`` lists them), each reported; one that
+    is not found, or a line that is neither, does not stop the rest."""
+    listed: list[str | Withdrawal] = []
+    rejected: list[Rejection] = []
+    if args.from_file:
+        listed, rejected = _partition(read_withdrawals(args.from_file))
+    items: list[str | Withdrawal] = [*args.urls, *listed]
+    if not items and not rejected:
+        raise InputError("give the addresses of the articles (or --from FILE)")
+    done, missing = _each_found(args.db, items, action)
     for w in done:
         if args.json:
             _print_json(w.to_json())
@@ -391,17 +409,8 @@ def cmd_decline(args: argparse.Namespace) -> int:
     if args.forget:
         if args.from_file:
             raise InputError("--forget takes the article and its addresses on the command line, not --from")
-
-        def forget(store: Store) -> tuple[list[DeclinedLink], list[str]]:
-            done, missing = [], []
-            for target in args.targets:
-                try:
-                    done.append(forget_declined(store, args.source, target))
-                except NotFoundError as exc:
-                    missing.append(str(exc))
-            return done, missing
-
-        forgotten, missing = with_archive(args.db, forget)
+        forgotten, missing = _each_found(args.db, args.targets,
+                                         lambda store, target: forget_declined(store, args.source, target))
         for d in forgotten:
             _print_declined(d, "may be suggested again", args.json)
         for message in missing:
@@ -410,11 +419,8 @@ def cmd_decline(args: argparse.Namespace) -> int:
     links = [declined_link(args.source, target, args.anchor, args.reason) for target in args.targets]
     rejected: list[Rejection] = []
     if args.from_file:
-        for item in read_declined(args.from_file, args.reason):
-            if isinstance(item, Rejection):
-                rejected.append(item)
-            else:
-                links.append(item)
+        listed, rejected = _partition(read_declined(args.from_file, args.reason))
+        links.extend(listed)
     for d in with_archive(args.db, lambda store: decline_links(store, links)):
         _print_declined(d, "declined", args.json)
     for rejection in rejected:

@@ -11,8 +11,8 @@ from collections.abc import Collection, Iterator
 from urllib.parse import urlsplit
 
 __all__ = ["NORMALIZATION_VERSION", "STOPWORDS", "WORD_RE", "address_slug", "content_terms", "host_key",
-           "is_match_term", "link_scope", "malformed_url", "match_terms", "match_tokens", "search_terms", "source_key",
-           "term", "terms", "tokens", "url_host", "url_key"]
+           "is_match_term", "is_web_address", "link_scope", "malformed_url", "match_terms", "match_tokens",
+           "search_terms", "source_key", "term", "terms", "tokens", "url_host", "url_key"]
 
 # Words keep inner apostrophes and hyphens joined by letters ("don't", "open-source")
 # together with digits and dots inside numbers ("1.87").
@@ -137,11 +137,16 @@ def url_key(url: str) -> str:
     return u.rstrip("/") + ("?" + "&".join(params) if params else "")
 
 
+def is_web_address(text: str) -> bool:
+    """Whether ``text`` is an http(s) address rather than some other name (a draft's id in a CMS)."""
+    return re.match(r"\s*https?://", text, re.IGNORECASE) is not None
+
+
 def source_key(source: str) -> str:
     """The identity of what a link is made from, for the decisions editors take about it: an address
     as :func:`url_key` gives it, anything else (a draft's id in a CMS) as given, less outer spaces."""
     source = source.strip()
-    return url_key(source) if re.match(r"https?://", source, re.IGNORECASE) else source
+    return url_key(source) if is_web_address(source) else source
 
 
 def host_key(host: str) -> str:

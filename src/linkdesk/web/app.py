@@ -5,8 +5,8 @@ it was.
 
 The suggester (index, ranker, source catalog) is loaded when the app starts, and again when
 ``linkdesk index`` has saved a newer index since (a request checks, at most every few seconds; the
-others go on with the one before while it loads); articles withdrawn and source catalog items added
-meanwhile, by this app or any other process, are taken in at the same look. Routes that read the
+others go on with the one before while it loads); articles withdrawn, links declined and source
+catalog items added meanwhile, by this app or any other process, are taken in at the same look. Routes that read the
 archive itself open the store per request, as SQLite connections belong to one thread.
 """
 
