@@ -37,7 +37,8 @@ def api_schema(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 
 def test_the_schema_documents_every_route(api_schema: Any) -> None:
     routes = {(op.method.upper(), op.path) for op in _operations(api_schema)}
-    assert routes == {("GET", "/health"), ("POST", "/suggest"), ("POST", "/apply"), ("POST", "/lint"),
+    assert routes == {("GET", "/health"), ("POST", "/suggest"), ("POST", "/apply"), ("POST", "/apply/reviewed"),
+                      ("POST", "/lint"),
                       ("GET", "/stats"), ("GET", "/article"), ("GET", "/orphans"), ("GET", "/inbound"),
                       ("POST", "/withdraw"), ("POST", "/restore"), ("GET", "/withdrawn"),
                       ("POST", "/decline"), ("POST", "/decline/forget"), ("GET", "/declined")}

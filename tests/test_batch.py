@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from linkdesk.archive import withdraw_article
 from linkdesk.batch import relink_archive, relink_ids, run_over_archive
-from linkdesk.cli import EXIT_OK, EXIT_REJECTED, run
+from linkdesk.cli import EXIT_ERROR, EXIT_OK, EXIT_REJECTED, run
 from linkdesk.config import load_config
 from linkdesk.errors import InputError, OptionalDependencyError
 from linkdesk.ingest import ingest
@@ -162,6 +163,54 @@ def test_relink_writes_the_articles_with_their_new_links_for_the_cms_and_ingest(
     again = {(item.url, s.target_url) for item in relink_archive(db, load_config(), threshold=0.3)
              for s in item.suggestions}
     assert not again & {(url, s["target_url"]) for url, suggestions in offered.items() for s in suggestions}
+
+
+def test_a_reviewed_relink_writes_exactly_the_kept_links(archive_path: str, tmp_path: Path, capsys) -> None:
+    db = archive_path
+    build_demo_archive(db)
+    assert run(["relink", "--db", db, "--threshold", "0.3", "--json"]) == EXIT_OK
+    offered = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(offered) >= 2
+    first, second = offered[0], offered[1]
+    kept = {**first, "suggestions": first["suggestions"][-1:]}  # the editor kept one link of the first article
+    review = tmp_path / "review.jsonl"
+    review.write_text("\n".join(json.dumps(x) for x in [
+        kept,
+        {**second, "suggestions": []},  # and none of the second's
+        {**second, "url": "https://harborledger.example/1999/01/never-ran/"},
+        {"url": first["url"]},
+    ]) + "\n{not json\n")
+    out = tmp_path / "reviewed.jsonl"
+    assert run(["relink", "--db", db, "--reviewed", str(review), "--out", str(out)]) == EXIT_REJECTED
+    captured = capsys.readouterr()
+    assert f"wrote 1 article record(s) with the reviewed links inserted to {out}" in captured.out
+    assert f"rejected: {review}:3: https://harborledger.example/1999/01/never-ran/: not in the archive" in captured.err
+    assert f"rejected: {review}:4: suggestions: missing" in captured.err
+    assert f"rejected: {review}:5: malformed JSON" in captured.err
+    [record] = [json.loads(line) for line in out.read_text().splitlines()]
+    article = _stored(db)[first["url"]][0]
+    s = kept["suggestions"][0]
+    body = article.body[:s["start"]] + f"[{s['anchor']}]({s['target_url']})" + article.body[s["end"]:]
+    assert record == {**article.to_article().to_record(), "body": body}
+
+    # the article changed since the review: its line is refused, never linked at other words
+    store = open_store(db)
+    edited = tmp_path / "edited.jsonl"
+    edited.write_text(json.dumps({**article.to_article().to_record(), "body": "Updated.\n\n" + article.body}) + "\n")
+    assert ingest(store, [str(edited)], config=load_config()).ok
+    withdraw_article(store, second["url"], "retracted")
+    store.close()
+    review.write_text(json.dumps(kept) + "\n" + json.dumps(second) + "\n")
+    assert run(["relink", "--db", db, "--reviewed", str(review), "--out", str(out)]) == EXIT_REJECTED
+    err = capsys.readouterr().err
+    assert f"{review}:1: suggestions[0]: the text reads" in err
+    assert f"{review}:2: {second['url']}: withdrawn from the archive on " in err and "(retracted)" in err
+    assert out.read_text() == ""
+    for extra in (["--threshold", "0.5"], ["--json"], ["--section", "transport"]):
+        assert run(["relink", "--db", db, "--reviewed", str(review), "--out", str(out), *extra]) == EXIT_ERROR
+        assert f"{extra[0]} cannot go with it" in capsys.readouterr().err
+    assert run(["relink", "--db", db, "--reviewed", str(review)]) == EXIT_ERROR
+    assert "give --out FILE" in capsys.readouterr().err
 
 
 @dataclass

@@ -41,6 +41,7 @@ from .model import (
 )
 from .placeholders import find_notes
 from .render import apply_suggestions
+from .reviewed import reviewed_records, reviewed_result
 from .sources.catalog import add_sources
 from .sources.outlets import Outlet, OutletTable
 from .store import open_store
@@ -101,6 +102,8 @@ __all__ = [
     "read_drafts",
     "relink_archive",
     "restore_article",
+    "reviewed_records",
+    "reviewed_result",
     "run_over_archive",
     "score_predictions",
     "summarize",

@@ -29,7 +29,7 @@ from .errors import OptionalDependencyError
 from .model import ArticleOutcome, Suggestion
 from .store import open_store, with_archive
 from .store.base import Store, StoredArticle
-from .suggest.pipeline import DraftResult, Suggester, apply_result, article_draft
+from .suggest.pipeline import Draft, DraftResult, Suggester, apply_result, article_draft
 
 __all__ = ["ArticleJob", "RelinkJob", "Relinked", "relink_archive", "relink_ids", "run_over_archive"]
 
@@ -80,12 +80,17 @@ class RelinkJob:
         out = Relinked(article.url, article.title, article.published,
                        suggestions=suggester.internal(draft, self.threshold))
         if self.records and out.suggestions:
-            out.record = replace(article.to_article(), body=apply_result(draft, DraftResult(
-                draft.id, out.suggestions))).to_record()
+            out.record = linked_record(article, draft, DraftResult(draft.id, out.suggestions))
         return out
 
     def failed(self, article: StoredArticle, error: str) -> Relinked:
         return Relinked(article.url, article.title, article.published, error=error)
+
+
+def linked_record(article: StoredArticle, draft: Draft, result: DraftResult) -> dict[str, Any]:
+    """The article's standard record (as ``linkdesk export`` writes it) with ``result``'s links
+    inserted in its body (``draft`` is the article read as one) and nothing else changed."""
+    return replace(article.to_article(), body=apply_result(draft, result)).to_record()
 
 
 def relink_ids(store: Store, section: str | None = None, since: str | None = None, limit: int = 0) -> list[int]:

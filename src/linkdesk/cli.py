@@ -41,6 +41,7 @@ from .ingest import KINDS, ingest
 from .lint import RULES, SEVERITIES, worst
 from .model import DeclinedLink, IngestReport, Rejection, Withdrawal
 from .render import terminal_report
+from .reviewed import review_for, reviewed_records, reviewed_result
 from .sources.catalog import add_sources, list_sources
 from .sources.outlets import OutletTable
 from .store import Store, default_db_path, open_store, with_archive
@@ -228,6 +229,8 @@ def _orphans_inbound(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
 def cmd_relink(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     db = args.db or default_db_path()
+    if args.reviewed is not None:
+        return _relink_reviewed(args, db)
     ids = with_archive(db, lambda store: relink_ids(store, args.section, args.since, args.limit))
     bar = _TotalBar(" articles")
     articles = with_links = links = failed = 0
@@ -270,6 +273,33 @@ def cmd_relink(args: argparse.Namespace) -> int:
         print(f"wrote {with_links} article record(s) with the links inserted to {args.out} "
               f"(`linkdesk ingest {args.out}` takes them into the archive)", file=summary)
     return EXIT_REJECTED if failed else EXIT_OK
+
+
+def _relink_reviewed(args: argparse.Namespace, db: str) -> int:
+    """``relink --reviewed``: the records of a review's articles with the links kept in it."""
+    if args.out is None:
+        raise InputError("--reviewed writes the reviewed articles' records: give --out FILE")
+    given = [name for name, value in (("--section", args.section), ("--since", args.since), ("--limit", args.limit),
+                                      ("--threshold", args.threshold is not None), ("--json", args.json),
+                                      ("--jobs", args.jobs != 1), ("--ray", args.ray)) if value]
+    if given:
+        raise InputError(f"--reviewed inserts the reviewed links as they are: {', '.join(given)} cannot go with it")
+    rejected = 0
+
+    def records(store: Store) -> Iterator[dict[str, Any]]:
+        nonlocal rejected
+        for item in reviewed_records(store, args.reviewed):
+            if isinstance(item, Rejection):
+                rejected += 1
+                print(f"rejected: {item}", file=sys.stderr)
+            else:
+                yield item
+
+    written = with_archive(db, lambda store: write_records(args.out, records(store)))
+    print(f"wrote {written} article record(s) with the reviewed links inserted to {args.out} "
+          f"(`linkdesk ingest {args.out}` takes them into the archive)"
+          + (f"; {rejected} review line(s) rejected" if rejected else ""))
+    return EXIT_REJECTED if rejected else EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -605,12 +635,18 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
-    suggester = _suggester(args)
     drafts = list(read_drafts(args.draft))
     if len(drafts) != 1 or isinstance(drafts[0], Rejection):
         raise DraftError(f"{args.draft}: apply takes one Markdown, HTML or text draft")
     draft = drafts[0]
-    result = suggester.run(draft, args.threshold, args.max_links)
+    if args.reviewed is not None:
+        if args.threshold is not None or args.max_links is not None:
+            raise InputError("--reviewed inserts the reviewed links as they are: --threshold and --max-links "
+                             "do not apply")
+        where, review = review_for(args.reviewed, draft)
+        result = reviewed_result(draft, review, where)
+    else:
+        result = _suggester(args).run(draft, args.threshold, args.max_links)
     with open(args.out, "w", encoding="utf-8", newline="") as fh:
         fh.write(apply_result(draft, result))
     resolved = sum(1 for p in result.placeholders if p.resolved is not None)
@@ -847,6 +883,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="also write those articles' standard records with the links "
                                                  "inserted, as JSONL (gzipped for .gz): for the CMS, and for "
                                                  "`linkdesk ingest`")
+    p.add_argument("--reviewed", metavar="FILE",
+                   help="write to --out the records of the articles in this review (lines of `relink --json` with "
+                        "the rejected suggestions taken out) with exactly the links kept in it, each checked "
+                        "against the article's stored text, instead of running the suggester")
     p.set_defaults(func=cmd_relink)
 
     p = sub.add_parser("check", help="the pre-publish lint over every archive article: links that cannot work, "
@@ -940,6 +980,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output file")
     p.add_argument("--threshold", type=_score, help=THRESHOLD_HELP)
     p.add_argument("--max-links", type=_count, help="at most this many links per draft (0: no fixed cap)")
+    p.add_argument("--reviewed", metavar="FILE",
+                   help="insert exactly the suggestions of this review (the draft's `suggest --json` line with "
+                        "the rejected ones taken out), checked against the draft, instead of asking the archive "
+                        "again; no archive needed")
     p.set_defaults(func=cmd_apply)
 
     p = sub.add_parser("lint", help="pre-publish checks: leftover notes, bad links, unsourced claims")

@@ -41,6 +41,7 @@ from ..errors import (
     StoreError,
 )
 from ..index.linkindex import index_saved
+from ..reviewed import reviewed_result
 from ..store import Store, with_archive
 from ..suggest.inbound import inbound_links
 from ..suggest.pipeline import Draft, Suggester, apply_result, lint_draft
@@ -57,6 +58,7 @@ from .schema import (
     LinkPairIn,
     LintOut,
     OrphanOut,
+    ReviewIn,
     StatsOut,
     SuggestOut,
     WithdrawalOut,
@@ -233,7 +235,9 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
     @app.post("/apply", **_answers(ApplyOut, 400, 401, 422))
     def apply(record: DraftRecord, threshold: Threshold = None, max_links: MaxLinks = None,
               keep: Annotated[str | None, Query(description="comma-separated numbers of the suggestions to "
-                                                            "insert, as /suggest lists them (default: all; "
+                                                            "insert, as a new run of /suggest lists them (an index "
+                                                            "rebuilt since can renumber them: /apply/reviewed "
+                                                            "inserts what was reviewed) (default: all; "
                                                             "empty: none)")] = None) -> dict[str, Any]:
         """The draft with its suggestions (or the ones kept) inserted and the notes they resolve removed."""
         draft = draft_of(record)
@@ -242,6 +246,18 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
             result = suggester.run(draft, threshold, max_links)
         if keep is not None:
             result = result.keeping(_numbers(keep, "keep"))
+        return {"body": apply_result(draft, result), **result.to_json()}
+
+    @app.post("/apply/reviewed", **_answers(ApplyOut, 400, 401, 422))
+    def apply_reviewed(review: Annotated[ReviewIn, Body()]) -> dict[str, Any]:
+        """The draft with exactly the suggestions an editor kept of ``/suggest``'s answer inserted (and
+        the notes they resolve removed), each checked against the draft; unlike ``/apply?keep=``, an
+        index rebuilt in between cannot change what is inserted."""
+        draft = draft_of(review.draft)
+        result = reviewed_result(draft, review.model_dump(exclude={"draft"}), "request body")
+        suggester = newest.get()
+        with lock:
+            result.findings = suggester.lint(draft.doc, result.placeholders, result.suggestions) + suggester.notices()
         return {"body": apply_result(draft, result), **result.to_json()}
 
     @app.post("/lint", **_answers(LintOut, 400, 401, 422))

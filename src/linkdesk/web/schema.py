@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 __all__ = ["ERROR_RESPONSES", "AddressIn", "ApplyOut", "ArticleOut", "DeclineIn", "DeclinedOut", "DraftIn", "HealthOut",
-           "InboundOut", "LinkPairIn", "LintOut", "OrphanOut", "StatsOut", "SuggestOut", "WithdrawIn", "WithdrawalOut"]
+           "InboundOut", "LinkPairIn", "LintOut", "OrphanOut", "ReviewIn", "StatsOut", "SuggestOut", "WithdrawIn",
+           "WithdrawalOut"]
 
 
 class DraftIn(BaseModel):
@@ -138,6 +139,45 @@ class SuggestOut(BaseModel):
     suggestions: list[SuggestionOut]
     placeholders: list[PlaceholderOut]
     findings: list[FindingOut]
+
+
+class ReviewedSuggestionIn(BaseModel):
+    """A suggestion an editor kept, as ``/suggest`` gave it; ``start``/``end`` must still hold ``anchor``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    kind: Literal["internal", "external"]
+    anchor: StrictStr
+    start: StrictInt
+    end: StrictInt
+    target_url: StrictStr
+    target_title: StrictStr = ""
+    score: float = 0.0
+    reasons: list[StrictStr] = []
+    outlet: StrictStr | None = None
+    outlet_label: StrictStr | None = None
+
+
+class ReviewedNoteIn(BaseModel):
+    """A note ``/suggest`` found; it is removed only when the suggestion in ``resolved`` is kept."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    start: StrictInt
+    end: StrictInt
+    text: StrictStr
+    kind: Literal["internal", "external", "other"] = "other"
+    anchor: StrictStr | None = None
+    resolved: ReviewedSuggestionIn | None = None
+    gap: GapOut | None = None
+
+
+class ReviewIn(BaseModel):
+    """What an editor kept of ``/suggest``'s answer for a draft, to insert as it is."""
+
+    draft: DraftIn
+    suggestions: list[ReviewedSuggestionIn] = Field(description="the suggestions kept, as /suggest gave them")
+    placeholders: list[ReviewedNoteIn] = Field([], description="the draft's notes, as /suggest gave them")
 
 
 class ApplyOut(SuggestOut):

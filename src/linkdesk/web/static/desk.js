@@ -4,7 +4,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-let last = null;  // {record, threshold, result} of the latest /suggest: what /apply must run again
+let last = null;  // {record, threshold, result} of the latest /suggest: what the editor reviews
 
 function record() {
   const r = { body: $("draft").value, format: $("format").value };
@@ -140,14 +140,17 @@ async function apply() {
   if (!last) return;
   showError(null);
   const boxes = [...document.querySelectorAll("#suggestions input[type=checkbox]")];
-  const keep = boxes.filter((b) => b.checked).map((b) => b.dataset.index).join(",");
+  const pick = (checked) => boxes.filter((b) => b.checked === checked)
+    .map((b) => last.result.suggestions[Number(b.dataset.index)]);
   try {
-    const data = await call("/apply" + query(last.threshold, [["keep", keep]]), last.record);
+    // exactly what the editor saw and kept: a new index on the server since then changes nothing
+    const data = await call("/apply/reviewed", { draft: last.record, suggestions: pick(true),
+                                                 placeholders: last.result.placeholders });
     $("output").value = data.body;
     $("linked").hidden = false;
-    // only after /apply, which numbers the suggestions as /suggest did: a decline would renumber them
+    // once the links are in: a failed insert leaves nothing declined
     const story = last.record.url || last.record.id;
-    const dropped = boxes.filter((b) => !b.checked).map((b) => last.result.suggestions[Number(b.dataset.index)]);
+    const dropped = pick(false);
     $("declined").hidden = !(story && dropped.length);
     if (story && dropped.length) {
       for (const s of dropped) {
