@@ -12,6 +12,8 @@ import pytest
 
 from linkdesk.cli import run
 from linkdesk.ingest import detect_kind, ingest, reread_stale
+from linkdesk.ingest.jsonl import read_objects
+from linkdesk.model import Rejection
 from linkdesk.suggest.pipeline import index_archive
 from linkdesk.text.parse import PARSER_VERSION
 
@@ -44,6 +46,26 @@ def test_cli_ingest_keeps_good_records_and_names_bad_lines(tmp_path: Path, capsy
     assert f"{src}:10: not valid UTF-8" in err
     assert run(["stats", "--json", "--db", db]) == 0
     assert json.loads(capsys.readouterr().out)["articles"] == good
+
+
+def test_one_json_document_over_many_lines_is_read_too(tmp_path: Path, store, config, capsys) -> None:
+    # an export written as one indented array, and a record pretty-printed to be edited by hand
+    array = tmp_path / "export.json.gz"
+    with gzip.open(array, "wt") as fh:
+        json.dump([_record(1), _record(2), {"title": "No URL", "body": "x"}], fh, indent=2)
+    single = tmp_path / "one.json"
+    single.write_text(json.dumps(_record(3), indent=2))
+    assert [w for w, _ in (x for x in read_objects(str(array)) if not isinstance(x, Rejection))] == [
+        f"{array}: item 1", f"{array}: item 2", f"{array}: item 3"]
+    report = ingest(store, [str(array), str(single)], config=config)
+    assert report.added == 3
+    assert [str(r) for r in report.rejected] == [f"{array}: item 3: missing required field 'url'"]
+    # lines that are neither JSON lines nor one document are each reported, as before
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"url": "https://courier.example/x",\n "title": "half"\n' + json.dumps(_record(4)) + "\n")
+    assert [x.where if isinstance(x, Rejection) else x[0] for x in read_objects(str(broken))] == [
+        f"{broken}:1", f"{broken}:2", f"{broken}:3"]
+    assert not isinstance(list(read_objects(str(broken)))[2], Rejection)
 
 
 def test_reingest_is_idempotent(tmp_path: Path, store, config) -> None:

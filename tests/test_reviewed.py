@@ -161,6 +161,11 @@ def test_review_for_finds_the_draft_by_its_id(tmp_path: Path) -> None:
         review_for(str(path), draft_from_text("x", "markdown", "c.md"))
     path.write_text(json.dumps({"suggestions": []}) + "\n")
     assert review_for(str(path), draft)[1] == {"suggestions": []}
+    # pretty-printed to be edited by hand: one review, or a list of them
+    path.write_text(json.dumps({"id": "b.md", "suggestions": []}, indent=2))
+    assert review_for(str(path), draft) == (str(path), {"id": "b.md", "suggestions": []})
+    path.write_text(json.dumps([{"id": "a.md", "suggestions": []}, {"id": "b.md", "suggestions": [7]}], indent=1))
+    assert review_for(str(path), draft) == (f"{path}: item 2", {"id": "b.md", "suggestions": [7]})
     path.write_text(json.dumps({"id": "b.md", "suggestions": []}) + "\n{oops\n")
     with pytest.raises(InputError, match=f"{path}:2: malformed JSON"):
         review_for(str(path), draft)

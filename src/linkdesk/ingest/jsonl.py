@@ -23,29 +23,81 @@ def looks_like_jsonl(name: str, head: bytes) -> bool:
     return name.lower().endswith(_SUFFIXES) or head.lstrip()[:1] == b"{"
 
 
+# A file whose first line is not JSON on its own may be one JSON document over many lines (a review
+# pretty-printed to be edited by hand, an export as an array): read whole up to this size.
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+
 def read_objects(path: str) -> Iterator[tuple[str, object] | Rejection]:
-    """``(where, parsed JSON)`` for every non-blank line, or a Rejection naming the line and the fault."""
+    """``(where, parsed JSON)`` for every non-blank line, or a Rejection naming the line and the fault.
+    A file that is one JSON document over several lines gives its object, or each item of its array
+    (``where`` then names the item)."""
     try:
         fh = open_source(path)
     except OSError as exc:
         raise InputError(f"{path}: cannot open: {exc.strerror or exc}") from exc
     with fh:
         try:
-            for lineno, raw in enumerate(fh, 1):
-                where = f"{path}:{lineno}"
+            lines = enumerate(fh, 1)
+            first = True
+            for lineno, raw in lines:
                 if not raw.strip():
                     continue
-                try:
-                    line = raw.decode("utf-8-sig")  # a byte-order mark some editors write first
-                except UnicodeDecodeError as exc:
-                    yield Rejection(where, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})")
+                if first and raw.lstrip()[:1] in (b"{", b"[", b"\xef"):
+                    first = False
+                    whole = _one_document(raw, lines)
+                    if isinstance(whole, tuple):
+                        yield from _document_items(path, whole[0])
+                        return
+                    # not one document either: the lines read ahead are read as lines
+                    for number, line in [(lineno, raw), *whole]:
+                        if line.strip():
+                            yield _parsed_line(f"{path}:{number}", line)
                     continue
-                try:
-                    yield where, json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield Rejection(where, f"malformed JSON: {exc.msg} at column {exc.colno}")
+                first = False
+                yield _parsed_line(f"{path}:{lineno}", raw)
         except (OSError, EOFError) as exc:  # a truncated gzip stream
             yield Rejection(path, f"file ends early or is corrupt: {exc}")
+
+
+def _parsed_line(where: str, raw: bytes) -> tuple[str, object] | Rejection:
+    try:
+        line = raw.decode("utf-8-sig")  # a byte-order mark some editors write first
+    except UnicodeDecodeError as exc:
+        return Rejection(where, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})")
+    try:
+        return where, json.loads(line)
+    except json.JSONDecodeError as exc:
+        return Rejection(where, f"malformed JSON: {exc.msg} at column {exc.colno}")
+
+
+def _one_document(first: bytes, rest: Iterator[tuple[int, bytes]]) -> tuple[object] | list[tuple[int, bytes]]:
+    """The file from its first line on as one JSON document, as a 1-tuple; or, when the first line
+    is JSON on its own (JSON lines) or the file is not one document, the lines read past the first."""
+    try:
+        json.loads(first.decode("utf-8-sig"))
+        return []  # JSON lines: nothing was read ahead
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        pass
+    ahead: list[tuple[int, bytes]] = []
+    size = len(first)
+    for number, raw in rest:
+        ahead.append((number, raw))
+        size += len(raw)
+        if size > MAX_DOCUMENT_BYTES:
+            return ahead
+    try:
+        return (json.loads(b"".join([first, *(raw for _, raw in ahead)]).decode("utf-8-sig")),)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return ahead
+
+
+def _document_items(path: str, document: object) -> Iterator[tuple[str, object]]:
+    if isinstance(document, list):
+        for i, item in enumerate(document):
+            yield f"{path}: item {i + 1}", item
+    else:
+        yield path, document
 
 
 def read_records(path: str, convert: Callable[[object, str], T]) -> Iterator[T | Rejection]:
