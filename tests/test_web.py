@@ -360,6 +360,18 @@ def test_an_editor_unchecks_a_suggestion_and_inserts_the_rest(server: str, demo_
             api = httpx.post(f"{server}/apply", json=demo_record, params={"keep": keep}, timeout=30).json()
             assert linked == api["body"]
             assert f"]({expected[dropped]['target_url']})" not in linked
+            # the editor goes on writing after the suggestions: the links go into the draft as it is now
+            more = "\n\nA last line written after the suggestions.\n"
+            page.fill("#draft", demo_record["body"] + more)
+            page.click("#apply")
+            page.wait_for_function("document.getElementById('output').value.includes('A last line written')")
+            assert page.input_value("#output") == linked + more
+            # an edit that moved the words a link was checked at is refused, and the draft is kept
+            page.fill("#draft", "A new first line.\n\n" + demo_record["body"])
+            page.click("#apply")
+            page.wait_for_selector("#error:not([hidden])")
+            assert "was it edited after the review?" in page.text_content("#error")
+            assert page.input_value("#draft").startswith("A new first line.")
             # an error from the API is shown to the editor, not swallowed
             page.fill("#draft", "A draft.")
             page.fill("#published", "")

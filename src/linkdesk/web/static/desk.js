@@ -142,14 +142,17 @@ async function apply() {
   const boxes = [...document.querySelectorAll("#suggestions input[type=checkbox]")];
   const pick = (checked) => boxes.filter((b) => b.checked === checked)
     .map((b) => last.result.suggestions[Number(b.dataset.index)]);
+  // the draft as it is now: the editor may have gone on writing since the suggestions, and the
+  // server checks every kept link against it (an edit that moved one is an error, never lost text)
+  const current = record();
   try {
     // exactly what the editor saw and kept: a new index on the server since then changes nothing
-    const data = await call("/apply/reviewed", { draft: last.record, suggestions: pick(true),
+    const data = await call("/apply/reviewed", { draft: current, suggestions: pick(true),
                                                  placeholders: last.result.placeholders });
     $("output").value = data.body;
     $("linked").hidden = false;
     // once the links are in: a failed insert leaves nothing declined
-    const story = last.record.url || last.record.id;
+    const story = current.url || current.id;
     const dropped = pick(false);
     $("declined").hidden = !(story && dropped.length);
     if (story && dropped.length) {
