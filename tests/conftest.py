@@ -149,6 +149,15 @@ def build_demo_archive(path: str) -> None:
     s.close()
 
 
+@pytest.fixture
+def demo_store(archive_path: str) -> Iterator[Store]:
+    """A writable demo archive of its own, indexed and with its source catalog, on each engine."""
+    build_demo_archive(archive_path)
+    store = open_store(archive_path)
+    yield store
+    store.close()
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The demo archive in a SQLite file, once per session (read-only)."""

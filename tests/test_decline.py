@@ -32,14 +32,6 @@ LAYOFFS = "https://harborledger.example/2022/10/shipyard-layoffs/"
 CONTRACT = "https://harborledger.example/2023/05/shipyard-contract-won/"
 
 
-@pytest.fixture
-def demo_store(archive_path: str) -> Store:
-    build_demo_archive(archive_path)
-    store = open_store(archive_path)
-    yield store
-    store.close()
-
-
 def _demo_draft(**fields: str) -> Draft:
     record = {"id": "draft.md", "body": Path(demo_paths()[1]).read_text(encoding="utf-8"), **fields}
     return draft_from_record(record, "draft")

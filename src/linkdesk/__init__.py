@@ -34,6 +34,7 @@ from .model import (
     IngestReport,
     Placeholder,
     Rejection,
+    RemovedSource,
     SourceItem,
     Suggestion,
     Withdrawal,
@@ -42,7 +43,7 @@ from .model import (
 from .placeholders import find_notes
 from .render import apply_suggestions
 from .reviewed import reviewed_records, reviewed_result
-from .sources.catalog import add_sources
+from .sources.catalog import add_sources, remove_sources
 from .sources.outlets import Outlet, OutletTable
 from .store import open_store
 from .suggest.inbound import Inbound, InboundLink, inbound_links, orphans_inbound
@@ -69,6 +70,7 @@ __all__ = [
     "OutletTable",
     "Placeholder",
     "Rejection",
+    "RemovedSource",
     "SourceItem",
     "Suggester",
     "Suggestion",
@@ -101,6 +103,7 @@ __all__ = [
     "parse",
     "read_drafts",
     "relink_archive",
+    "remove_sources",
     "restore_article",
     "reviewed_records",
     "reviewed_result",

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import BadRecordError, InputError, NotFoundError
-from .ingest.jsonl import read_records
+from .ingest.jsonl import read_address_list, read_records
 from .ingest.records import normalize_date
 from .model import DeclinedLink, Rejection, Withdrawal
 from .store.base import Store, StoredArticle
@@ -144,28 +144,18 @@ def read_withdrawals(path: str) -> Iterator[str | Withdrawal | Rejection]:
     """The lines of a list of articles to withdraw or restore: an address a line (blank lines and
     ``#`` notes left out), or a JSON object as ``withdraw --list --json`` writes them, a
     :class:`Withdrawal`; a line that is neither is a Rejection naming it."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            lines = list(fh)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read it ({exc})") from exc
-    for number, line in enumerate(lines, 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        if not line.startswith("{"):
-            yield line
-            continue
-        where = f"{path}:{number}"
+    def convert(record: object, where: str) -> Withdrawal:
         try:
-            yield _listed_withdrawal(json.loads(line))
-        except json.JSONDecodeError as exc:
-            yield Rejection(where, f"malformed JSON: {exc.msg} at column {exc.colno}")
+            return _listed_withdrawal(record)
         except InputError as exc:
-            yield Rejection(where, str(exc))
+            raise BadRecordError(where, str(exc)) from exc
+
+    return read_address_list(path, convert)
 
 
-def _listed_withdrawal(record: dict[str, Any]) -> Withdrawal:
+def _listed_withdrawal(record: object) -> Withdrawal:
+    if not isinstance(record, dict):
+        raise InputError("not a JSON object")
     url = record.get("url")
     if not isinstance(url, str) or not url.strip():
         raise InputError("url: missing")

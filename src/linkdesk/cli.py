@@ -39,10 +39,10 @@ from .evaluate import HOLDOUT_SHARE, OUTCOMES, THRESHOLDS, backtest_dir, backtes
 from .index.linkindex import index_saved
 from .ingest import KINDS, ingest
 from .lint import RULES, SEVERITIES, worst
-from .model import DeclinedLink, IngestReport, Rejection, Withdrawal
+from .model import DeclinedLink, IngestReport, Rejection, RemovedSource, Withdrawal
 from .render import terminal_report
 from .reviewed import review_for, reviewed_records, reviewed_result
-from .sources.catalog import add_sources, list_sources
+from .sources.catalog import add_sources, forget_removed_source, list_sources, read_removals, remove_sources
 from .sources.outlets import OutletTable
 from .store import Store, default_db_path, open_store, with_archive
 from .suggest.inbound import Inbound, inbound_links, orphans_inbound
@@ -386,9 +386,24 @@ def _each_address(args: argparse.Namespace, action: Callable[[Store, str | Withd
             _print_json(w.to_json())
         else:
             _print_withdrawal(w, heading)
-    for message in [*missing, *map(str, rejected)]:
-        print(f"linkdesk: {message}", file=sys.stderr)
-    return EXIT_REJECTED if missing or rejected else EXIT_OK
+    return _left_over([*missing, *rejected])
+
+
+def _left_over(problems: Sequence[object]) -> int:
+    """Report what a command over many items could not do (not found, a rejected line), after the
+    rest was done: the exit status says whether anything was left over."""
+    for problem in problems:
+        print(f"linkdesk: {problem}", file=sys.stderr)
+    return EXIT_REJECTED if problems else EXIT_OK
+
+
+def _print_decision(data: dict[str, Any], headline: str, on: str, reason: str, as_json: bool) -> None:
+    """One remembered decision (a decline, a removal): its JSON, or its headline and when and why."""
+    if as_json:
+        _print_json(data)
+        return
+    print(headline)
+    print(f"  on {on[:10]}" + (f" ({reason})" if reason else ""))
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
@@ -419,12 +434,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def _print_declined(d: DeclinedLink, heading: str, as_json: bool) -> None:
-    if as_json:
-        _print_json(d.to_json())
-        return
     words = f' at "{d.anchor}"' if d.anchor else ""
-    print(f"{heading}: {d.source} -> {d.target_url}{words}")
-    print(f"  on {d.declined_at[:10]}" + (f" ({d.reason})" if d.reason else ""))
+    _print_decision(d.to_json(), f"{heading}: {d.source} -> {d.target_url}{words}", d.declined_at, d.reason, as_json)
 
 
 def cmd_decline(args: argparse.Namespace) -> int:
@@ -443,9 +454,7 @@ def cmd_decline(args: argparse.Namespace) -> int:
                                          lambda store, target: forget_declined(store, args.source, target))
         for d in forgotten:
             _print_declined(d, "may be suggested again", args.json)
-        for message in missing:
-            print(f"linkdesk: {message}", file=sys.stderr)
-        return EXIT_REJECTED if missing else EXIT_OK
+        return _left_over(missing)
     links = [declined_link(args.source, target, args.anchor, args.reason) for target in args.targets]
     rejected: list[Rejection] = []
     if args.from_file:
@@ -453,9 +462,7 @@ def cmd_decline(args: argparse.Namespace) -> int:
         links.extend(listed)
     for d in with_archive(args.db, lambda store: decline_links(store, links)):
         _print_declined(d, "declined", args.json)
-    for rejection in rejected:
-        print(f"linkdesk: {rejection}", file=sys.stderr)
-    return EXIT_REJECTED if rejected else EXIT_OK
+    return _left_over(rejected)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -718,7 +725,8 @@ def cmd_sources_stats(args: argparse.Namespace) -> int:
         _print_json(stats)
         return EXIT_OK
     print(f"{stats['items']} catalog items, published {stats['first_published'] or '-'} to "
-          f"{stats['last_published'] or '-'} ({stats['undated']} undated)")
+          f"{stats['last_published'] or '-'} ({stats['undated']} undated)"
+          + (f"; {stats['removed']} address(es) removed (`sources remove --list`)" if stats["removed"] else ""))
     print("  from: " + ", ".join(f"{k} {v}" for k, v in stats["by_origin"].items()))
     for row in stats["top_domains"][:10]:
         print(f"  {row['items']:6d}  {row['domain']}")
@@ -740,6 +748,36 @@ def cmd_sources_outlet(args: argparse.Namespace) -> int:
             print(f"{domain}: {outlet.name} · {outlet.kind or 'unrated'} · tier {outlet.tier:g}"
                   + (f" · {outlet.label}" if outlet.label else "") + (f" ({outlet.note})" if outlet.note else ""))
     return EXIT_OK
+
+
+def cmd_sources_remove(args: argparse.Namespace) -> int:
+    if args.list:
+        for removed in with_archive(args.db, lambda store: store.removed_sources()):
+            _print_removed(removed, "removed", args.json)
+        return EXIT_OK
+    if not args.urls and not args.from_file:
+        raise InputError("give the addresses to take out of the catalog, or --from FILE")
+    if args.forget:
+        if args.from_file:
+            raise InputError("--forget takes the addresses on the command line, not --from")
+        forgotten, missing = _each_found(args.db, args.urls, forget_removed_source)
+        for removed in forgotten:
+            _print_removed(removed, "may be added again", args.json)
+        return _left_over(missing)
+    listed: list[str | RemovedSource] = []
+    rejected: list[Rejection] = []
+    if args.from_file:
+        listed, rejected = _partition(read_removals(args.from_file))
+    items: list[str | RemovedSource] = [*args.urls, *listed]
+    for removed in with_archive(args.db, lambda store: remove_sources(store, items, args.reason)):
+        _print_removed(removed, "removed", args.json)
+    return _left_over(rejected)
+
+
+def _print_removed(removed: RemovedSource, heading: str, as_json: bool) -> None:
+    named = f' ("{removed.title}")' if removed.title else " (not in the catalog; kept out)"
+    _print_decision(removed.to_json(), f"{heading}: {removed.url}{named}", removed.removed_at, removed.reason,
+                    as_json)
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -1032,6 +1070,19 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("domains", nargs="+", metavar="DOMAIN")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=cmd_sources_outlet)
+    q = ssub.add_parser("remove", help="take outside addresses out of the catalog for good (a retracted story)",
+                        description="Take outside addresses out of the source catalog: they are not suggested "
+                                    "again, later adds (feeds, JSONL, --from-archive) skip them, and a draft "
+                                    "citing one gets a removed-source warning in the lint, until --forget.")
+    common(q)
+    q.add_argument("urls", nargs="*", metavar="URL")
+    q.add_argument("--from", dest="from_file", metavar="FILE",
+                   help="also the addresses in FILE: one a line, or the JSON lines of `sources remove --list --json`")
+    q.add_argument("--reason", default="", help="why (e.g. 'retracted by the outlet')")
+    q.add_argument("--forget", action="store_true", help="let these addresses into the catalog again, at its next add")
+    q.add_argument("--list", action="store_true", help="list the removed addresses, the latest first")
+    q.add_argument("--json", action="store_true", help="one JSON line per removed address")
+    q.set_defaults(func=cmd_sources_remove)
     return parser
 
 

@@ -15,6 +15,8 @@ malformed-link             error     an address that cannot work as written: a m
                                      web address starting inside it, a space, double quote or
                                      angle bracket in it
 low-trust-source           warning   a link to a low-trust outlet
+removed-source             warning   a link to an outside address removed from the source catalog
+                                     (a retracted story), with when and why
 withdrawn-link             error     a link to an article withdrawn from the archive (retracted,
                                      unpublished), with when and why
 internal-link-not-found    warning   a link to the site that matches no archive article (and the
@@ -39,7 +41,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urljoin
 
-from .model import Document, Finding, Placeholder, Suggestion, Withdrawal
+from .model import Document, Finding, Placeholder, RemovedSource, Suggestion, Withdrawal
 from .sources.attribution import find_claims, sentences
 from .sources.outlets import OutletTable
 from .suggest.policy import Policy, Spans, side_by_side
@@ -51,6 +53,7 @@ SEVERITIES = ("info", "warning", "error")
 # every rule a finding of :func:`lint` can carry
 RULES = ("leftover-note", "empty-address", "malformed-link", "empty-anchor", "vague-anchor", "link-in-heading",
          "duplicate-link", "withdrawn-link", "internal-link-not-found", "blocked-domain", "low-trust-source",
+         "removed-source",
          "state-affiliated-source", "adjacent-links", "over-linking", "unsourced-attribution",
          "single-source-contested")
 _VAGUE = re.compile(r"^(?:click\s+here|here|this|this\s+link|link|read\s+more|more|learn\s+more|this\s+article|"
@@ -87,11 +90,13 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
          notes: Sequence[Placeholder] = (), suggestions: Sequence[Suggestion] = (),
          archive_urls: dict[str, int] | None = None, site_hosts: Sequence[str] = (),
          moved_to: Callable[[str], str | None] | None = None,
-         withdrawn: Mapping[str, Withdrawal] | None = None) -> list[Finding]:
+         withdrawn: Mapping[str, Withdrawal] | None = None,
+         removed_sources: Mapping[str, RemovedSource] | None = None) -> list[Finding]:
     """Every finding for ``doc``, in document order. ``archive_urls`` (url key → article) and
     ``site_hosts`` enable the archive checks, ``moved_to`` (an address the archive does not hold →
     the archive's address it likely moved to, or None) names the likely fix, ``withdrawn`` (url key →
-    withdrawal) the articles no text should link to; ``notes`` and ``suggestions`` come from the
+    withdrawal) the articles no text should link to, ``removed_sources`` (url key → removal) the
+    outside addresses taken out of the source catalog; ``notes`` and ``suggestions`` come from the
     pipeline."""
     table = outlets or OutletTable.from_config(config)
     policy = Policy.from_config(config)
@@ -160,6 +165,10 @@ def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = No
                                    f"{href} points at the site but matches no article in the archive"
                                    + (f"; the archive has one at the same slug: {moved}" if moved else ""), *where))
             continue
+        removed = removed_sources.get(key) if removed_sources else None
+        if removed is not None:
+            out.append(Finding("removed-source", "warning", f"{href} was {removed.when_and_why()}; check that the "
+                               "draft should still cite it", *where))
         outlet = table.lookup(absolute)
         if outlet.blocked:
             out.append(Finding("blocked-domain", "error",

@@ -288,6 +288,26 @@ class Withdrawal:
 
 
 @dataclass
+class RemovedSource:
+    """An outside address taken out of the source catalog (a retracted wire story, a feed item added
+    by mistake): never suggested, kept out of later ``sources add`` runs, and a draft citing it is
+    told in the lint. ``title`` is the catalog's headline for it, empty when it was not in the catalog."""
+
+    url: str
+    title: str
+    reason: str
+    removed_at: str
+
+    def when_and_why(self) -> str:
+        """How messages say it: "removed from the source catalog on 2026-11-30 (retracted)"."""
+        return f"removed from the source catalog on {self.removed_at[:10]}" + (f" ({self.reason})" if self.reason
+                                                                                else "")
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class DeclinedLink:
     """An editor's decision that ``source`` should not link to ``target_url``: whatever words would
     carry it, that link is not suggested there again (by ``suggest``, ``relink``, ``inbound`` or the

@@ -11,7 +11,7 @@ from ..model import Article, IngestReport, Rejection
 from .files import open_source
 from .records import article_from_record
 
-__all__ = ["looks_like_jsonl", "read", "read_objects", "read_records"]
+__all__ = ["looks_like_jsonl", "read", "read_address_list", "read_objects", "read_records"]
 
 T = TypeVar("T")
 
@@ -116,3 +116,31 @@ def read_records(path: str, convert: Callable[[object, str], T]) -> Iterator[T |
 
 def read(path: str, report: IngestReport) -> Iterator[Article | Rejection]:
     return read_records(path, article_from_record)
+
+
+def read_address_list(path: str, convert: Callable[[object, str], T],
+                      address: Callable[[str, str], str] | None = None) -> Iterator[str | T | Rejection]:
+    """The lines of a list of addresses (a takedown list, a review's decisions): an address a line
+    (through ``address(line, where)`` when given), blank lines and ``#`` notes left out; or a JSON
+    object a line, through ``convert(record, where)`` (as the matching ``--list --json`` writes them).
+    A JSON line that is not valid, or a line either rejects with :class:`BadRecordError`, is a
+    Rejection naming it."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            lines = list(fh)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read it ({exc})") from exc
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        where = f"{path}:{number}"
+        try:
+            if not line.startswith("{"):
+                yield address(line, where) if address is not None else line
+                continue
+            yield convert(json.loads(line), where)
+        except json.JSONDecodeError as exc:
+            yield Rejection(where, f"malformed JSON: {exc.msg} at column {exc.colno}")
+        except BadRecordError as exc:
+            yield Rejection(exc.where, exc.reason)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -19,19 +20,19 @@ import feedparser
 from selectolax.lexbor import LexborHTMLParser
 
 from ..config import load_config
-from ..errors import BadRecordError, FetchError, InputError
+from ..errors import BadRecordError, FetchError, InputError, NotFoundError
 from ..ingest.crawl import Fetcher
 from ..ingest.feeds import entry_date, looks_like_feed
 from ..ingest.files import head, open_source
-from ..ingest.jsonl import looks_like_jsonl, read_records
+from ..ingest.jsonl import looks_like_jsonl, read_address_list, read_records
 from ..ingest.records import normalize_date, storable
-from ..model import IngestReport, Rejection, SourceItem
+from ..model import IngestReport, Rejection, RemovedSource, SourceItem
 from ..store.base import Store
-from ..text.normalize import malformed_url, url_host, url_key
+from ..text.normalize import is_web_address, malformed_url, url_host, url_key
 from .outlets import OutletTable
 
-__all__ = ["add_sources", "from_archive", "item_from_record", "list_sources", "read_feed", "read_jsonl",
-           "title_from_url"]
+__all__ = ["add_sources", "forget_removed_source", "from_archive", "item_from_record", "list_sources", "read_feed",
+           "read_jsonl", "read_removals", "remove_sources", "title_from_url"]
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +228,7 @@ def add_sources(store: Store, sources: Sequence[str], config: dict[str, Any] | N
 def _write(store: Store, streams: Iterable[Iterable[SourceItem | Rejection]], batch_size: int,
            report: IngestReport) -> None:
     seen: set[str] = set()
+    removed = {url_key(r.url) for r in store.removed_sources()}
     batch: list[SourceItem] = []
 
     def flush() -> None:
@@ -240,6 +242,9 @@ def _write(store: Store, streams: Iterable[Iterable[SourceItem | Rejection]], ba
                 report.rejected.append(item)
                 continue
             key = url_key(item.url)
+            if key in removed:
+                report.skip("removed from the catalog (`linkdesk sources remove --forget` lets them in again)")
+                continue
             if item.origin != "archive" and key in seen:
                 report.skip("duplicate items (same URL twice in one source)")
                 continue
@@ -249,6 +254,60 @@ def _write(store: Store, streams: Iterable[Iterable[SourceItem | Rejection]], ba
                 flush()
     if batch:
         flush()
+
+
+def remove_sources(store: Store, items: Sequence[str | RemovedSource], reason: str = "") -> list[RemovedSource]:
+    """Take outside addresses out of the catalog for good (a retracted story, an item added by
+    mistake): never suggested again, by this process or a running server (at its next look), skipped
+    by later adds, and named by the lint where a draft cites one. An address the catalog does not
+    hold is kept out all the same (its ``title`` is then empty). Each item is an address, removed now
+    for ``reason``, or a removal listed by another archive, carried with its own reason and date."""
+    removals = []
+    for item in items:
+        if isinstance(item, str):
+            url = item.strip()
+            if not is_web_address(url):
+                raise InputError(f"{url!r} is not an http(s) address")
+            item = RemovedSource(url, "", reason, datetime.now(UTC).isoformat(timespec="seconds"))
+        removals.append(item)
+    return store.remove_sources(removals)
+
+
+def forget_removed_source(store: Store, url: str) -> RemovedSource:
+    """Let a removed address into the catalog again, at its next add."""
+    forgotten = store.forget_removed_source(url)
+    if forgotten is None:
+        raise NotFoundError(f"{url}: not removed from the source catalog")
+    return forgotten
+
+
+def read_removals(path: str) -> Iterator[str | RemovedSource | Rejection]:
+    """A list of addresses to remove from the catalog: an address a line, or a JSON line as
+    ``sources remove --list --json`` writes them (moving removals to another store), kept with its
+    reason and date."""
+    def convert(record: object, where: str) -> RemovedSource:
+        if not isinstance(record, dict):
+            raise BadRecordError(where, "not a JSON object")
+        fields = {name: record.get(name) or "" for name in ("url", "title", "reason", "removed_at")}
+        for name, value in fields.items():
+            if not isinstance(value, str):
+                raise BadRecordError(where, f"{name}: not a string")
+        if not is_web_address(fields["url"]):
+            raise BadRecordError(where, "url: " + (f"{fields['url']!r} is not an http(s) address" if fields["url"]
+                                                  else "missing"))
+        try:
+            removed_at = datetime.fromisoformat(fields["removed_at"]).isoformat() if fields["removed_at"] else \
+                datetime.now(UTC).isoformat(timespec="seconds")
+        except ValueError:
+            raise BadRecordError(where, f"removed_at: {fields['removed_at']!r} is not a date and time") from None
+        return RemovedSource(fields["url"].strip(), fields["title"], fields["reason"], removed_at)
+
+    def address(line: str, where: str) -> str:
+        if not is_web_address(line):
+            raise BadRecordError(where, f"{line!r} is not an http(s) address")
+        return line
+
+    return read_address_list(path, convert, address)
 
 
 def list_sources(store: Store, limit: int = 50, outlet: str | None = None,

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast, runtime_checkable
 
-from ..model import Article, DeclinedLink, Format, OutLink, SourceItem, Withdrawal, Zone
+from ..model import Article, DeclinedLink, Format, OutLink, RemovedSource, SourceItem, Withdrawal, Zone
 
 __all__ = ["PreparedArticle", "Store", "StoredArticle", "StoredLink"]
 
@@ -121,10 +121,24 @@ class Store(Protocol):
         """The declined links (``source``'s only, when given), the latest first."""
         ...
 
+    def remove_sources(self, removals: Sequence[RemovedSource]) -> list[RemovedSource]:
+        """Take these addresses out of the source catalog and keep them out of later writes, in one
+        transaction; each removal's title is the catalog's headline. An address removed before keeps
+        its first record, which is what comes back for it."""
+        ...
+
+    def removed_sources(self) -> list[RemovedSource]:
+        """The addresses taken out of the source catalog, the latest first."""
+        ...
+
+    def forget_removed_source(self, url: str) -> RemovedSource | None:
+        """Let ``url`` into the catalog again (at its next add); None when it was not removed."""
+        ...
+
     def changed(self, what: str) -> str | None:
         """When the archive's ``what`` last changed (an ISO timestamp), or None when never: "withdrawals"
         (an article withdrawn or restored), "declines" (a link declined or its decline forgotten),
-        "sources" (catalog items added or updated)."""
+        "sources" (catalog items added, updated or removed)."""
         ...
 
     def resolve_links(self) -> None:

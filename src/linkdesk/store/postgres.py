@@ -130,6 +130,16 @@ PG_MIGRATIONS: list[str] = [
         PRIMARY KEY (source_key, target_key)
     );
     """,
+    # outside addresses taken out of the source catalog (as the SQLite store's migration 8 says)
+    """
+    CREATE TABLE removed_sources (
+        url_key TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL DEFAULT '',
+        removed_at TEXT NOT NULL
+    );
+    """,
 ]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 

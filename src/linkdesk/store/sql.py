@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from ..errors import StoreError
-from ..model import DeclinedLink, SourceItem, Withdrawal, Zone
+from ..model import DeclinedLink, RemovedSource, SourceItem, Withdrawal, Zone
 from ..text.normalize import host_key, source_key, url_host, url_key
 from .base import PreparedArticle, StoredArticle, StoredLink
 
@@ -495,6 +495,39 @@ class SQLStore(ABC):
                 self._mark_changed("sources")
         return out
 
+    def remove_sources(self, removals: Sequence[RemovedSource]) -> list[RemovedSource]:
+        keys = [url_key(r.url) for r in removals]
+        with self.transaction():
+            for r, key in zip(removals, keys, strict=True):
+                row = self._execute("SELECT title FROM sources WHERE url_key = ?", (key,)).fetchone()
+                self._execute(
+                    "INSERT INTO removed_sources (url_key, url, title, reason, removed_at) VALUES (?,?,?,?,?) "
+                    "ON CONFLICT (url_key) DO NOTHING",
+                    (key, r.url, row["title"] if row else r.title, r.reason, r.removed_at),
+                )
+                self._execute("DELETE FROM sources WHERE url_key = ?", (key,))
+            if keys:
+                self._mark_changed("sources")
+        return [self._removed_sources("WHERE url_key = ?", (key,))[0] for key in keys]
+
+    def removed_sources(self) -> list[RemovedSource]:
+        return self._removed_sources()
+
+    def forget_removed_source(self, url: str) -> RemovedSource | None:
+        key = url_key(url)
+        found = self._removed_sources("WHERE url_key = ?", (key,))
+        if not found:
+            return None
+        with self.transaction():
+            self._execute("DELETE FROM removed_sources WHERE url_key = ?", (key,))
+            self._mark_changed("sources")  # a running server's lint stops naming it
+        return found[0]
+
+    def _removed_sources(self, where: str = "", params: Sequence[Any] = ()) -> list[RemovedSource]:
+        return [RemovedSource(r["url"], r["title"], r["reason"], r["removed_at"])
+                for r in self._execute(f"SELECT url, title, reason, removed_at FROM removed_sources {where} "
+                                       "ORDER BY removed_at DESC, url_key", params).fetchall()]
+
     def iter_sources(self) -> Iterator[SourceItem]:
         for row in self._stream(
             "SELECT url, title, outlet, published, summary, context, origin FROM sources ORDER BY id"
@@ -519,7 +552,8 @@ class SQLStore(ABC):
                  q("SELECT url, etag, last_modified, polled_at, status FROM feeds ORDER BY url").fetchall()]
         return {"items": self.count_sources(), "by_origin": by_origin, "top_domains": by_domain,
                 "first_published": span["first"], "last_published": span["last"],
-                "undated": int(span["undated"] or 0), "feeds": feeds}
+                "undated": int(span["undated"] or 0), "feeds": feeds,
+                "removed": int(q("SELECT count(*) AS n FROM removed_sources").fetchone()["n"])}
 
     def external_links(self) -> Iterator[tuple[StoredLink, str, str | None]]:
         """Every external link with the text and date of the article that cites it."""

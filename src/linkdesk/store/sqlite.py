@@ -158,6 +158,16 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (source_key, target_key)
     );
     """,
+    # outside addresses taken out of the source catalog, by URL key: later adds skip them
+    """
+    CREATE TABLE removed_sources (
+        url_key TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        title TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL DEFAULT '',
+        removed_at TEXT NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -279,6 +279,7 @@ class Suggester:
     def _load_sources(self, store: Store) -> None:
         # the stamp first: a catalog write that lands while this loads is read again at the next look
         self.sources_changed = store.changed("sources")
+        self.removed_sources = {url_key(r.url): r for r in store.removed_sources()}
         sources = ExternalSuggester(store, self.config) if store.count_sources() else None
         self.sources, self.resolver = sources, NoteResolver(self.index, sources, self.outlets,
                                                             float(self.config["placeholders"]["min_score"]))
@@ -367,7 +368,7 @@ class Suggester:
         """The lint of ``doc`` with this archive's checks: its internal links against the archive."""
         return lint(doc, self.config, self.outlets, notes, suggestions, archive_urls=self.index.url_index,
                     site_hosts=self.index.site_hosts, moved_to=self.index.moved_to,
-                    withdrawn=self.withdrawn.by_address)
+                    withdrawn=self.withdrawn.by_address, removed_sources=self.removed_sources)
 
     def refresh(self, store: Store) -> None:
         """Take in what changed in the archive since this suggester was loaded that needs no new index:
