@@ -41,7 +41,8 @@ def test_the_schema_documents_every_route(api_schema: Any) -> None:
                       ("POST", "/lint"),
                       ("GET", "/stats"), ("GET", "/article"), ("GET", "/orphans"), ("GET", "/inbound"),
                       ("POST", "/withdraw"), ("POST", "/restore"), ("GET", "/withdrawn"),
-                      ("POST", "/decline"), ("POST", "/decline/forget"), ("GET", "/declined")}
+                      ("POST", "/decline"), ("POST", "/decline/forget"), ("GET", "/declined"),
+                      ("POST", "/sources/remove"), ("POST", "/sources/remove/forget"), ("GET", "/sources/removed")}
 
 
 @pytest.mark.slow

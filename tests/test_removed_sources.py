@@ -16,8 +16,9 @@ from linkdesk.errors import InputError, NotFoundError
 from linkdesk.sources.catalog import add_sources, forget_removed_source, remove_sources
 from linkdesk.store import Store, open_store
 from linkdesk.suggest.pipeline import Suggester
+from linkdesk.web import create_app
 
-from .conftest import old_postgres_archive, old_sqlite_archive
+from .conftest import asgi_call, old_postgres_archive, old_sqlite_archive
 
 NPR = "https://www.npr.org/2025/11/14/electric-ferry-delays-norway-washington"
 
@@ -121,3 +122,24 @@ def test_archives_from_before_removals_gain_them(tmp_path: Path, pg_archive: str
             assert [r.url for r in remove_sources(store, [NPR])] == [NPR]
         finally:
             store.close()
+
+
+def test_http_removes_and_forgets(demo_store: Store, archive_path: str) -> None:
+    app = create_app(archive_path)
+    record = {"id": "d1", "body": Path(demo_paths()[1]).read_text(encoding="utf-8")}
+
+    def outside() -> set[str]:
+        answer = asgi_call(app, "POST", "/suggest", json=record).json()
+        return {s["target_url"] for s in answer["suggestions"] if s["kind"] == "external"}
+
+    assert NPR in outside()
+    removed = asgi_call(app, "POST", "/sources/remove", json={"url": NPR, "reason": "kill notice"})
+    assert removed.status_code == 200 and removed.json()["reason"] == "kill notice"
+    assert NPR not in outside()
+    assert [r["url"] for r in asgi_call(app, "GET", "/sources/removed").json()] == [NPR]
+    bad = asgi_call(app, "POST", "/sources/remove", json={"url": "npr.org/story"})
+    assert (bad.status_code, bad.json()["error"]["code"]) == (400, "bad_input")
+    missing = asgi_call(app, "POST", "/sources/remove/forget", json={"url": "https://nope.example/x"})
+    assert missing.status_code == 404
+    assert asgi_call(app, "POST", "/sources/remove/forget", json={"url": NPR}).json()["url"] == NPR
+    assert asgi_call(app, "GET", "/sources/removed").json() == []

@@ -42,6 +42,7 @@ from ..errors import (
 )
 from ..index.linkindex import index_saved
 from ..reviewed import reviewed_result
+from ..sources.catalog import forget_removed_source, remove_sources
 from ..store import Store, with_archive
 from ..suggest.inbound import inbound_links
 from ..suggest.pipeline import Draft, Suggester, apply_result, lint_draft
@@ -58,7 +59,10 @@ from .schema import (
     LinkPairIn,
     LintOut,
     OrphanOut,
+    RemovedSourceOut,
+    RemoveSourceIn,
     ReviewIn,
+    SourceAddressIn,
     StatsOut,
     SuggestOut,
     WithdrawalOut,
@@ -325,6 +329,27 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
     def declined(source: str | None = None) -> list[dict[str, Any]]:
         """The declined links (``source``'s only, when given), latest first."""
         return [d.to_json() for d in with_archive(db, lambda s: s.declined(source))]
+
+    @app.post("/sources/remove", **_answers(RemovedSourceOut, 400, 401, 422, 503))
+    def remove_source(request: Annotated[RemoveSourceIn, Body()]) -> dict[str, Any]:
+        """Take an outside address out of the source catalog (a retracted story, a kill notice): never
+        suggested again, from this request on, skipped by later adds, and a draft citing it is warned
+        in the lint. Sending it again gives the first removal back."""
+        removed = with_archive(db, lambda s: remove_sources(s, [request.url], request.reason))[0]
+        newest.get(now=True)
+        return removed.to_json()
+
+    @app.post("/sources/remove/forget", **_answers(RemovedSourceOut, 400, 401, 404, 422, 503))
+    def forget_removed(request: Annotated[SourceAddressIn, Body()]) -> dict[str, Any]:
+        """Let a removed address into the catalog again, at its next add."""
+        forgotten = with_archive(db, lambda s: forget_removed_source(s, request.url))
+        newest.get(now=True)
+        return forgotten.to_json()
+
+    @app.get("/sources/removed", **_answers(list[RemovedSourceOut], 401, 503))
+    def removed_sources() -> list[dict[str, Any]]:
+        """The addresses taken out of the source catalog, latest first."""
+        return [r.to_json() for r in with_archive(db, lambda s: s.removed_sources())]
 
     @app.get("/inbound", **_answers(InboundOut, 401, 404, 409, 422, 503))
     def inbound(url: Annotated[str, Query(min_length=1)], limit: Annotated[int, Query(ge=0)] = 20,

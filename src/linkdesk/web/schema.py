@@ -12,9 +12,28 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-__all__ = ["ERROR_RESPONSES", "AddressIn", "ApplyOut", "ArticleOut", "DeclineIn", "DeclinedOut", "DraftIn", "HealthOut",
-           "InboundOut", "LinkPairIn", "LintOut", "OrphanOut", "ReviewIn", "StatsOut", "SuggestOut", "WithdrawIn",
-           "WithdrawalOut"]
+__all__ = [
+    "ERROR_RESPONSES",
+    "AddressIn",
+    "ApplyOut",
+    "ArticleOut",
+    "DeclineIn",
+    "DeclinedOut",
+    "DraftIn",
+    "HealthOut",
+    "InboundOut",
+    "LinkPairIn",
+    "LintOut",
+    "OrphanOut",
+    "RemoveSourceIn",
+    "RemovedSourceOut",
+    "ReviewIn",
+    "SourceAddressIn",
+    "StatsOut",
+    "SuggestOut",
+    "WithdrawIn",
+    "WithdrawalOut",
+]
 
 
 class DraftIn(BaseModel):
@@ -268,6 +287,25 @@ class DeclinedOut(BaseModel):
     anchor: str
     reason: str
     declined_at: str
+
+
+class SourceAddressIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    url: str = Field(min_length=1, description="an outside address, as the source catalog holds it (or will)")
+
+
+class RemoveSourceIn(SourceAddressIn):
+    """An outside address to take out of the source catalog."""
+
+    reason: str = Field("", description="why (retracted by its outlet, a kill notice), as messages will say it")
+
+
+class RemovedSourceOut(BaseModel):
+    url: str
+    title: str = Field(description="the catalog's headline for it; empty when the catalog did not hold it")
+    reason: str
+    removed_at: str
 
 
 class OrphanOut(BaseModel):
