@@ -16,9 +16,10 @@ from linkdesk.cli import EXIT_ERROR, EXIT_OK, run
 from linkdesk.demo import demo_paths
 from linkdesk.drafts import draft_from_text
 from linkdesk.errors import BadRecordError, InputError
-from linkdesk.reviewed import review_for, reviewed_result
+from linkdesk.reviewed import review_for, reviewed_records, reviewed_result
 from linkdesk.store import open_store
 from linkdesk.suggest.pipeline import Draft, Suggester, apply_result, article_draft
+from linkdesk.text.parse import parse
 from linkdesk.web import create_app
 
 from .conftest import asgi_call
@@ -219,3 +220,37 @@ def test_http_apply_reviewed(suggester: Suggester, demo_db: str) -> None:
     assert bad.status_code == 400
     assert bad.json()["error"]["code"] == "bad_record"
     assert "suggestions[0]: the text reads" in bad.json()["error"]["message"]
+
+
+def test_a_kept_link_to_what_was_withdrawn_since_is_refused(demo_store, archive_path: str, tmp_path: Path,
+                                                            capsys) -> None:
+    app = create_app(archive_path)
+    record = {"id": "d1", "body": _demo_source(), "format": "markdown"}
+    suggested = asgi_call(app, "POST", "/suggest", json=record).json()
+    internal = next(i for i, s in enumerate(suggested["suggestions"]) if s["kind"] == "internal")
+    target = suggested["suggestions"][internal]["target_url"]
+    body = {"draft": record, "suggestions": suggested["suggestions"], "placeholders": suggested["placeholders"]}
+    assert asgi_call(app, "POST", "/apply/reviewed", json=body).status_code == 200
+    assert asgi_call(app, "POST", "/withdraw", json={"url": target, "reason": "retracted"}).status_code == 200
+    refused = asgi_call(app, "POST", "/apply/reviewed", json=body)
+    assert refused.status_code == 400
+    message = refused.json()["error"]["message"]
+    assert f"suggestions[{internal}]: its target {target} was withdrawn from the archive on " in message
+    assert "(retracted) after the review" in message
+    # the same from the command line, with the archive given, and for a relink review
+    draft_path, review = tmp_path / "draft.md", tmp_path / "review.json"
+    draft_path.write_text(_demo_source(), encoding="utf-8")
+    review.write_text(json.dumps({**suggested, "id": "draft.md"}))
+    out = tmp_path / "out.md"
+    assert run(["apply", str(draft_path), "--reviewed", str(review), "--out", str(out), "--db", archive_path]) \
+        == EXIT_ERROR
+    assert f"its target {target} was withdrawn" in capsys.readouterr().err
+    relinked = tmp_path / "relink.jsonl"
+    article = next(a for a in demo_store.iter_articles(with_body=True) if a.url != target)
+    doc = parse(article.body, article.format)
+    first = doc.text.split()[0]
+    start, end = doc.source_span(doc.text.index(first), doc.text.index(first) + len(first))
+    offer = {"kind": "internal", "anchor": first, "start": start, "end": end, "target_url": target}
+    relinked.write_text(json.dumps({"url": article.url, "suggestions": [offer]}) + "\n")
+    [rejected] = list(reviewed_records(demo_store, str(relinked)))
+    assert rejected.where == f"{relinked}:1: suggestions[0]" and "was withdrawn from the archive" in rejected.reason

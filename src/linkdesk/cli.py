@@ -41,7 +41,7 @@ from .ingest import KINDS, ingest
 from .lint import RULES, SEVERITIES, worst
 from .model import DeclinedLink, IngestReport, Rejection, RemovedSource, Withdrawal
 from .render import terminal_report
-from .reviewed import review_for, reviewed_records, reviewed_result
+from .reviewed import review_for, reviewed_records, reviewed_result, unlinkable_in
 from .sources.catalog import add_sources, forget_removed_source, list_sources, read_removals, remove_sources
 from .sources.outlets import OutletTable
 from .store import Store, default_db_path, open_store, with_archive
@@ -651,7 +651,10 @@ def cmd_apply(args: argparse.Namespace) -> int:
             raise InputError("--reviewed inserts the reviewed links as they are: --threshold and --max-links "
                              "do not apply")
         where, review = review_for(args.reviewed, draft)
-        result = reviewed_result(draft, review, where)
+        # with an archive at hand, a link kept to what it withdrew (or removed) since is refused
+        unlinkable = (with_archive(args.db, unlinkable_in) if args.db or os.path.exists(default_db_path())
+                      else None)
+        result = reviewed_result(draft, review, where, unlinkable)
     else:
         result = _suggester(args).run(draft, args.threshold, args.max_links)
     with open(args.out, "w", encoding="utf-8", newline="") as fh:

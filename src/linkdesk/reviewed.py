@@ -11,33 +11,45 @@ edited since the review is reported, never linked at the wrong words.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from .batch import linked_record
 from .errors import BadRecordError, InputError
 from .ingest.jsonl import read_objects
-from .model import Document, Placeholder, Rejection, Suggestion
+from .model import Document, Placeholder, Rejection, RemovedSource, Suggestion, Withdrawal
 from .store.base import Store
 from .suggest.pipeline import Draft, DraftResult, article_draft
-from .text.normalize import is_web_address
+from .text.normalize import is_web_address, url_key
 
-__all__ = ["read_reviews", "review_for", "reviewed_records", "reviewed_result"]
+__all__ = ["Unlinkable", "read_reviews", "review_for", "reviewed_records", "reviewed_result", "unlinkable_by",
+           "unlinkable_in"]
+
+#: why an address must not be linked any more (withdrawn from the archive, removed from the source
+#: catalog), or None: what happened since the review that the review cannot have known
+Unlinkable = Callable[[str], str | None]
 
 _KINDS = ("internal", "external")
 _NOTE_KINDS = ("internal", "external", "other")
 
 
-def reviewed_result(draft: Draft, reviewed: object, where: str = "the reviewed suggestions") -> DraftResult:
+def reviewed_result(draft: Draft, reviewed: object, where: str = "the reviewed suggestions",
+                    unlinkable: Unlinkable | None = None) -> DraftResult:
     """The result of a review of ``draft``: ``{"suggestions": [...], "placeholders": [...]}`` as
-    ``suggest --json`` writes them, each kept suggestion checked against the draft. A note is removed
-    only if the suggestion that resolves it was kept. Raises :class:`BadRecordError` naming the
-    first suggestion or note that does not fit the draft."""
+    ``suggest --json`` writes them, each kept suggestion checked against the draft, and against
+    ``unlinkable`` when given (a target withdrawn since). A note is removed only if the suggestion
+    that resolves it was kept. Raises :class:`BadRecordError` naming the first suggestion or note
+    that does not fit."""
     if not isinstance(reviewed, Mapping):
         raise BadRecordError(where, "not a JSON object")
     doc = draft.doc
     suggestions = [_suggestion(item, f"suggestions[{i}]", where, doc)
                    for i, item in enumerate(_items(reviewed, "suggestions", where))]
+    for i, s in enumerate(suggestions):
+        why = unlinkable(s.target_url) if unlinkable is not None else None
+        if why is not None:
+            raise BadRecordError(f"{where}: suggestions[{i}]", f"its target {s.target_url} was {why} after the "
+                                                               "review: take it out, or ask for suggestions again")
     ordered = sorted(range(len(suggestions)), key=lambda i: suggestions[i].start)
     for i, j in itertools.pairwise(ordered):
         if suggestions[j].start < suggestions[i].end:
@@ -68,7 +80,9 @@ def reviewed_records(store: Store, path: str) -> Iterator[dict[str, Any] | Rejec
     """For each line of a reviewed ``relink --json`` file (``url`` and the kept ``suggestions``), the
     article's standard record with those links inserted, as ``relink --out`` writes them; a line whose
     article is no longer in the archive, or whose links no longer fit its stored text, is a Rejection
-    naming it, and the others go on. A line with no suggestion left gives no record."""
+    naming it, as is one that keeps a link to an article withdrawn or a source removed since, and the
+    others go on. A line with no suggestion left gives no record."""
+    unlinkable = unlinkable_in(store)
     for item in read_reviews(path):
         if isinstance(item, Rejection):
             yield item
@@ -85,12 +99,30 @@ def reviewed_records(store: Store, path: str) -> Iterator[dict[str, Any] | Rejec
             continue
         draft = article_draft(article)
         try:
-            result = reviewed_result(draft, review, where)
+            result = reviewed_result(draft, review, where, unlinkable)
         except BadRecordError as exc:
             yield Rejection(exc.where, exc.reason)
             continue
         if result.suggestions:
             yield linked_record(article, draft, result)
+
+
+def unlinkable_in(store: Store) -> Unlinkable:
+    """What the archive in ``store`` says must not be linked now: its withdrawn articles (by any of
+    their addresses) and the addresses removed from its source catalog."""
+    withdrawn = {key: w for w in store.withdrawn() for key in w.addresses}
+    removed = {url_key(r.url): r for r in store.removed_sources()}
+    return unlinkable_by(withdrawn, removed)
+
+
+def unlinkable_by(withdrawn: Mapping[str, Withdrawal], removed: Mapping[str, RemovedSource]) -> Unlinkable:
+    """:data:`Unlinkable` over withdrawals and catalog removals by URL key, as a suggester holds them."""
+    def why(url: str) -> str | None:
+        key = url_key(url)
+        gone: Withdrawal | RemovedSource | None = withdrawn.get(key) or removed.get(key)
+        return gone.when_and_why() if gone is not None else None
+
+    return why
 
 
 def review_for(path: str, draft: Draft) -> tuple[str, Mapping[str, Any]]:

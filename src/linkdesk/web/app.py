@@ -41,7 +41,7 @@ from ..errors import (
     StoreError,
 )
 from ..index.linkindex import index_saved
-from ..reviewed import reviewed_result
+from ..reviewed import reviewed_result, unlinkable_by
 from ..sources.catalog import forget_removed_source, remove_sources
 from ..store import Store, with_archive
 from ..suggest.inbound import inbound_links
@@ -256,10 +256,12 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
     def apply_reviewed(review: Annotated[ReviewIn, Body()]) -> dict[str, Any]:
         """The draft with exactly the suggestions an editor kept of ``/suggest``'s answer inserted (and
         the notes they resolve removed), each checked against the draft; unlike ``/apply?keep=``, an
-        index rebuilt in between cannot change what is inserted."""
+        index rebuilt in between cannot change what is inserted, and a kept link to an article withdrawn
+        (or a source removed) since is refused."""
         draft = draft_of(review.draft)
-        result = reviewed_result(draft, review.model_dump(exclude={"draft"}), "request body")
         suggester = newest.get()
+        result = reviewed_result(draft, review.model_dump(exclude={"draft"}), "request body",
+                                 unlinkable_by(suggester.withdrawn.by_address, suggester.removed_sources))
         with lock:
             result.findings = suggester.lint(draft.doc, result.placeholders, result.suggestions) + suggester.notices()
         return {"body": apply_result(draft, result), **result.to_json()}
