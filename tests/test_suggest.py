@@ -18,12 +18,13 @@ from linkdesk.cli import run
 from linkdesk.config import load_config
 from linkdesk.demo import demo_paths
 from linkdesk.drafts import draft_from_text, read_drafts
-from linkdesk.errors import ConfigError, DraftError, IndexMissingError
+from linkdesk.errors import ConfigError, DraftError, IndexMissingError, InputError
 from linkdesk.index import linkindex
 from linkdesk.index.linkindex import INDEX_BLOB, load_index, save_index
 from linkdesk.model import Rejection, Suggestion
 from linkdesk.render import apply_suggestions, terminal_report
 from linkdesk.store import open_store
+from linkdesk.suggest.inbound import inbound_links
 from linkdesk.suggest.pipeline import LAYOUT, Suggester, apply_result, index_archive
 from linkdesk.suggest.policy import Policy, Scored, Spans, apart, select, side_by_side
 from linkdesk.suggest.ranker import Ranker
@@ -447,3 +448,38 @@ def test_unsupervised_scorer(suggester: Suggester, sentence: str, target: str | 
     found = {s.target_url.removeprefix("https://harborledger.example") for s in
              suggester.run(draft_from_text(sentence, "text", "d.txt")).suggestions if s.kind == "internal"}
     assert found == ({target} if target else set())
+
+
+def test_the_policy_never_suggests_listed_pages_or_sections(demo_db: str) -> None:
+    fares = "https://harborledger.example/2022/02/ferry-fare-freeze/"
+    contract = "https://harborledger.example/2023/05/shipyard-contract-won/"
+    draft = draft_from_text(Path(demo_paths()[1]).read_text(encoding="utf-8"), "markdown", "draft.md")
+
+    def internal(**policy: list) -> set[str]:
+        cfg = load_config()
+        cfg["policy"].update(policy)
+        return {s.target_url for s in Suggester(store, cfg).run(draft).suggestions if s.kind == "internal"}
+
+    store = open_store(demo_db, create=False)
+    try:
+        every = internal()
+        assert {fares, contract} <= every
+        # by the address's path, or the whole address when the pattern has a scheme
+        # (another article may take the room a page left out leaves)
+        without = internal(never_suggest=["/2022/02/ferry-fare-*"])
+        assert fares not in without and every - {fares} <= without
+        without = internal(never_suggest=["https://harborledger.example/2022/*"])
+        assert not any("/2022/" in u for u in without) and {u for u in every if "/2022/" not in u} <= without
+        assert internal(never_suggest=["/2022/02/ferry-fare"]) == every  # a pattern matches the whole path
+        # whole sections, however the config spells them
+        transport = internal(never_sections=["Transport"])
+        assert contract in transport and fares not in transport
+        cfg = load_config()
+        cfg["policy"]["never_suggest"] = ["/2022/02/ferry-fare-*"]
+        with pytest.raises(InputError, match="the editorial policy never suggests it"):
+            inbound_links(store, Suggester(store, cfg), fares)
+        cfg["policy"]["never_suggest"] = ["/about/", 7]
+        with pytest.raises(ConfigError, match=r"policy.never_suggest: expected a list of non-empty strings"):
+            Suggester(store, cfg)
+    finally:
+        store.close()

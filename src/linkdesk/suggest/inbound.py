@@ -16,7 +16,7 @@ from typing import Any
 
 from ..batch import run_over_archive
 from ..config import load_config
-from ..errors import IndexMissingError, NotFoundError
+from ..errors import IndexMissingError, InputError, NotFoundError
 from ..index.linkindex import LinkIndex
 from ..model import ArticleOutcome, Suggestion
 from ..store import with_archive
@@ -83,6 +83,9 @@ def inbound_links(store: Store, suggester: Suggester, url: str, limit: int = 20,
         if store.get_article(url) is None:
             raise NotFoundError(f"{url}: not in the archive")
         raise IndexMissingError(f"{url}: not in the link index yet; run `linkdesk index`")
+    if target in suggester.never:
+        raise InputError(f"{url}: the editorial policy never suggests it (policy.never_suggest or "
+                         "policy.never_sections)")
     policy = _one_link_policy(suggester)
     # the articles using the title or a phrase the desk has linked it with, then those using their
     # rarest words; articles ingested since the last index are read too, as a new piece can link to

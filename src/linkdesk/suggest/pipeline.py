@@ -272,6 +272,8 @@ class Suggester:
         self.view = self.ranker.view(self.index)
         self.withdrawn = WithdrawnArticles.read(store, self.index)
         self.declined = DeclinedLinks.read(store)
+        #: the archive articles the editorial policy never suggests (a subscription page, sponsored content)
+        self.never = Policy.from_config(self.config).never_offered(self.index.urls, self.index.sections)
         self.outlets = OutletTable.from_config(self.config)
         self.patterns = patterns_from_config(self.config)
         self._load_sources(store)
@@ -305,9 +307,11 @@ class Suggester:
         return out
 
     def excluded(self, draft: Draft) -> set[int]:
-        """The index articles never to offer in ``draft``: withdrawn ones, and those editors declined there."""
+        """The index articles never to offer in ``draft``: withdrawn ones, those the policy never
+        suggests, and those editors declined there."""
         declined = self.declined.for_draft(draft)
-        return set(self.withdrawn.targets) | {a for key in declined if (a := self.index.url_index.get(key)) is not None}
+        return set(self.withdrawn.targets) | self.never | {a for key in declined
+                                                          if (a := self.index.url_index.get(key)) is not None}
 
     def internal(self, draft: Draft, threshold: float | None = None, max_links: int | None = None,
                  blocked: list[tuple[int, int]] | None = None, taken: set[str] | None = None,

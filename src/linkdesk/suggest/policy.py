@@ -9,7 +9,9 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
+from fnmatch import fnmatchcase
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import ConfigError
 from ..model import Document, Zone
@@ -49,6 +51,8 @@ class Policy:
     forbidden_zones: tuple[str, ...] = ("heading", "quote", "code", "byline", "link", "placeholder")
     min_gap_chars: int = 2
     respect_existing_links: bool = True
+    never_suggest: tuple[str, ...] = ()
+    never_sections: tuple[str, ...] = ()
 
     def cap(self, doc: Document, uncounted: Sequence[tuple[int, int]] = ()) -> float:
         """How many links the draft may carry in all: per 100 words (not counting the ``uncounted``
@@ -78,9 +82,27 @@ class Policy:
         unknown = set(values) - known
         if unknown:
             raise ConfigError(f"policy: unknown setting(s) {', '.join(sorted(unknown))}")
-        if "forbidden_zones" in values:
-            values["forbidden_zones"] = tuple(values["forbidden_zones"])
+        for name in ("forbidden_zones", "never_suggest", "never_sections"):
+            if name in values:
+                items = values[name]
+                if not all(isinstance(item, str) and item.strip() for item in items):
+                    raise ConfigError(f"policy.{name}: expected a list of non-empty strings, got {items!r}")
+                values[name] = tuple(items)
         return cls(**values)
+
+    def never_offered(self, urls: Sequence[str], sections: Sequence[str | None]) -> frozenset[int]:
+        """The positions of the articles (by ``urls`` and ``sections``) this policy never suggests:
+        those matching ``never_suggest`` or in ``never_sections``."""
+        if not self.never_suggest and not self.never_sections:
+            return frozenset()
+        on_path = [p for p in self.never_suggest if "://" not in p]
+        whole = [p for p in self.never_suggest if "://" in p]
+        unwanted = {s.casefold() for s in self.never_sections}
+        return frozenset(
+            a for a, (url, section) in enumerate(zip(urls, sections, strict=True))
+            if (section is not None and section.casefold() in unwanted)
+            or any(fnmatchcase(urlsplit(url).path or "/", p) for p in on_path)
+            or any(fnmatchcase(url, p) for p in whole))
 
 
 class Spans:
