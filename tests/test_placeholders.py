@@ -464,3 +464,21 @@ def test_a_link_to_a_moved_article_names_where_it_is_now(suggester: Suggester) -
         "archive; the archive has one at the same slug: https://harborledger.example/2022/02/ferry-fare-freeze/",
         "https://harborledger.example/2021/02/no-such-story/ points at the site but matches no article in the archive",
     ]
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+def test_cli_lint_finds_the_archive_named_by_the_environment(engine: str, request: pytest.FixtureRequest,
+                                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys) -> None:
+    # $LINKDESK_DB may name a PostgreSQL server, which is no file: the lint still checks against it
+    archive = request.getfixturevalue("demo_db" if engine == "sqlite" else "pg_demo_db")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LINKDESK_DB", archive)
+    draft = tmp_path / "d.md"
+    draft.write_text("See [the fare story](https://harborledger.example/2022/02/no-such-story/).\n", encoding="utf-8")
+    assert run(["lint", str(draft), "--json"]) == 0
+    rules = [f["rule"] for f in json.loads(capsys.readouterr().out)["findings"]]
+    assert "internal-link-not-found" in rules and "no-archive" not in rules
+    monkeypatch.delenv("LINKDESK_DB")
+    assert run(["lint", str(draft), "--json"]) == 0
+    assert "no-archive" in [f["rule"] for f in json.loads(capsys.readouterr().out)["findings"]]

@@ -652,8 +652,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
                              "do not apply")
         where, review = review_for(args.reviewed, draft)
         # with an archive at hand, a link kept to what it withdrew (or removed) since is refused
-        unlinkable = (with_archive(args.db, unlinkable_in) if args.db or os.path.exists(default_db_path())
-                      else None)
+        unlinkable = with_archive(args.db, unlinkable_in) if _archive_at_hand(args) else None
         result = reviewed_result(draft, review, where, unlinkable)
     else:
         result = _suggester(args).run(draft, args.threshold, args.max_links)
@@ -670,7 +669,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    suggester = _suggester(args) if args.db or os.path.exists(default_db_path()) else None
+    suggester = _suggester(args) if _archive_at_hand(args) else None
     cfg = suggester.config if suggester is not None else load_config(args.config)
     failed = rejected = 0
     bar = SEVERITIES.index(args.fail_on)
@@ -691,6 +690,12 @@ def cmd_lint(args: argparse.Namespace) -> int:
             where = f"{_line_col(item.doc.source, f.start)} " if f.start is not None else ""
             print(f"  {where}{f.severity}: {f.message} [{f.rule}]")
     return EXIT_REJECTED if failed or rejected else EXIT_OK
+
+
+def _archive_at_hand(args: argparse.Namespace) -> bool:
+    """Whether a command that can work without an archive has one: named by --db or $LINKDESK_DB (a
+    PostgreSQL address too), or ./linkdesk.db here."""
+    return bool(args.db or os.environ.get("LINKDESK_DB") or os.path.exists(default_db_path()))
 
 
 def _line_col(source: str, offset: int) -> str:
