@@ -147,6 +147,12 @@ def test_a_note_goes_only_with_its_kept_resolution(suggester: Suggester) -> None
     assert result.placeholders[0].resolved is None and result.placeholders[1].resolved is not None
     out = apply_result(draft, result)
     assert review["placeholders"][0]["text"] in out and review["placeholders"][1]["text"] not in out
+    # a hand-made link inside a note that goes would be cut with it
+    note = review["placeholders"][1]
+    inside = {"kind": "internal", "anchor": note["text"][1:9], "start": note["start"] + 1, "end": note["start"] + 9,
+              "target_url": "https://harborledger.example/x/"}
+    with pytest.raises(BadRecordError, match=r"suggestions\[\d\] \('.*'\) lies in placeholders\[1\]"):
+        reviewed_result(draft, {**review, "suggestions": [*review["suggestions"], inside]})
     moved = _changed(review, {"start": review["placeholders"][0]["start"] + 1}, part="placeholders")
     with pytest.raises(BadRecordError, match=r"placeholders\[0\]: the draft does not hold this note"):
         reviewed_result(draft, moved)

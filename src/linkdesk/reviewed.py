@@ -57,6 +57,11 @@ def reviewed_result(draft: Draft, reviewed: object, where: str = "the reviewed s
                                         f"({suggestions[i].anchor!r}, {suggestions[j].anchor!r}): one link per place")
     notes = [_placeholder(item, f"placeholders[{i}]", where, doc, suggestions)
              for i, item in enumerate(_items(reviewed, "placeholders", where, required=False))]
+    for j, note in enumerate(notes):
+        for i, s in enumerate(suggestions):
+            if note.resolved is not None and s.start < note.end and note.start < s.end:
+                raise BadRecordError(where, f"suggestions[{i}] ({s.anchor!r}) lies in placeholders[{j}], the note "
+                                            "its resolution removes")
     return DraftResult(draft.id, sorted(suggestions, key=lambda s: s.start), notes)
 
 
