@@ -9,12 +9,11 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import BadRecordError, InputError, NotFoundError
-from .ingest.jsonl import read_address_list, read_records
+from .ingest.jsonl import listed_fields, now_stamp, read_address_list, read_records
 from .ingest.records import normalize_date
 from .model import DeclinedLink, Rejection, Withdrawal
 from .store.base import Store, StoredArticle
@@ -22,7 +21,7 @@ from .text.normalize import is_web_address, url_key
 
 __all__ = ["article_selection", "carry_withdrawal", "decline_links", "declined_link", "describe_article",
            "export_archive", "export_records", "forget_declined", "orphans", "read_declined", "read_withdrawals",
-           "restore_article", "select_articles", "withdraw_article", "write_records"]
+           "restore_article", "select_articles", "withdraw_article", "withdrawn_by_address", "write_records"]
 
 
 def describe_article(store: Store, url: str) -> dict[str, Any]:
@@ -127,8 +126,13 @@ def withdraw_article(store: Store, url: str, reason: str = "", keep_out: bool = 
     if earlier is not None:
         return earlier
     if keep_out:
-        return store.keep_out(Withdrawal(url.strip(), "", reason, _now()))
+        return store.keep_out(Withdrawal(url.strip(), "", reason, now_stamp()))
     raise NotFoundError(f"{url}: not in the archive")
+
+
+def withdrawn_by_address(store: Store) -> dict[str, Withdrawal]:
+    """The withdrawn articles by each of their addresses (URL keys): what no text should link to."""
+    return {key: w for w in store.withdrawn() for key in w.addresses}
 
 
 def carry_withdrawal(store: Store, withdrawal: Withdrawal) -> Withdrawal:
@@ -144,37 +148,18 @@ def read_withdrawals(path: str) -> Iterator[str | Withdrawal | Rejection]:
     """The lines of a list of articles to withdraw or restore: an address a line (blank lines and
     ``#`` notes left out), or a JSON object as ``withdraw --list --json`` writes them, a
     :class:`Withdrawal`; a line that is neither is a Rejection naming it."""
-    def convert(record: object, where: str) -> Withdrawal:
-        try:
-            return _listed_withdrawal(record)
-        except InputError as exc:
-            raise BadRecordError(where, str(exc)) from exc
-
-    return read_address_list(path, convert)
+    return read_address_list(path, _listed_withdrawal)
 
 
-def _listed_withdrawal(record: object) -> Withdrawal:
-    if not isinstance(record, dict):
-        raise InputError("not a JSON object")
-    url = record.get("url")
-    if not isinstance(url, str) or not url.strip():
-        raise InputError("url: missing")
-    text = {name: record.get(name) or "" for name in ("title", "reason", "withdrawn_at")}
-    for name, value in text.items():
-        if not isinstance(value, str):
-            raise InputError(f"{name}: not a string")
+def _listed_withdrawal(record: dict[str, Any], where: str) -> Withdrawal:
+    fields = listed_fields(record, where, ("url", "title", "reason"), "withdrawn_at")
+    if not fields["url"].strip():
+        raise BadRecordError(where, "url: missing")
     addresses = record.get("addresses") or []
     if not isinstance(addresses, list) or not all(isinstance(a, str) for a in addresses):
-        raise InputError("addresses: not a list of addresses")
-    try:
-        withdrawn_at = datetime.fromisoformat(text["withdrawn_at"]).isoformat() if text["withdrawn_at"] else _now()
-    except ValueError:
-        raise InputError(f"withdrawn_at: {text['withdrawn_at']!r} is not a date and time") from None
-    return Withdrawal(url.strip(), text["title"], text["reason"], withdrawn_at, [url_key(a) for a in addresses])
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+        raise BadRecordError(where, "addresses: not a list of addresses")
+    return Withdrawal(fields["url"].strip(), fields["title"], fields["reason"], fields["withdrawn_at"],
+                      [url_key(a) for a in addresses])
 
 
 def restore_article(store: Store, url: str) -> Withdrawal:
@@ -195,7 +180,7 @@ def declined_link(source: str, target_url: str, anchor: str = "", reason: str = 
     parts = urlsplit(target_url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise InputError(f"target_url: {target_url!r} is not an http(s) address")
-    return DeclinedLink(source, target_url, anchor.strip(), reason.strip(), _now())
+    return DeclinedLink(source, target_url, anchor.strip(), reason.strip(), now_stamp())
 
 
 def decline_links(store: Store, links: Sequence[DeclinedLink]) -> list[DeclinedLink]:

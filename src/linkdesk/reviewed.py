@@ -14,10 +14,12 @@ import itertools
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from .archive import withdrawn_by_address
 from .batch import linked_record
 from .errors import BadRecordError, InputError
 from .ingest.jsonl import read_objects
 from .model import Document, Placeholder, Rejection, RemovedSource, Suggestion, Withdrawal
+from .sources.catalog import removed_by_address
 from .store.base import Store
 from .suggest.pipeline import Draft, DraftResult, article_draft
 from .text.normalize import is_web_address, url_key
@@ -115,9 +117,7 @@ def reviewed_records(store: Store, path: str) -> Iterator[dict[str, Any] | Rejec
 def unlinkable_in(store: Store) -> Unlinkable:
     """What the archive in ``store`` says must not be linked now: its withdrawn articles (by any of
     their addresses) and the addresses removed from its source catalog."""
-    withdrawn = {key: w for w in store.withdrawn() for key in w.addresses}
-    removed = {url_key(r.url): r for r in store.removed_sources()}
-    return unlinkable_by(withdrawn, removed)
+    return unlinkable_by(withdrawn_by_address(store), removed_by_address(store))
 
 
 def unlinkable_by(withdrawn: Mapping[str, Withdrawal], removed: Mapping[str, RemovedSource]) -> Unlinkable:

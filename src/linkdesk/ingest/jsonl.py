@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable, Iterator
-from typing import TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from ..errors import BadRecordError, InputError
 from ..model import Article, IngestReport, Rejection
 from .files import open_source
 from .records import article_from_record
 
-__all__ = ["looks_like_jsonl", "read", "read_address_list", "read_objects", "read_records"]
+__all__ = ["listed_fields", "looks_like_jsonl", "now_stamp", "read", "read_address_list", "read_objects",
+           "read_records"]
 
 T = TypeVar("T")
 
@@ -38,24 +41,20 @@ def read_objects(path: str) -> Iterator[tuple[str, object] | Rejection]:
         raise InputError(f"{path}: cannot open: {exc.strerror or exc}") from exc
     with fh:
         try:
-            lines = enumerate(fh, 1)
-            first = True
-            for lineno, raw in lines:
-                if not raw.strip():
-                    continue
-                if first and raw.lstrip()[:1] in (b"{", b"[", b"\xef"):
-                    first = False
-                    whole = _one_document(raw, lines)
-                    if isinstance(whole, tuple):
-                        yield from _document_items(path, whole[0])
-                        return
-                    # not one document either: the lines read ahead are read as lines
-                    for number, line in [(lineno, raw), *whole]:
-                        if line.strip():
-                            yield _parsed_line(f"{path}:{number}", line)
-                    continue
-                first = False
-                yield _parsed_line(f"{path}:{lineno}", raw)
+            lines = ((number, raw) for number, raw in enumerate(fh, 1) if raw.strip())
+            first = next(lines, None)
+            if first is None:
+                return
+            ahead = [first]
+            if first[1].lstrip()[:1] in (b"{", b"[", b"\xef"):
+                whole = _one_document(first[1], lines)
+                if isinstance(whole, tuple):
+                    yield from _document_items(path, whole[0])
+                    return
+                # not one document either: the lines read ahead are read as lines
+                ahead.extend(whole)
+            for number, raw in itertools.chain(ahead, lines):
+                yield _parsed_line(f"{path}:{number}", raw)
         except (OSError, EOFError) as exc:  # a truncated gzip stream
             yield Rejection(path, f"file ends early or is corrupt: {exc}")
 
@@ -118,13 +117,13 @@ def read(path: str, report: IngestReport) -> Iterator[Article | Rejection]:
     return read_records(path, article_from_record)
 
 
-def read_address_list(path: str, convert: Callable[[object, str], T],
+def read_address_list(path: str, convert: Callable[[dict[str, Any], str], T],
                       address: Callable[[str, str], str] | None = None) -> Iterator[str | T | Rejection]:
     """The lines of a list of addresses (a takedown list, a review's decisions): an address a line
     (through ``address(line, where)`` when given), blank lines and ``#`` notes left out; or a JSON
-    object a line, through ``convert(record, where)`` (as the matching ``--list --json`` writes them).
-    A JSON line that is not valid, or a line either rejects with :class:`BadRecordError`, is a
-    Rejection naming it."""
+    object a line, through ``convert(record, where)`` (as the matching ``--list --json`` writes them;
+    see :func:`listed_fields`). A JSON line that is not valid, or a line either rejects with
+    :class:`BadRecordError`, is a Rejection naming it."""
     try:
         with open(path, encoding="utf-8") as fh:
             lines = list(fh)
@@ -144,3 +143,23 @@ def read_address_list(path: str, convert: Callable[[object, str], T],
             yield Rejection(where, f"malformed JSON: {exc.msg} at column {exc.colno}")
         except BadRecordError as exc:
             yield Rejection(exc.where, exc.reason)
+
+
+def listed_fields(record: dict[str, Any], where: str, names: Sequence[str], stamp: str) -> dict[str, str]:
+    """The text fields ``names`` of a record a ``--list --json`` wrote (missing ones empty), and its
+    time field ``stamp`` as ISO 8601 (now, when it has none); a field that is not text, or a time
+    that is not one, is a :class:`BadRecordError` naming it."""
+    fields = {name: record.get(name) or "" for name in (*names, stamp)}
+    for name, value in fields.items():
+        if not isinstance(value, str):
+            raise BadRecordError(where, f"{name}: not a string")
+    try:
+        fields[stamp] = datetime.fromisoformat(fields[stamp]).isoformat() if fields[stamp] else now_stamp()
+    except ValueError:
+        raise BadRecordError(where, f"{stamp}: {fields[stamp]!r} is not a date and time") from None
+    return fields
+
+
+def now_stamp() -> str:
+    """The time now, as linkdesk records when something was decided (UTC, to the second)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -24,7 +23,7 @@ from ..errors import BadRecordError, FetchError, InputError, NotFoundError
 from ..ingest.crawl import Fetcher
 from ..ingest.feeds import entry_date, looks_like_feed
 from ..ingest.files import head, open_source
-from ..ingest.jsonl import looks_like_jsonl, read_address_list, read_records
+from ..ingest.jsonl import listed_fields, looks_like_jsonl, now_stamp, read_address_list, read_records
 from ..ingest.records import normalize_date, storable
 from ..model import IngestReport, Rejection, RemovedSource, SourceItem
 from ..store.base import Store
@@ -32,7 +31,7 @@ from ..text.normalize import is_web_address, malformed_url, url_host, url_key
 from .outlets import OutletTable
 
 __all__ = ["add_sources", "forget_removed_source", "from_archive", "item_from_record", "list_sources", "read_feed",
-           "read_jsonl", "read_removals", "remove_sources", "title_from_url"]
+           "read_jsonl", "read_removals", "remove_sources", "removed_by_address", "title_from_url"]
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +227,7 @@ def add_sources(store: Store, sources: Sequence[str], config: dict[str, Any] | N
 def _write(store: Store, streams: Iterable[Iterable[SourceItem | Rejection]], batch_size: int,
            report: IngestReport) -> None:
     seen: set[str] = set()
-    removed = {url_key(r.url) for r in store.removed_sources()}
+    removed = removed_by_address(store)
     batch: list[SourceItem] = []
 
     def flush() -> None:
@@ -268,9 +267,15 @@ def remove_sources(store: Store, items: Sequence[str | RemovedSource], reason: s
             url = item.strip()
             if not is_web_address(url):
                 raise InputError(f"{url!r} is not an http(s) address")
-            item = RemovedSource(url, "", reason, datetime.now(UTC).isoformat(timespec="seconds"))
+            item = RemovedSource(url, "", reason, now_stamp())
         removals.append(item)
     return store.remove_sources(removals)
+
+
+def removed_by_address(store: Store) -> dict[str, RemovedSource]:
+    """The addresses removed from the catalog, by URL key: what adds skip, the lint names and a
+    review may no longer link to."""
+    return {url_key(r.url): r for r in store.removed_sources()}
 
 
 def forget_removed_source(store: Store, url: str) -> RemovedSource:
@@ -285,22 +290,12 @@ def read_removals(path: str) -> Iterator[str | RemovedSource | Rejection]:
     """A list of addresses to remove from the catalog: an address a line, or a JSON line as
     ``sources remove --list --json`` writes them (moving removals to another store), kept with its
     reason and date."""
-    def convert(record: object, where: str) -> RemovedSource:
-        if not isinstance(record, dict):
-            raise BadRecordError(where, "not a JSON object")
-        fields = {name: record.get(name) or "" for name in ("url", "title", "reason", "removed_at")}
-        for name, value in fields.items():
-            if not isinstance(value, str):
-                raise BadRecordError(where, f"{name}: not a string")
+    def convert(record: dict[str, Any], where: str) -> RemovedSource:
+        fields = listed_fields(record, where, ("url", "title", "reason"), "removed_at")
         if not is_web_address(fields["url"]):
             raise BadRecordError(where, "url: " + (f"{fields['url']!r} is not an http(s) address" if fields["url"]
                                                   else "missing"))
-        try:
-            removed_at = datetime.fromisoformat(fields["removed_at"]).isoformat() if fields["removed_at"] else \
-                datetime.now(UTC).isoformat(timespec="seconds")
-        except ValueError:
-            raise BadRecordError(where, f"removed_at: {fields['removed_at']!r} is not a date and time") from None
-        return RemovedSource(fields["url"].strip(), fields["title"], fields["reason"], removed_at)
+        return RemovedSource(fields["url"].strip(), fields["title"], fields["reason"], fields["removed_at"])
 
     def address(line: str, where: str) -> str:
         if not is_web_address(line):

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..archive import withdrawn_by_address
 from ..config import load_config
 from ..errors import InputError
 from ..index.linkindex import LinkIndex, build_index, draft_day, load_index, save_index
@@ -22,7 +23,7 @@ from ..lint import lint
 from ..model import Document, Finding, Placeholder, Suggestion, Withdrawal
 from ..placeholders import NoteResolver, find_notes, patterns_from_config
 from ..render import apply_suggestions
-from ..sources.catalog import add_sources
+from ..sources.catalog import add_sources, removed_by_address
 from ..sources.external import ExternalSuggester
 from ..sources.outlets import OutletTable
 from ..store.base import Store, StoredArticle
@@ -226,7 +227,7 @@ class WithdrawnArticles:
     @classmethod
     def read(cls, store: Store, index: LinkIndex) -> WithdrawnArticles:
         changed = store.changed("withdrawals")
-        by_address = {key: w for w in store.withdrawn() for key in w.addresses} if changed else {}
+        by_address = withdrawn_by_address(store) if changed else {}
         # an address of a withdrawn article may have become another article's alias since: only an
         # article whose own address was withdrawn is left out
         targets = frozenset(a for key in by_address if (a := index.url_index.get(key)) is not None
@@ -281,7 +282,7 @@ class Suggester:
     def _load_sources(self, store: Store) -> None:
         # the stamp first: a catalog write that lands while this loads is read again at the next look
         self.sources_changed = store.changed("sources")
-        self.removed_sources = {url_key(r.url): r for r in store.removed_sources()}
+        self.removed_sources = removed_by_address(store)
         sources = ExternalSuggester(store, self.config) if store.count_sources() else None
         self.sources, self.resolver = sources, NoteResolver(self.index, sources, self.outlets,
                                                             float(self.config["placeholders"]["min_score"]))
