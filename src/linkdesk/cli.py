@@ -341,16 +341,18 @@ def _print_withdrawal(w: Withdrawal, heading: str) -> None:
             print(f"    {source['title']}  <{source['url']}>")
 
 
-def _partition(items: Iterable[T | Rejection]) -> tuple[list[T], list[Rejection]]:
-    """The items of a file read line by line, apart from the lines it rejected."""
-    good: list[T] = []
+def _with_listed(given: Sequence[T], from_file: str | None,
+                 read: Callable[[str], Iterable[T | Rejection]]) -> tuple[list[T], list[Rejection]]:
+    """The items given on the command line, then those ``read`` from ``--from`` FILE, apart from
+    the lines of the file it rejected."""
+    items: list[T] = list(given)
     rejected: list[Rejection] = []
-    for item in items:
+    for item in read(from_file) if from_file else ():
         if isinstance(item, Rejection):
             rejected.append(item)
         else:
-            good.append(item)
-    return good, rejected
+            items.append(item)
+    return items, rejected
 
 
 def _each_found(db: str | None, items: Sequence[T], action: Callable[[Store, T], R]) -> tuple[list[R], list[str]]:
@@ -373,11 +375,7 @@ def _each_address(args: argparse.Namespace, action: Callable[[Store, str | Withd
     """``action(store, item)`` for every address on the command line, then each line of ``--from``
     (an address, or a withdrawal as ``withdraw --list --json`` lists them), each reported; one that
     is not found, or a line that is neither, does not stop the rest."""
-    listed: list[str | Withdrawal] = []
-    rejected: list[Rejection] = []
-    if args.from_file:
-        listed, rejected = _partition(read_withdrawals(args.from_file))
-    items: list[str | Withdrawal] = [*args.urls, *listed]
+    items, rejected = _with_listed(args.urls, args.from_file, read_withdrawals)
     if not items and not rejected:
         raise InputError("give the addresses of the articles (or --from FILE)")
     done, missing = _each_found(args.db, items, action)
@@ -455,11 +453,9 @@ def cmd_decline(args: argparse.Namespace) -> int:
         for d in forgotten:
             _print_declined(d, "may be suggested again", args.json)
         return _left_over(missing)
-    links = [declined_link(args.source, target, args.anchor, args.reason) for target in args.targets]
-    rejected: list[Rejection] = []
-    if args.from_file:
-        listed, rejected = _partition(read_declined(args.from_file, args.reason))
-        links.extend(listed)
+    links, rejected = _with_listed([declined_link(args.source, target, args.anchor, args.reason)
+                                    for target in args.targets], args.from_file,
+                                   lambda path: read_declined(path, args.reason))
     for d in with_archive(args.db, lambda store: decline_links(store, links)):
         _print_declined(d, "declined", args.json)
     return _left_over(rejected)
@@ -772,11 +768,7 @@ def cmd_sources_remove(args: argparse.Namespace) -> int:
         for removed in forgotten:
             _print_removed(removed, "may be added again", args.json)
         return _left_over(missing)
-    listed: list[str | RemovedSource] = []
-    rejected: list[Rejection] = []
-    if args.from_file:
-        listed, rejected = _partition(read_removals(args.from_file))
-    items: list[str | RemovedSource] = [*args.urls, *listed]
+    items, rejected = _with_listed(args.urls, args.from_file, read_removals)
     for removed in with_archive(args.db, lambda store: remove_sources(store, items, args.reason)):
         _print_removed(removed, "removed", args.json)
     return _left_over(rejected)

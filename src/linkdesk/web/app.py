@@ -17,7 +17,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from typing import Annotated, Any
 
@@ -41,6 +41,7 @@ from ..errors import (
     StoreError,
 )
 from ..index.linkindex import index_saved
+from ..model import DeclinedLink, RemovedSource, Withdrawal
 from ..reviewed import reviewed_result, unlinkable_by
 from ..sources.catalog import forget_removed_source, remove_sources
 from ..store import Store, with_archive
@@ -212,6 +213,13 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
             draft.id = None
         return draft
 
+    def written(write: Callable[[Store], Withdrawal | DeclinedLink | RemovedSource]) -> dict[str, Any]:
+        """``write`` on the archive, taken in by this instance at once (the others at their next
+        look), and the record it gives back, as JSON."""
+        record = with_archive(db, write)
+        newest.get(now=True)
+        return record.to_json()
+
     static = resources.files("linkdesk") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
@@ -295,16 +303,12 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
     def withdraw(request: Annotated[WithdrawIn, Body()]) -> dict[str, Any]:
         """Take an article out of the archive (retracted, unpublished): never suggested again, from this
         request on, and a link to it is a lint error. Sending it again gives the first withdrawal back."""
-        withdrawal = with_archive(db, lambda s: withdraw_article(s, request.url, request.reason, request.keep_out))
-        newest.get(now=True)
-        return withdrawal.to_json()
+        return written(lambda s: withdraw_article(s, request.url, request.reason, request.keep_out))
 
     @app.post("/restore", **_answers(WithdrawalOut, 400, 401, 404, 422, 503))
     def restore(request: Annotated[AddressIn, Body()]) -> dict[str, Any]:
         """Undo a withdrawal: the next ingest of the article takes it back into the archive."""
-        withdrawal = with_archive(db, lambda s: restore_article(s, request.url))
-        newest.get(now=True)
-        return withdrawal.to_json()
+        return written(lambda s: restore_article(s, request.url))
 
     @app.get("/withdrawn", **_answers(list[WithdrawalOut], 401, 503))
     def withdrawn() -> list[dict[str, Any]]:
@@ -316,16 +320,12 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
         """Remember that ``source`` (an article, a draft by its id) should not link to ``target_url``: it is
         not suggested there again, from this request on. Sending it again gives the first decline back."""
         link = declined_link(request.source, request.target_url, request.anchor, request.reason)
-        declined = with_archive(db, lambda s: decline_links(s, [link]))[0]
-        newest.get(now=True)
-        return declined.to_json()
+        return written(lambda s: decline_links(s, [link])[0])
 
     @app.post("/decline/forget", **_answers(DeclinedOut, 400, 401, 404, 422, 503))
     def forget_decline(request: Annotated[LinkPairIn, Body()]) -> dict[str, Any]:
         """Forget a decline: the link may be suggested there again."""
-        forgotten = with_archive(db, lambda s: forget_declined(s, request.source, request.target_url))
-        newest.get(now=True)
-        return forgotten.to_json()
+        return written(lambda s: forget_declined(s, request.source, request.target_url))
 
     @app.get("/declined", **_answers(list[DeclinedOut], 401, 422, 503))
     def declined(source: str | None = None) -> list[dict[str, Any]]:
@@ -337,16 +337,12 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
         """Take an outside address out of the source catalog (a retracted story, a kill notice): never
         suggested again, from this request on, skipped by later adds, and a draft citing it is warned
         in the lint. Sending it again gives the first removal back."""
-        removed = with_archive(db, lambda s: remove_sources(s, [request.url], request.reason))[0]
-        newest.get(now=True)
-        return removed.to_json()
+        return written(lambda s: remove_sources(s, [request.url], request.reason)[0])
 
     @app.post("/sources/remove/forget", **_answers(RemovedSourceOut, 400, 401, 404, 422, 503))
     def forget_removed(request: Annotated[SourceAddressIn, Body()]) -> dict[str, Any]:
         """Let a removed address into the catalog again, at its next add."""
-        forgotten = with_archive(db, lambda s: forget_removed_source(s, request.url))
-        newest.get(now=True)
-        return forgotten.to_json()
+        return written(lambda s: forget_removed_source(s, request.url))
 
     @app.get("/sources/removed", **_answers(list[RemovedSourceOut], 401, 503))
     def removed_sources() -> list[dict[str, Any]]:
