@@ -7,6 +7,8 @@ article itself excluded) in one process and reports per-draft p50/p95, how many 
 got, and that process's peak resident memory.
 Targets (issue 3): p50 <= 250 ms per 1,000-word draft, resident memory <= 2 GB.
 With --workdir an existing archive there is reused, so the suggest figures can be re-measured alone.
+After a full index, and alone with --no-train on an archive kept in --workdir, it also times
+`linkdesk index --no-train` (the index rebuilt, the ranker kept), as after a day's articles.
 With --postgres the archive goes into a PostgreSQL server instead of a SQLite file (a throwaway
 cluster, tests/pgcluster.py, or LINKDESK_TEST_PG), recorded in a section of its own.
 """
@@ -60,7 +62,7 @@ from linkdesk.store import open_store
 from linkdesk.suggest.pipeline import index_archive
 store = open_store(sys.argv[1], create=False)
 t = time.perf_counter()
-info = index_archive(store)
+info = index_archive(store, train_ranker=sys.argv[2:] != ["--no-train"])
 print(json.dumps({"seconds": time.perf_counter() - t, "ranker": info["ranker"],
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -99,6 +101,8 @@ def main() -> None:
     ap.add_argument("--drafts", type=int, default=200)
     ap.add_argument("--workdir")
     ap.add_argument("--reindex", action="store_true", help="rebuild the index of an archive kept in --workdir")
+    ap.add_argument("--no-train", action="store_true",
+                    help="time only `index --no-train` on the archive kept in --workdir, then suggest")
     ap.add_argument("--postgres", action="store_true", help="the archive on a PostgreSQL server")
     args = ap.parse_args()
     work = args.workdir or tempfile.mkdtemp(prefix="linkdesk-scale-")
@@ -127,7 +131,7 @@ def _archive(work: str, postgres: bool) -> Iterator[tuple[str, bool]]:
 
 
 def _run(args: argparse.Namespace, work: str, db: str, exists: bool) -> None:
-    built: tuple[dict | None, dict] | None = None
+    built: tuple[dict | None, dict | None] | None = None
     if not exists:
         src = os.path.join(work, "archive.jsonl")
         write(src, args.articles)
@@ -143,6 +147,12 @@ def _run(args: argparse.Namespace, work: str, db: str, exists: bool) -> None:
         indexed = _python(INDEX, db)
         built = (None, indexed)
         print(f"index + train {indexed['seconds']:.0f} s (ranker {indexed['ranker']}, peak {indexed['rss_mb']:.0f} MB)")
+    elif args.no_train:
+        built = (None, None)
+    refreshed = None
+    if built:
+        refreshed = _python(INDEX, db, "--no-train")
+        print(f"index --no-train {refreshed['seconds']:.0f} s (peak {refreshed['rss_mb']:.0f} MB)")
     drafts = os.path.join(work, "drafts.jsonl")
     _drafts(os.path.join(work, "archive.jsonl"), drafts, args.drafts)
     t = time.perf_counter()
@@ -155,7 +165,11 @@ def _run(args: argparse.Namespace, work: str, db: str, exists: bool) -> None:
         ingested, indexed = built
         if ingested is not None:
             rows += f"| ingest | {ingested['seconds']:.0f} s | |\n"
-        rows += f"| index + train | {indexed['seconds']:.0f} s, peak {indexed['rss_mb']:.0f} MB | |\n"
+        if indexed is not None:
+            rows += f"| index + train | {indexed['seconds']:.0f} s, peak {indexed['rss_mb']:.0f} MB | |\n"
+    if refreshed is not None:
+        rows += (f"| `index --no-train` (ranker kept), in a fresh process | {refreshed['seconds']:.0f} s, peak "
+                 f"{refreshed['rss_mb']:.0f} MB | |\n")
     section = "Scale on PostgreSQL (bench/scale.py --postgres)" if args.postgres else "Scale (bench/scale.py)"
     record(section, f"""
 | {args.articles:,}-article synthetic archive | figure | target |

@@ -8,6 +8,7 @@ goes through these calls.
 """
 
 from .archive import (
+    archive_stats,
     decline_links,
     declined_link,
     describe_article,
@@ -80,6 +81,7 @@ __all__ = [
     "add_sources",
     "apply_result",
     "apply_suggestions",
+    "archive_stats",
     "backtest_dir",
     "backtest_store",
     "check_archive",

@@ -13,15 +13,25 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import BadRecordError, InputError, NotFoundError
+from .index.linkindex import index_summary
 from .ingest.jsonl import listed_fields, now_stamp, read_address_list, read_records
 from .ingest.records import normalize_date
 from .model import DeclinedLink, Rejection, Withdrawal
 from .store.base import Store, StoredArticle
 from .text.normalize import is_web_address, url_key
 
-__all__ = ["article_selection", "carry_withdrawal", "decline_links", "declined_link", "describe_article",
-           "export_archive", "export_records", "forget_declined", "orphans", "read_declined", "read_withdrawals",
-           "restore_article", "select_articles", "withdraw_article", "withdrawn_by_address", "write_records"]
+__all__ = ["archive_stats", "article_selection", "carry_withdrawal", "decline_links", "declined_link",
+           "describe_article", "export_archive", "export_records", "forget_declined", "orphans", "read_declined",
+           "read_withdrawals", "restore_article", "select_articles", "withdraw_article", "withdrawn_by_address",
+           "write_records"]
+
+
+def archive_stats(store: Store) -> dict[str, Any]:
+    """The archive in figures (articles by section and year, links, the most linked, orphans, ...)
+    and its saved index (``index``: None before the first `linkdesk index`), with what was ingested
+    since it was built."""
+    summary = index_summary(store)
+    return {**store.stats(), "index": summary.to_json() if summary is not None else None}
 
 
 def describe_article(store: Store, url: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from . import __version__
 from .archive import (
+    archive_stats,
     carry_withdrawal,
     decline_links,
     declined_link,
@@ -36,7 +37,7 @@ from .config import load_config
 from .drafts import read_drafts
 from .errors import DraftError, InputError, LinkdeskError, NotFoundError, OptionalDependencyError
 from .evaluate import HOLDOUT_SHARE, OUTCOMES, THRESHOLDS, backtest_dir, backtest_store
-from .index.linkindex import index_saved
+from .index.linkindex import INDEX_BLOB, index_saved
 from .ingest import KINDS, ingest
 from .lint import RULES, SEVERITIES, worst
 from .model import DeclinedLink, IngestReport, Rejection, RemovedSource, Withdrawal
@@ -77,11 +78,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     try:
         report = ingest(store, args.sources, kind=args.kind, site_hosts=args.site_host, config=cfg,
                         progress=bar.update if bar is not None else None)
+        indexed = store.blob_created(INDEX_BLOB) is not None
     finally:
         if bar is not None:
             bar.close()
         store.close()
-    return _report(report, args)
+    status = _report(report, args)
+    if report.added + report.updated + report.moved and not args.quiet and not args.json:
+        print("suggested from the next `linkdesk index`" + (" (`linkdesk index --no-train` keeps the ranker: "
+                                                             "seconds)" if indexed else ""), file=sys.stderr)
+    return status
 
 
 def _report(report: IngestReport, args: argparse.Namespace) -> int:
@@ -101,7 +107,7 @@ def _report(report: IngestReport, args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    stats = with_archive(args.db, lambda store: store.stats())
+    stats = with_archive(args.db, archive_stats)
     if args.json:
         _print_json(stats)
         return EXIT_OK
@@ -122,7 +128,34 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print("most linked:")
         for item in stats["most_linked"]:
             print(f"  {item['inbound']:5d}  {item['title']}  <{item['url']}>")
+    _print_index_summary(stats["index"])
     return EXIT_OK
+
+
+def _moment(stamp: str) -> str:
+    """An ISO time as a reader wants it: to the minute, UTC said once."""
+    return stamp[:16].replace("T", " ") + " UTC"
+
+
+def _print_index_summary(summary: dict[str, Any] | None) -> None:
+    if summary is None:
+        print("index: none yet (`linkdesk index`)")
+        return
+    parts = [f"saved {_moment(summary['saved'])}"]
+    # an index an earlier linkdesk saved says no more than when
+    if summary["articles"] is not None:
+        parts.append(f"{summary['articles']} articles")
+    if summary["ranker"] is not None:
+        ranker = "trained ranker" if summary["ranker"] == "trained" else "unsupervised scorer"
+        if summary["trained_at"] and summary["trained_at"] != summary["read_at"]:
+            ranker += f" kept from the archive as of {_moment(summary['trained_at'])}"
+        parts.append(f"{ranker}, default threshold {summary['threshold']:.3f}")
+    print("index: " + "; ".join(parts))
+    if summary["changed_since"]:
+        print(f"  {summary['changed_since']} article(s) added or changed since, not suggested yet: run "
+              "`linkdesk index` (or `linkdesk index --no-train`, seconds)")
+        for article in summary["newest_changed"]:
+            print(f"    {_moment(article['updated_at'])}  {article['title']}  <{article['url']}>")
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -515,7 +548,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     # after an upgrade, articles an older parser made are re-read first: minutes on a large archive
     bar = _TotalBar(" articles re-read")
     try:
-        info = with_archive(args.db, lambda store: index_archive(store, cfg, progress=bar))
+        info = with_archive(args.db, lambda store: index_archive(store, cfg, progress=bar,
+                                                                 train_ranker=not args.no_train))
     finally:
         bar.close()
     if args.json:
@@ -525,6 +559,13 @@ def cmd_index(args: argparse.Namespace) -> int:
         print(f"re-read {info['reread']} articles that an older linkdesk had parsed")
     print(f"indexed {info['articles']} articles, {info['internal_links']} internal links, "
           f"{info['anchor_phrases']} anchor phrases")
+    if not info["ranker_trained"]:
+        trained_at = info["training"].get("trained_at")
+        print(f"ranker kept ({'trained' if info['ranker'] == 'trained' else 'unsupervised fallback'}, on the "
+              f"archive as of {_moment(trained_at) if trained_at else 'an earlier index'}, "
+              f"{info['training'].get('links', 0)} internal links then); default threshold {info['threshold']:.3f}")
+        print(f"took {info['seconds']['index']:.1f}s to index")
+        return EXIT_OK
     if info["ranker"] == "trained":
         held = info["training"].get("held_out") or {}
         print(f"ranker trained on {info['training']['candidates']} candidates from {info['training']['articles']} "
@@ -1001,6 +1042,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="build the link index and train the ranker on the archive's links")
     common(p)
+    p.add_argument("--no-train", action="store_true",
+                   help="keep the ranker trained last time: seconds instead of minutes, so that articles "
+                        "ingested since are suggested at once (retrain now and then, e.g. nightly)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_index)
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from typing import Any
 from urllib.parse import urljoin
 
@@ -88,11 +88,11 @@ def _image_in(markup: str) -> str | None:
 
 def lint(doc: Document, config: dict[str, Any], outlets: OutletTable | None = None,
          notes: Sequence[Placeholder] = (), suggestions: Sequence[Suggestion] = (),
-         archive_urls: dict[str, int] | None = None, site_hosts: Sequence[str] = (),
+         archive_urls: Container[str] | None = None, site_hosts: Sequence[str] = (),
          moved_to: Callable[[str], str | None] | None = None,
          withdrawn: Mapping[str, Withdrawal] | None = None,
          removed_sources: Mapping[str, RemovedSource] | None = None) -> list[Finding]:
-    """Every finding for ``doc``, in document order. ``archive_urls`` (url key → article) and
+    """Every finding for ``doc``, in document order. ``archive_urls`` (the archive's url keys) and
     ``site_hosts`` enable the archive checks, ``moved_to`` (an address the archive does not hold →
     the archive's address it likely moved to, or None) names the likely fix, ``withdrawn`` (url key →
     withdrawal) the articles no text should link to, ``removed_sources`` (url key → removal) the

@@ -19,13 +19,13 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import IndexMissingError
-from ..store.base import Store
+from ..store.base import ChangedArticle, Store, stamp
 from ..text.normalize import address_slug, match_terms, url_key
 from .phrases import PhraseMatcher, case_fold_same_length, phrase_key, usable_phrase
 from .vectors import TextVectors, titled
 
-__all__ = ["INDEX_BLOB", "GoldLink", "LinkIndex", "StoredRanker", "build_index", "date_of", "day_number", "day_of",
-           "draft_day", "index_saved", "load_index", "save_index"]
+__all__ = ["INDEX_BLOB", "GoldLink", "IndexSummary", "LinkIndex", "StoredRanker", "build_index", "date_of",
+           "day_number", "day_of", "draft_day", "index_saved", "index_summary", "load_index", "save_index"]
 
 log = logging.getLogger(__name__)
 INDEX_BLOB = "link_index.v1"
@@ -102,6 +102,8 @@ class LinkIndex:
     n_links: int
     # per article: the archive articles it links to
     outlinks: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    #: when the archive was read for this index (UTC, to the microsecond): what was written after is not in it
+    read_at: str | None = None
     matcher: PhraseMatcher = field(init=False, repr=False)
     unseen_idf: float = field(init=False, repr=False)
     # dated articles in publication order, and their days: what time references look up
@@ -152,7 +154,7 @@ class LinkIndex:
                "title_idf": self.title_idf,
                "anchors": {key: list(counts.items()) for key, counts in self.anchors.items()},
                "phrase_docs": self.phrase_docs, "url_index": self.url_index, "site_hosts": self.site_hosts,
-               "n_links": self.n_links, "outlinks": list(self.outlinks.items())}
+               "n_links": self.n_links, "outlinks": list(self.outlinks.items()), "read_at": self.read_at}
         arrays = {"ids": np.array(self.ids, dtype=np.int64), "pub_day": self.pub_day, "inbound": self.inbound,
                   **{f"vectors.{name}": a for name, a in self.vectors.state().items()}}
         return doc, arrays
@@ -170,6 +172,7 @@ class LinkIndex:
                                             if name.startswith("vectors.")}),
             url_index=doc["url_index"], site_hosts=doc["site_hosts"], n_links=doc["n_links"],
             outlinks={source: tuple(targets) for source, targets in doc["outlinks"]},
+            read_at=doc.get("read_at"),
         )
 
     def published(self, a: int) -> str:
@@ -231,6 +234,8 @@ class TitleMatrix:
 
 def build_index(store: Store, keep_training_data: bool = True) -> LinkIndex:
     """Read the whole archive once and build every structure the suggester needs."""
+    # taken before reading: an article written while the index is built counts as not in it
+    read_at = stamp()
     ids: list[int] = []
     urls: list[str] = []
     titles: list[str] = []
@@ -308,6 +313,7 @@ def build_index(store: Store, keep_training_data: bool = True) -> LinkIndex:
         title_idf=title_idf, anchors=dict(anchor_table), phrase_docs=dict(phrase_docs), vectors=vectors,
         url_index=url_index, site_hosts=store.site_hosts(), n_links=n_links,
         outlinks={src: tuple(dict.fromkeys(g.target for g in links)) for src, links in gold.items()},
+        read_at=read_at,
     )
     if keep_training_data:
         index.article_phrases = article_phrases
@@ -335,7 +341,8 @@ _ZIP_MAGIC = b"PK"
 
 def save_index(store: Store, index: LinkIndex, ranker: StoredRanker, layout: str = "") -> None:
     """Store the index and its trained ranker with the archive (one blob, compressed). ``layout``
-    names what the ranker was trained on (its feature list), so a newer linkdesk can tell."""
+    names what the ranker was trained on (its feature list), so a newer linkdesk can tell. What
+    :func:`index_summary` reports is stored beside it."""
     index_doc, index_arrays = index.state()
     ranker_doc, ranker_arrays = ranker.state()
     meta = {"layout": layout, "library": _model_library(), "index": index_doc, "ranker": ranker_doc}
@@ -345,7 +352,55 @@ def save_index(store: Store, index: LinkIndex, ranker: StoredRanker, layout: str
                                **{f"ranker.{name}": a for name, a in ranker_arrays.items()}}
     out = io.BytesIO()
     np.savez_compressed(out, **entries)
-    store.save_blob(INDEX_BLOB, out.getvalue())
+    info = ranker_doc.get("info", {})
+    about = {"read_at": index.read_at, "articles": index.size, "internal_links": index.n_links,
+             "ranker": ranker_doc.get("kind"), "threshold": ranker_doc.get("threshold"),
+             "trained_at": info.get("trained_at"), "trained_links": info.get("links")}
+    store.save_blob(INDEX_BLOB, out.getvalue(), about)
+
+
+@dataclass
+class IndexSummary:
+    """The archive's saved index as ``linkdesk stats`` tells it, without loading it: when it was saved
+    and read the archive, what it holds, its ranker (``trained_at``: when the archive it was trained on
+    was read, earlier than ``read_at`` after ``linkdesk index --no-train``), and the articles added or
+    changed since it read the archive (``changed``, by address), which it does not suggest yet."""
+
+    saved: str
+    read_at: str | None
+    articles: int | None
+    internal_links: int | None
+    ranker: str | None
+    threshold: float | None
+    trained_at: str | None
+    trained_links: int | None
+    changed: dict[str, ChangedArticle]
+
+    @property
+    def changed_articles(self) -> list[ChangedArticle]:
+        """The articles changed since, each once (an article has several addresses), newest first."""
+        return sorted(set(self.changed.values()), key=lambda a: (a.updated_at, a.url), reverse=True)
+
+    def to_json(self) -> dict[str, Any]:
+        changed = self.changed_articles
+        return {"saved": self.saved, "read_at": self.read_at, "articles": self.articles,
+                "internal_links": self.internal_links, "ranker": self.ranker, "threshold": self.threshold,
+                "trained_at": self.trained_at, "trained_links": self.trained_links,
+                "changed_since": len(changed), "newest_changed": [{"url": a.url, "title": a.title,
+                                                                   "updated_at": a.updated_at} for a in changed[:5]]}
+
+
+def index_summary(store: Store) -> IndexSummary | None:
+    """The archive's saved index, summarized (None when there is none)."""
+    saved = store.blob_created(INDEX_BLOB)
+    if saved is None:
+        return None
+    about = store.blob_about(INDEX_BLOB) or {}
+    # an index saved before linkdesk kept the time it read the archive: it read it before it was saved
+    read_at = about.get("read_at") or saved
+    return IndexSummary(saved, about.get("read_at"), about.get("articles"), about.get("internal_links"),
+                        about.get("ranker"), about.get("threshold"), about.get("trained_at"),
+                        about.get("trained_links"), store.changed_since(read_at))
 
 
 def _no_index(store: Store) -> IndexMissingError:
@@ -388,4 +443,7 @@ def load_index(store: Store, layout: str, ranker_from_state: Callable[[dict[str,
     def part(prefix: str) -> dict[str, np.ndarray]:
         return {name.removeprefix(prefix): a for name, a in arrays.items() if name.startswith(prefix)}
 
-    return LinkIndex.from_state(meta["index"], part("index.")), ranker_from_state(meta["ranker"], part("ranker."))
+    index = LinkIndex.from_state(meta["index"], part("index."))
+    # an index saved before linkdesk kept the time it read the archive: it read it before it was saved
+    index.read_at = index.read_at or store.blob_created(INDEX_BLOB)
+    return index, ranker_from_state(meta["ranker"], part("ranker."))

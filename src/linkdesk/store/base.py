@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol, cast, runtime_checkable
 
 from ..model import Article, DeclinedLink, Format, OutLink, RemovedSource, SourceItem, Withdrawal, Zone
 
-__all__ = ["PreparedArticle", "Store", "StoredArticle", "StoredLink"]
+__all__ = ["ChangedArticle", "PreparedArticle", "Store", "StoredArticle", "StoredLink", "stamp"]
+
+
+def stamp() -> str:
+    """The time (UTC) to the microsecond: what a process compares to tell what changed since it looked."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass
@@ -51,6 +57,15 @@ class StoredArticle:
         return Article(url=self.url, title=self.title, body=self.body, format=cast(Format, self.format),
                        published=self.published, section=self.section, tags=self.tags, authors=self.authors,
                        id=self.ext_id, aliases=self.aliases)
+
+
+@dataclass(frozen=True)
+class ChangedArticle:
+    """An article added or changed at ``updated_at`` (after the index was built, say)."""
+
+    url: str
+    title: str
+    updated_at: str
 
 
 @dataclass
@@ -184,6 +199,11 @@ class Store(Protocol):
 
     def stats(self) -> dict[str, Any]: ...
 
+    def changed_since(self, stamp: str | None) -> dict[str, ChangedArticle]:
+        """The articles added or changed after ``stamp`` (an ISO time to the microsecond; all when
+        None), by each of their addresses (URL keys, aliases included)."""
+        ...
+
     def write_sources(self, items: Sequence[SourceItem]) -> list[str]:
         """Add or update catalog items by URL; one status per item: added, updated, unchanged."""
         ...
@@ -200,7 +220,12 @@ class Store(Protocol):
 
     def save_feed_state(self, url: str, etag: str | None, last_modified: str | None, status: str) -> None: ...
 
-    def save_blob(self, name: str, data: bytes) -> None: ...
+    def save_blob(self, name: str, data: bytes, about: dict[str, Any] | None = None) -> None:
+        """Store ``data`` as the blob ``name``, with ``about`` it (plain JSON data, read back by
+        :meth:`blob_about` without loading the blob) in the same transaction."""
+        ...
+
+    def blob_about(self, name: str) -> dict[str, Any] | None: ...
 
     def load_blob(self, name: str) -> bytes | None: ...
 

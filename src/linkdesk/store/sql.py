@@ -19,11 +19,13 @@ from urllib.parse import urljoin
 from ..errors import StoreError
 from ..model import DeclinedLink, RemovedSource, SourceItem, Withdrawal, Zone
 from ..text.normalize import host_key, source_key, url_host, url_key
-from .base import PreparedArticle, StoredArticle, StoredLink
+from .base import ChangedArticle, PreparedArticle, StoredArticle, StoredLink, stamp
 
 __all__ = ["SQLStore"]
 
 # an article no other article links to (a link to itself does not count)
+# what write_batch reports of a record that changed the archive
+_WRITTEN = frozenset({"added", "updated", "moved"})
 _ORPHAN = "NOT EXISTS (SELECT 1 FROM links l WHERE l.target_id = a.id AND l.source_id != a.id)"
 _WITHOUT_BODY = "id, url, title, published, section, tags, authors, aliases, format, text, ext_id"
 
@@ -109,13 +111,23 @@ class SQLStore(ABC):
 
     def write_batch(self, items: Sequence[PreparedArticle]) -> list[str]:
         out: list[str] = []
-        now = _now()
+        # to the microsecond, as the index compares it with when it read the archive
+        now = stamp()
         with self.transaction():
             # few: read once a batch, not once a record (a round trip each on a server)
             withdrawn = {r["key"] for r in self._execute("SELECT key FROM withdrawn").fetchall()}
             for item in items:
                 out.append("withdrawn" if url_key(item.article.url) in withdrawn else self._write_one(item, now))
+            if any(status in _WRITTEN for status in out):
+                self._mark_changed("articles")
         return out
+
+    def changed_since(self, stamp: str | None) -> dict[str, ChangedArticle]:
+        # an article's addresses (its own and its aliases): a link may use any of them
+        query = "SELECT k.key, a.url, a.title, a.updated_at FROM url_keys k JOIN articles a ON a.id = k.article_id"
+        found = self._execute(query + " WHERE a.updated_at > ?", (stamp,)) if stamp else self._execute(query)
+        rows = found.fetchall()
+        return {r["key"]: ChangedArticle(r["url"], r["title"], r["updated_at"]) for r in rows}
 
     def _write_one(self, item: PreparedArticle, now: str) -> str:
         a = item.article
@@ -318,7 +330,7 @@ class SQLStore(ABC):
         # to the microsecond: a server tells what changed since it looked by this stamp
         self._execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (f"changed:{what}", datetime.now(UTC).isoformat(timespec="microseconds")),
+            (f"changed:{what}", stamp()),
         )
 
     def _withdrawals(self, where: str = "", params: Sequence[Any] = ()) -> list[Withdrawal]:
@@ -580,15 +592,23 @@ class SQLStore(ABC):
 
     # ------------------------------------------------------------------ blobs
 
-    def save_blob(self, name: str, data: bytes) -> None:
+    def save_blob(self, name: str, data: bytes, about: dict[str, Any] | None = None) -> None:
         # to the microsecond: a server tells a new index from the one it holds by this stamp
-        created = datetime.now(UTC).isoformat(timespec="microseconds")
+        created = stamp()
         with self.transaction():
             self._execute(
                 "INSERT INTO blobs (name, created, data) VALUES (?,?,?) "
                 "ON CONFLICT (name) DO UPDATE SET created = excluded.created, data = excluded.data",
                 (name, created, data),
             )
+            # in the same transaction, so that what is said about a blob is always about this one
+            self._execute("DELETE FROM meta WHERE key = ?", (f"about:{name}",))
+            if about is not None:
+                self._execute("INSERT INTO meta (key, value) VALUES (?, ?)", (f"about:{name}", json.dumps(about)))
+
+    def blob_about(self, name: str) -> dict[str, Any] | None:
+        row = self._execute("SELECT value FROM meta WHERE key = ?", (f"about:{name}",)).fetchone()
+        return dict(json.loads(row["value"])) if row else None
 
     def blob_created(self, name: str) -> str | None:
         row = self._execute("SELECT created FROM blobs WHERE name = ?", (name,)).fetchone()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Container, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -16,7 +16,7 @@ import numpy as np
 
 from ..archive import withdrawn_by_address
 from ..config import load_config
-from ..errors import InputError
+from ..errors import IndexMissingError, InputError
 from ..index.linkindex import LinkIndex, build_index, draft_day, load_index, save_index
 from ..ingest import reread_stale
 from ..lint import lint
@@ -26,7 +26,7 @@ from ..render import apply_suggestions
 from ..sources.catalog import add_sources, removed_by_address
 from ..sources.external import ExternalSuggester
 from ..sources.outlets import OutletTable
-from ..store.base import Store, StoredArticle
+from ..store.base import ChangedArticle, Store, StoredArticle
 from ..text.normalize import NORMALIZATION_VERSION, link_scope, source_key, url_key
 from ..text.parse import parse
 from .candidates import AnchorView, Candidate, Context, generate
@@ -104,17 +104,33 @@ class Ranked:
 
 
 def index_archive(store: Store, config: dict[str, Any] | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+                  progress: Callable[[int, int], None] | None = None, train_ranker: bool = True) -> dict[str, Any]:
     """Build the link index from the archive, train the ranker on its links, store both.
-    ``progress(done, total)`` follows the re-reading of articles an older parser made, if any."""
+    ``progress(done, total)`` follows the re-reading of articles an older parser made, if any.
+    Without ``train_ranker``, the ranker saved with the last index is kept (a few seconds instead of
+    a minute or more: articles published since become suggestible at once, and their links count in
+    the phrase and target statistics); there must be one this linkdesk can use."""
     cfg = config or load_config()
     t0 = time.perf_counter()
+    kept: tuple[list[str], Ranker] | None = None
+    if not train_ranker:
+        try:
+            old_index, old_ranker = load_index(store, LAYOUT, Ranker.from_state)
+        except IndexMissingError as exc:
+            raise IndexMissingError(f"no ranker to keep (--no-train): {exc}") from exc
+        # only the old index's addresses are needed, not two indexes in memory at once
+        kept = old_index.urls, old_ranker
+        del old_index
     # text an older parser made would be learned from as it is
     reread = reread_stale(store, progress=progress)
-    index = build_index(store)
+    index = build_index(store, keep_training_data=kept is None)
     t1 = time.perf_counter()
-    ranker = train(index, min_links=int(cfg["suggest"]["min_training_links"]),
-                   blocked=_blocked_in_archive(store, index, Policy.from_config(cfg)))
+    if kept is None:
+        ranker = train(index, min_links=int(cfg["suggest"]["min_training_links"]),
+                       blocked=_blocked_in_archive(store, index, Policy.from_config(cfg)))
+    else:
+        ranker = kept[1].carried_over(kept[0], index)
+        log.info("kept the ranker trained on the archive as of %s", ranker.info.get("trained_at") or "(unknown)")
     t2 = time.perf_counter()
     # the archive's own citations keep the source catalog current; before the index is saved, as a
     # running server loads the catalog again when it sees a new index
@@ -127,6 +143,7 @@ def index_archive(store: Store, config: dict[str, Any] | None = None,
         "internal_links": index.n_links,
         "anchor_phrases": len(index.anchors),
         "ranker": ranker.kind,
+        "ranker_trained": kept is None,
         "threshold": ranker.threshold,
         "training": ranker.info,
         "seconds": {"index": round(t1 - t0, 2), "train": round(t2 - t1, 2),
@@ -239,6 +256,36 @@ class WithdrawnArticles:
 
 
 @dataclass(frozen=True)
+class ArticlesSinceIndex:
+    """The articles added or changed since the index read the archive (``by_address``: by each of
+    their addresses). The suggester does not know them until the next ``linkdesk index``, but a
+    draft's link to one is a link to an archive article all the same."""
+
+    by_address: dict[str, ChangedArticle]
+    #: the store's stamp of the last article write these reflect
+    changed: str | None
+
+    @classmethod
+    def read(cls, store: Store, index: LinkIndex) -> ArticlesSinceIndex:
+        changed = store.changed("articles")
+        # no write since the index read the archive: nothing to look for (an archive older than the
+        # stamp has none, and is looked through once)
+        written_since = changed is None or index.read_at is None or changed > index.read_at
+        return cls(store.changed_since(index.read_at) if written_since else {}, changed)
+
+    def notice(self, index: LinkIndex) -> Finding | None:
+        articles = {a.url: a for a in self.by_address.values()}
+        if not articles:
+            return None
+        newest = max(articles.values(), key=lambda a: a.updated_at)
+        since = f" (read {index.read_at[:16].replace('T', ' ')} UTC)" if index.read_at else ""
+        return Finding("stale-index", "info",
+                       f"{len(articles)} article(s) added or changed since the index was built{since}, the newest "
+                       f"'{newest.title[:80]}': they are not suggested yet; run `linkdesk index` (or `linkdesk "
+                       "index --no-train`, which keeps the ranker and takes seconds)")
+
+
+@dataclass(frozen=True)
 class DeclinedLinks:
     """The links editors declined, as the suggester needs them: by source (an article's address or a
     draft's id, :func:`~linkdesk.text.normalize.source_key`), the targets not to offer there, by URL
@@ -273,6 +320,7 @@ class Suggester:
         self.view = self.ranker.view(self.index)
         self.withdrawn = WithdrawnArticles.read(store, self.index)
         self.declined = DeclinedLinks.read(store)
+        self._read_since_index(store)
         #: the archive articles the editorial policy never suggests (a subscription page, sponsored content)
         self.never = Policy.from_config(self.config).never_offered(self.index.urls, self.index.sections)
         self.outlets = OutletTable.from_config(self.config)
@@ -286,6 +334,13 @@ class Suggester:
         sources = ExternalSuggester(store, self.config) if store.count_sources() else None
         self.sources, self.resolver = sources, NoteResolver(self.index, sources, self.outlets,
                                                             float(self.config["placeholders"]["min_score"]))
+
+    def _read_since_index(self, store: Store) -> None:
+        self.since_index = ArticlesSinceIndex.read(store, self.index)
+        #: every address (URL key) of the archive: an article ingested since the index is in it, though
+        #: not suggested yet
+        self.archive_addresses: Container[str] = (self.index.url_index.keys() | self.since_index.by_address.keys()
+                                                  if self.since_index.by_address else self.index.url_index)
 
     def threshold(self, override: float | None = None) -> float:
         if override is not None:
@@ -305,6 +360,9 @@ class Suggester:
                                "(add some with `linkdesk sources add`)"))
         if self.index.size == 0:
             out.append(Finding("empty-archive", "warning", "the archive is empty: no internal links can be suggested"))
+        stale = self.since_index.notice(self.index)
+        if stale is not None:
+            out.append(stale)
         return out
 
     def excluded(self, draft: Draft) -> set[int]:
@@ -371,19 +429,22 @@ class Suggester:
     def lint(self, doc: Document, notes: Sequence[Placeholder] = (),
              suggestions: Sequence[Suggestion] = ()) -> list[Finding]:
         """The lint of ``doc`` with this archive's checks: its internal links against the archive."""
-        return lint(doc, self.config, self.outlets, notes, suggestions, archive_urls=self.index.url_index,
+        return lint(doc, self.config, self.outlets, notes, suggestions, archive_urls=self.archive_addresses,
                     site_hosts=self.index.site_hosts, moved_to=self.index.moved_to,
                     withdrawn=self.withdrawn.by_address, removed_sources=self.removed_sources)
 
     def refresh(self, store: Store) -> None:
         """Take in what changed in the archive since this suggester was loaded that needs no new index:
-        articles withdrawn or restored, links declined or allowed again, and items added to the source
-        catalog (a wire feed polled through the day). A running server calls it when it looks for a
-        new index."""
+        articles withdrawn or restored, links declined or allowed again, items added to the source
+        catalog (a wire feed polled through the day), and which articles were ingested since the index
+        (known to the lint, announced as not suggested yet). A running server calls it when it looks
+        for a new index."""
         if store.changed("withdrawals") != self.withdrawn.changed:
             self.withdrawn = WithdrawnArticles.read(store, self.index)
         if store.changed("declines") != self.declined.changed:
             self.declined = DeclinedLinks.read(store)
+        if store.changed("articles") != self.since_index.changed:
+            self._read_since_index(store)
         if store.changed("sources") != self.sources_changed:
             self._load_sources(store)
 

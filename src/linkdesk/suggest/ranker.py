@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -123,6 +123,19 @@ class Ranker:
         return cls(doc["kind"], _Averaged(models) if models else None, doc["threshold"],
                    info=doc["info"], calibration=(calibration[0], calibration[1]) if calibration else None,
                    **{name: {int(t): int(n) for t, n in doc[name]} for name in _TARGET_COUNTS})
+
+    def carried_over(self, old_urls: Sequence[str], new: LinkIndex) -> Ranker:
+        """This ranker, trained with an index of the articles at ``old_urls`` (by position), for ``new``,
+        an index of the same archive built since (:func:`~linkdesk.suggest.pipeline.index_archive`
+        without training): what it counted of each target goes with the article, wherever ``new`` puts
+        it. Articles new since start with no record, as one published after the training would have."""
+        position = {a: p for a, url in enumerate(old_urls) if (p := new.lookup_url(url)) is not None}
+
+        def moved(counts: dict[int, int]) -> dict[int, int]:
+            return {position[t]: n for t, n in counts.items() if t in position}
+
+        return replace(self, target_offered=moved(self.target_offered), target_linked=moved(self.target_linked),
+                       target_named=moved(self.target_named), target_named_linked=moved(self.target_named_linked))
 
     def view(self, index: LinkIndex) -> AnchorView:
         inbound = {int(t): int(n) for t, n in enumerate(index.inbound) if n}
@@ -506,7 +519,7 @@ def train(index: LinkIndex, min_links: int = 50, max_articles: int = 4000,
     examples, view = training_rows(index, max_articles, blocked)
     X, y = _stack(examples) if examples else (np.zeros((0, len(FEATURES))), np.zeros(0))
     info: dict[str, Any] = {"links": index.n_links, "articles": len(examples), "candidates": len(y),
-                            "positives": int(y.sum()), "order": _replay_order(index)}
+                            "positives": int(y.sum()), "order": _replay_order(index), "trained_at": index.read_at}
     if index.n_links < min_links:
         log.warning("only %d internal links in the archive (fewer than %d): using the unsupervised scorer",
                     index.n_links, min_links)

@@ -22,6 +22,7 @@ from importlib import resources
 from typing import Annotated, Any
 
 from ..archive import (
+    archive_stats,
     decline_links,
     declined_link,
     describe_article,
@@ -286,8 +287,9 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
 
     @app.get("/stats", **_answers(StatsOut, 401, 503))
     def stats() -> dict[str, Any]:
-        """The archive in figures: articles by section and year, links, the most linked, orphans."""
-        return with_archive(db, lambda s: s.stats())
+        """The archive in figures: articles by section and year, links, the most linked, orphans, and
+        its saved index, with the articles ingested since it was built (not suggested yet)."""
+        return with_archive(db, archive_stats)
 
     @app.get("/article", **_answers(ArticleOut, 401, 404, 422, 503))
     def article(url: Annotated[str, Query(min_length=1)]) -> dict[str, Any]:

@@ -232,6 +232,27 @@ class LinkedArticleOut(BaseModel):
     inbound: int
 
 
+class ChangedArticleOut(BaseModel):
+    url: str
+    title: str
+    updated_at: str
+
+
+class IndexOut(BaseModel):
+    saved: str = Field(description="when the index was saved (`linkdesk index`)")
+    read_at: str | None = Field(description="when it read the archive; what was ingested after is not in it")
+    articles: int | None
+    internal_links: int | None
+    ranker: Literal["trained", "fallback"] | None
+    threshold: float | None
+    trained_at: str | None = Field(description="when the archive the ranker learned from was read (earlier than "
+                                               "read_at after `linkdesk index --no-train`)")
+    trained_links: int | None
+    changed_since: int = Field(description="articles added or changed since the index read the archive: not "
+                                           "suggested until the next `linkdesk index`")
+    newest_changed: list[ChangedArticleOut]
+
+
 class StatsOut(BaseModel):
     articles: int
     by_section: dict[str, int]
@@ -242,6 +263,7 @@ class StatsOut(BaseModel):
     withdrawn: int
     declined: int = Field(description="links editors declined (`POST /decline`)")
     site_hosts: list[str]
+    index: IndexOut | None
 
 
 class OutLinkOut(BaseModel):
