@@ -101,6 +101,15 @@ def test_the_kept_ranker_counts_follow_their_articles_when_positions_move(demo_s
         assert kept == {url: n for url, n in by_url.items() if url != first}, name
 
 
+def test_no_train_says_when_the_archive_has_come_to_hold_enough_links_to_train(demo_store: Store) -> None:
+    assert index_archive(demo_store, load_config(), train_ranker=False)["retrain"] is None
+    # the desk lowered the bar to 20 links (the demo archive has 29), or the archive grew past it
+    enough = load_config(overrides={"suggest": {"min_training_links": 20}})
+    info = index_archive(demo_store, enough, train_ranker=False)
+    assert info["ranker"] == "fallback" and "29 internal links, enough to learn from" in info["retrain"]
+    assert index_archive(demo_store, enough)["ranker"] == "trained"
+
+
 def test_an_unchanged_ingest_leaves_the_index_current(demo_store: Store) -> None:
     archive, _ = demo_paths()
     report = ingest(demo_store, [archive], config=load_config())
@@ -147,7 +156,8 @@ def test_cli_says_what_the_index_lacks_and_index_no_train_mends_it(tmp_path: Pat
     index = json.loads(capsys.readouterr().out)["index"]
     assert index["changed_since"] == 0 and index["trained_at"] < index["read_at"]
     assert run(["stats", "--db", db]) == EXIT_OK
-    assert "unsupervised scorer kept from the archive as of " in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "unsupervised scorer kept from the archive as of " in out and "(29 internal links then, 29 now)" in out
 
 
 def test_a_running_server_names_new_articles_and_takes_in_the_new_index(tmp_path: Path) -> None:

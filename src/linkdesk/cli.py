@@ -148,7 +148,8 @@ def _print_index_summary(summary: dict[str, Any] | None) -> None:
     if summary["ranker"] is not None:
         ranker = "trained ranker" if summary["ranker"] == "trained" else "unsupervised scorer"
         if summary["trained_at"] and summary["trained_at"] != summary["read_at"]:
-            ranker += f" kept from the archive as of {_moment(summary['trained_at'])}"
+            ranker += (f" kept from the archive as of {_moment(summary['trained_at'])} "
+                       f"({summary['trained_links']} internal links then, {summary['internal_links']} now)")
         parts.append(f"{ranker}, default threshold {summary['threshold']:.3f}")
     print("index: " + "; ".join(parts))
     if summary["changed_since"]:
@@ -564,6 +565,8 @@ def cmd_index(args: argparse.Namespace) -> int:
         print(f"ranker kept ({'trained' if info['ranker'] == 'trained' else 'unsupervised fallback'}, on the "
               f"archive as of {_moment(trained_at) if trained_at else 'an earlier index'}, "
               f"{info['training'].get('links', 0)} internal links then); default threshold {info['threshold']:.3f}")
+        if info["retrain"]:
+            print(info["retrain"])
         print(f"took {info['seconds']['index']:.1f}s to index")
         return EXIT_OK
     if info["ranker"] == "trained":

@@ -113,6 +113,7 @@ def index_archive(store: Store, config: dict[str, Any] | None = None,
     cfg = config or load_config()
     t0 = time.perf_counter()
     kept: tuple[list[str], Ranker] | None = None
+    retrain: str | None = None
     if not train_ranker:
         try:
             old_index, old_ranker = load_index(store, LAYOUT, Ranker.from_state)
@@ -131,6 +132,12 @@ def index_archive(store: Store, config: dict[str, Any] | None = None,
     else:
         ranker = kept[1].carried_over(kept[0], index)
         log.info("kept the ranker trained on the archive as of %s", ranker.info.get("trained_at") or "(unknown)")
+        min_links = int(cfg["suggest"]["min_training_links"])
+        if ranker.kind == "fallback" and index.n_links >= min_links:
+            advice = (f"the archive now has {index.n_links} internal links, enough to learn from (at least "
+                      f"{min_links}): run `linkdesk index` to train a ranker")
+            log.warning("%s", advice)
+            retrain = advice
     t2 = time.perf_counter()
     # the archive's own citations keep the source catalog current; before the index is saved, as a
     # running server loads the catalog again when it sees a new index
@@ -144,6 +151,7 @@ def index_archive(store: Store, config: dict[str, Any] | None = None,
         "anchor_phrases": len(index.anchors),
         "ranker": ranker.kind,
         "ranker_trained": kept is None,
+        "retrain": retrain,
         "threshold": ranker.threshold,
         "training": ranker.info,
         "seconds": {"index": round(t1 - t0, 2), "train": round(t2 - t1, 2),
