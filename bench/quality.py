@@ -20,6 +20,8 @@ from linkdesk.evaluate import backtest_dir
 
 FLOORS = ROOT / "bench" / "floors.json"
 REFERENCE = {"digitalgov": "anchor dictionary 0.395 / 0.184 / 0.252", "rust": "anchor dictionary 0.455 / 0.164 / 0.241"}
+# ../shared/bench/README.md: BM25 "related posts", top 3, target view
+RELATED_REFERENCE = {"digitalgov": "0.086 / 0.067 / 0.075", "rust": "0.213 / 0.411 / 0.281"}
 
 
 def measure(unsupervised: bool = False) -> dict[str, dict]:
@@ -38,11 +40,17 @@ def measure(unsupervised: bool = False) -> dict[str, dict]:
         m = report.metrics["linked"]
         results[name] = {"threshold": report.threshold, "span": m["span"], "target": m["target"],
                          "all_span": report.metrics["all"]["span"], "seconds": round(time.perf_counter() - t, 1),
-                         "ranker": report.training["ranker"], "ece": report.calibration["ece"]}
+                         "ranker": report.training["ranker"], "ece": report.calibration["ece"],
+                         "related": report.related["linked"]}
         print(f"{name}: threshold {report.threshold:.3f}  span P/R/F1 {m['span']['precision']:.3f} / "
               f"{m['span']['recall']:.3f} / {m['span']['f1']:.3f}   target P/R/F1 {m['target']['precision']:.3f} / "
-              f"{m['target']['recall']:.3f} / {m['target']['f1']:.3f}   calibration error {report.calibration['ece']}")
+              f"{m['target']['recall']:.3f} / {m['target']['f1']:.3f}   calibration error {report.calibration['ece']}"
+              f"   related top {report.related['count']} target P/R/F1 {_prf(report.related['linked'])}")
     return results
+
+
+def _prf(m: dict) -> str:
+    return f"{m['precision']:.3f} / {m['recall']:.3f} / {m['f1']:.3f}"
 
 
 def check(results: dict[str, dict], kind: str) -> list[str]:
@@ -70,11 +78,12 @@ def main() -> None:
              "span P / R / F1 (all drafts) | calibration error | reference (span, linked) | seconds |",
              "|---|---|---|---|---|---|---|---|---|"]
     for name, r in results.items():
-        s, t, a = r["span"], r["target"], r["all_span"]
-        lines.append(f"| {name} | {r['ranker']} | {r['threshold']:.3f} | {s['precision']:.3f} / {s['recall']:.3f} / "
-                     f"{s['f1']:.3f} | {t['precision']:.3f} / {t['recall']:.3f} / {t['f1']:.3f} | "
-                     f"{a['precision']:.3f} / {a['recall']:.3f} / {a['f1']:.3f} | {r['ece']} | {REFERENCE[name]} | "
-                     f"{r['seconds']} |")
+        lines.append(f"| {name} | {r['ranker']} | {r['threshold']:.3f} | {_prf(r['span'])} | {_prf(r['target'])} | "
+                     f"{_prf(r['all_span'])} | {r['ece']} | {REFERENCE[name]} | {r['seconds']} |")
+    lines += ["", "Related coverage (`suggest --related 3`), each draft's list alone, scored as the articles the "
+                  "editors linked (target view, linked drafts):", "",
+              "| backtest | related top 3, target P / R / F1 | reference: BM25 related posts, top 3 |", "|---|---|---|"]
+    lines += [f"| {name} | {_prf(r['related'])} | {RELATED_REFERENCE[name]} |" for name, r in results.items()]
     record("Quality, unsupervised scorer (bench/quality.py --unsupervised)" if args.unsupervised
            else "Quality (bench/quality.py)", "\n".join(lines), args)
     if args.check:

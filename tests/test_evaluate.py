@@ -83,6 +83,12 @@ def test_eval_figures_equal_reference_scorer(tmp_path: Path) -> None:
     paths = report.write(str(tmp_path / "out"))
     assert Path(paths["plot"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads(Path(paths["report"]).read_text())["metrics"] == report.metrics
+    # the related lists, as written, score as the report says (target view: they have no place in the text)
+    gold, related = ref.load(str(bt / "gold.jsonl"), paths["related"])
+    scored = ref.score(gold, related)
+    assert (report.related["linked"], report.related["all"]) == (scored["linked"]["target"], scored["all"]["target"])
+    assert report.related["linked"]["predicted"] > 0
+    assert all(len(lists) <= report.related["count"] for lists in related.values())
 
 
 def test_eval_reports_bad_lines_and_goes_on(tmp_path: Path, capsys) -> None:

@@ -16,7 +16,7 @@ from linkdesk.ingest.records import prepare
 from linkdesk.model import Article
 from linkdesk.store import open_store
 from linkdesk.suggest.candidates import AnchorView, Candidate, Context
-from linkdesk.suggest.features import FEATURES, F, _best_overlap, _neighbor_votes
+from linkdesk.suggest.features import FEATURES, F, _best_overlap, neighbor_votes
 from linkdesk.suggest.pipeline import LAYOUT, Suggester
 from linkdesk.suggest.ranker import (
     FALLBACK_THRESHOLD,
@@ -108,14 +108,14 @@ def test_neighbors_vote_for_what_they_link(suggester: Suggester) -> None:
     source, targets = next((a, t) for a, t in index.outlinks.items() if t)
     sims = np.zeros(index.size, dtype=np.float32)
     sims[source] = 0.8
-    votes, voters = _neighbor_votes(index, Context(0.0).only_allowed(sims))
+    votes, voters = neighbor_votes(index, Context(0.0).only_allowed(sims))
     assert set(votes) == set(targets) and all(v == pytest.approx(1.0) for v in votes.values())
     assert all(voters[t] == 1 for t in targets)
     # an article the text cannot know of (newer, or the draft itself) does not vote
     hidden = np.ones(index.size, dtype=bool)
     hidden[source] = False
-    assert _neighbor_votes(index, Context(0.0, visible=hidden).only_allowed(sims)) == ({}, {})
-    assert _neighbor_votes(index, Context(0.0, exclude={source}).only_allowed(sims)) == ({}, {})
+    assert neighbor_votes(index, Context(0.0, visible=hidden).only_allowed(sims)) == ({}, {})
+    assert neighbor_votes(index, Context(0.0, exclude={source}).only_allowed(sims)) == ({}, {})
     assert sims[source] == pytest.approx(0.8), "the similarities passed in are left as they were"
 
 

@@ -351,6 +351,11 @@ def test_an_editor_unchecks_a_suggestion_and_inserts_the_rest(server: str, demo_
             # every suggestion is marked in the preview, at the offsets the API gave
             marks = page.locator("#preview mark")
             assert marks.all_text_contents() == [demo_record["body"][s["start"]:s["end"]] for s in expected]
+            # related coverage beside it, as the API lists it, none of it linked in the text
+            related = httpx.post(f"{server}/suggest", json=demo_record, params={"related": 3},
+                                 timeout=30).json()["related"]
+            assert related and page.locator("#related a").all_text_contents() == [r["title"] for r in related]
+            assert not {r["url"] for r in related} & {s["target_url"] for s in expected}
             dropped = next(i for i, s in enumerate(expected) if s["kind"] == "internal")
             page.uncheck(f"#keep-{dropped}")
             page.click("#apply")

@@ -661,7 +661,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
             rejected += 1
             print(f"rejected: {item}", file=sys.stderr)
             continue
-        result = suggester.run(item, args.threshold, args.max_links)
+        result = suggester.run(item, args.threshold, args.max_links, args.related)
         if args.json:
             _print_json(result.to_json())
             continue
@@ -678,6 +678,11 @@ def cmd_suggest(args: argparse.Namespace) -> int:
                 print("    unresolved")
         for finding in result.findings:
             print(f"  {finding.severity}: {finding.message}")
+        if result.related is not None:
+            print("  related coverage (for a box beside the draft):" if result.related else
+                  "  related coverage: none scores high enough")
+            for r in result.related:
+                print(f"    {r.score:.2f}  {r.title}  <{r.url}>  ({'; '.join(r.reasons)})")
     return EXIT_REJECTED if rejected else EXIT_OK
 
 
@@ -863,6 +868,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
                                     if pick else "no threshold gets there"))
         print("  (a desk sets its own with `threshold = ...` under [suggest] in its linkdesk.toml)")
         _print_gold_outcomes(report.gold_outcomes)
+        rel = report.related["linked"]
+        print(f"  related coverage, {report.related['count']} per draft (`suggest --related`), as articles the "
+              f"editors linked: P={rel['precision']:.3f} R={rel['recall']:.3f} F1={rel['f1']:.3f} (linked drafts)")
     cal = report.calibration
     if cal.get("bands"):
         print(f"  score band   suggestions   mean score   right   (linked drafts, every suggestion down to "
@@ -1057,6 +1065,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON line per draft")
     p.add_argument("--threshold", type=_score, help=THRESHOLD_HELP)
     p.add_argument("--max-links", type=_count, help="at most this many links per draft (0: no fixed cap)")
+    p.add_argument("--related", type=_count, metavar="N",
+                   help="also list the N archive articles most related to each draft, for a box beside it "
+                        "(default: related.count in the configuration, 0)")
     p.set_defaults(func=cmd_suggest)
 
     p = sub.add_parser("apply", help="write the draft with the suggested links inserted")

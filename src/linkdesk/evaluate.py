@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 THRESHOLDS = [round(0.05 * k, 2) for k in range(1, 20)]
 # how much of an archive, newest first, a temporal split holds out as drafts
 HOLDOUT_SHARE = 0.2
+# how long a related list the backtest scores: a box of three, as "related posts" are compared
+RELATED_COUNT = 3
 CALIBRATION_EDGES = tuple(round(0.1 * k, 1) for k in range(11))
 
 
@@ -175,6 +177,10 @@ class EvalReport:
     split_gold: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # what became of the gold links at the threshold: see gold_outcomes
     gold_outcomes: dict[str, Any] = field(default_factory=dict)
+    # the related-coverage lists (RELATED_COUNT per draft, alone) scored as target-view predictions,
+    # linked and all drafts: how often what a "related" box lists is an article the editors linked
+    related: dict[str, Any] = field(default_factory=dict)
+    related_predictions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def best(self) -> dict[str, dict[str, Any] | None]:
         """The sweep's thresholds a desk would choose between: the best span F1 on linked drafts
@@ -191,19 +197,22 @@ class EvalReport:
     def to_json(self) -> dict[str, Any]:
         return {"source": self.source, "threshold": self.threshold, "drafts": self.drafts, "metrics": self.metrics,
                 "sweep": self.sweep, "best": self.best(), "gold_outcomes": self.gold_outcomes,
-                "calibration": self.calibration, "training": self.training,
+                "calibration": self.calibration, "related": self.related, "training": self.training,
                 "rejected": [{"where": r.where, "reason": r.reason} for r in self.rejected]}
 
     def write(self, out_dir: str) -> dict[str, str]:
-        """Write the JSON report, the predictions (JSONL) and the plot (PNG: precision-recall,
-        calibration); for a temporal split, its drafts and gold links too (JSONL, as a prepared
-        backtest holds them)."""
+        """Write the JSON report, the predictions and the related lists (JSONL, as the reference scorer
+        reads them) and the plot (PNG: precision-recall, calibration); for a temporal split, its drafts
+        and gold links too (JSONL, as a prepared backtest holds them)."""
         os.makedirs(out_dir, exist_ok=True)
         paths = {"report": os.path.join(out_dir, "eval.json"), "plot": os.path.join(out_dir, "pr.png"),
-                 "predictions": os.path.join(out_dir, "predictions.jsonl")}
+                 "predictions": os.path.join(out_dir, "predictions.jsonl"),
+                 "related": os.path.join(out_dir, "related.jsonl")}
         with open(paths["report"], "w", encoding="utf-8") as fh:
             json.dump(self.to_json(), fh, indent=2)
         _write_jsonl(paths["predictions"], ({"id": did, "suggestions": sugg} for did, sugg in self.predictions.items()))
+        _write_jsonl(paths["related"], ({"id": did, "suggestions": related}
+                                        for did, related in self.related_predictions.items()))
         if self.split_drafts:
             paths["drafts"] = os.path.join(out_dir, "drafts.jsonl")
             paths["gold"] = os.path.join(out_dir, "gold.jsonl")
@@ -321,10 +330,16 @@ def _run(store: Store, source: str, drafts: list[Draft], gold: dict[str, list[di
     for t, at_t in swept.items():
         m = score_predictions(gold, at_t)["linked"]
         sweep.append({"threshold": t, "target": m["target"], "span": m["span"]})
+    # each draft's related list on its own, as a "related posts" box is compared: not the articles
+    # left once its in-text suggestions are taken out, which is what `suggest --related` lists
+    related = {str(d.id): [{"target_url": r.url} for r in suggester.related(d, RELATED_COUNT)] for d in drafts}
+    scored = score_predictions(gold, related)
     # calibration over every suggestion the sweep made, those of its lowest threshold
     return EvalReport(source, chosen, score_predictions(gold, preds), sweep, info, len(drafts), preds,
                       reliability(gold, swept[THRESHOLDS[0]]),
-                      gold_outcomes=gold_outcomes(ranked, gold, preds, suggester.index, chosen))
+                      gold_outcomes=gold_outcomes(ranked, gold, preds, suggester.index, chosen),
+                      related={"count": RELATED_COUNT, "linked": scored["linked"]["target"],
+                               "all": scored["all"]["target"]}, related_predictions=related)
 
 
 def backtest_dir(directory: str, config: dict[str, Any] | None = None, threshold: float | None = None,

@@ -12,7 +12,7 @@ from ..index.linkindex import LinkIndex
 from .candidates import AnchorView, Candidate, Context
 from .spot import Analysis, text_queries
 
-__all__ = ["FEATURES", "featurize", "reasons_for"]
+__all__ = ["FEATURES", "NEIGHBORS", "featurize", "neighbor_votes", "reasons_for"]
 
 FEATURES = [
     "link_prob", "commonness", "anchor_count", "phrase_docs", "from_anchor", "from_title",
@@ -44,7 +44,7 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
         queries, ([0] * len(cands), [c.sent + 1 for c in cands], [span_row[(c.start, c.end)] for c in cands]),
         [c.target for c in cands])
     draft_terms = {t for t, ok in zip(an.terms, an.content, strict=False) if ok}
-    votes, voters = _neighbor_votes(index, ctx.only_allowed(index.vectors.similarity_to_all(queries[0])))
+    votes, voters = neighbor_votes(index, ctx.only_allowed(index.vectors.similarity_to_all(queries[0])))
     by_sentence: dict[int, list[int]] = {}
     by_span: dict[tuple[int, int], set[int]] = {}
     for i, c in enumerate(cands):
@@ -159,7 +159,7 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
     return X
 
 
-def _neighbor_votes(index: LinkIndex, sims: np.ndarray) -> tuple[dict[int, float], dict[int, int]]:
+def neighbor_votes(index: LinkIndex, sims: np.ndarray) -> tuple[dict[int, float], dict[int, int]]:
     """What the archive's articles most like the draft (``sims``, 0 for those it cannot see) link
     to: per target, the share of their similarity that links to it, and how many of them do."""
     k = min(NEIGHBORS, len(sims))

@@ -18,6 +18,7 @@ from ..archive import withdrawn_by_address
 from ..config import load_config
 from ..errors import IndexMissingError, InputError
 from ..index.linkindex import LinkIndex, build_index, draft_day, load_index, save_index
+from ..index.vectors import titled
 from ..ingest import reread_stale
 from ..lint import lint
 from ..model import Document, Finding, Placeholder, Suggestion, Withdrawal
@@ -33,6 +34,7 @@ from .candidates import AnchorView, Candidate, Context, generate
 from .features import FEATURES, featurize, reasons_for
 from .policy import Policy, Scored, Spans, apart, select
 from .ranker import Ranker, train
+from .related import Related, related_articles
 from .spot import Analysis, analyze
 
 __all__ = ["DeclinedLinks", "Draft", "DraftResult", "Ranked", "Spotted", "Suggester", "WithdrawnArticles",
@@ -71,6 +73,8 @@ class DraftResult:
     suggestions: list[Suggestion] = field(default_factory=list)
     placeholders: list[Placeholder] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    #: related coverage for a box beside the draft, when asked for (None: not asked)
+    related: list[Related] | None = None
 
     def keeping(self, indices: Sequence[int]) -> DraftResult:
         """The result with only the suggestions at ``indices`` (what an editor accepted): a note
@@ -81,15 +85,18 @@ class DraftResult:
         kept = [s for i, s in enumerate(self.suggestions) if i in chosen]
         notes = [p if p.resolved is None or any(p.resolved is s for s in kept) else replace(p, resolved=None)
                  for p in self.placeholders]
-        return DraftResult(self.id, kept, notes, list(self.findings))
+        return DraftResult(self.id, kept, notes, list(self.findings), self.related)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.id,
             "suggestions": [s.to_json() for s in self.suggestions],
             "placeholders": [p.to_json() for p in self.placeholders],
             "findings": [f.to_json() for f in self.findings],
         }
+        if self.related is not None:
+            out["related"] = [r.to_json() for r in self.related]
+        return out
 
 
 @dataclass
@@ -406,10 +413,14 @@ class Suggester:
                     exclude.add(target)
         return notes
 
-    def run(self, draft: Draft, threshold: float | None = None, max_links: int | None = None) -> DraftResult:
+    def run(self, draft: Draft, threshold: float | None = None, max_links: int | None = None,
+            related: int | None = None) -> DraftResult:
         """Notes first (what the desk asked for explicitly), then internal and external suggestions
-        around them, then the lint of the draft as it stands."""
-        result = DraftResult(draft.id)
+        around them, then the lint of the draft as it stands; and ``related`` articles for a box
+        beside it (the configured ``related.count`` when None; none when 0), other than those it
+        links or is suggested to."""
+        count = int(self.config["related"]["count"]) if related is None else related
+        result = DraftResult(draft.id, related=[] if count > 0 else None)
         doc = draft.doc
         if not doc.text.strip():
             result.findings.append(Finding("empty-draft", "warning", "the draft has no text"))
@@ -432,7 +443,22 @@ class Suggester:
         result.suggestions = sorted(resolved + internal + external, key=lambda s: s.start)
         result.findings = self.lint(doc, notes, result.suggestions)
         result.findings.extend(self.notices())
+        if count > 0:
+            result.related = self.related(draft, count, [s.target_url for s in result.suggestions])
         return result
+
+    def related(self, draft: Draft, count: int, linked: Sequence[str] = ()) -> list[Related]:
+        """The ``count`` archive articles most related to ``draft``, for a box beside it: none it
+        links to already, nor any of ``linked`` (the addresses it is suggested to link)."""
+        index = self.index
+        skip = {a for url in [*linked, *(link.href for link in draft.doc.links)]
+                if (a := index.lookup_url(url)) is not None}
+        exclude = set(self.excluded(draft))
+        if draft.url and (own := index.lookup_url(draft.url)) is not None:
+            exclude.add(own)
+        query = index.vectors.transform([titled(draft.title, draft.doc.text)])
+        return related_articles(query, index, Context(draft_day(draft.published), draft.section, None, exclude),
+                                count, float(self.config["related"]["min_score"]), skip)
 
     def lint(self, doc: Document, notes: Sequence[Placeholder] = (),
              suggestions: Sequence[Suggestion] = ()) -> list[Finding]:

@@ -100,6 +100,9 @@ _OPEN_PATHS = ("/", "/health", "/docs", "/openapi.json")
 DraftRecord = Annotated[DraftIn, Body(description="the draft, as a standard record")]
 Threshold = Annotated[float | None, Query(ge=0, le=1, description="minimum score (default: the archive's own)")]
 MaxLinks = Annotated[int | None, Query(ge=0, description="at most this many links (0: no fixed cap)")]
+RelatedCount = Annotated[int | None, Query(ge=0, le=50, description="also list this many related archive articles, "
+                                                                   "for a box beside the draft (default: the "
+                                                                   "configured related.count)")]
 
 
 def _numbers(text: str, name: str) -> list[int]:
@@ -237,13 +240,14 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
                 "notices": [f.to_json() for f in suggester.notices()]}
 
     @app.post("/suggest", **_answers(SuggestOut, 400, 401, 422))
-    def suggest(record: DraftRecord, threshold: Threshold = None, max_links: MaxLinks = None) -> dict[str, Any]:
-        """The draft's link suggestions (internal and external), its leftover notes resolved, and its
-        lint findings."""
+    def suggest(record: DraftRecord, threshold: Threshold = None, max_links: MaxLinks = None,
+                related: RelatedCount = None) -> dict[str, Any]:
+        """The draft's link suggestions (internal and external), its leftover notes resolved, its
+        lint findings, and related coverage for a box beside it when asked (``related``)."""
         draft = draft_of(record)
         suggester = newest.get()
         with lock:
-            return suggester.run(draft, threshold, max_links).to_json()
+            return suggester.run(draft, threshold, max_links, related).to_json()
 
     @app.post("/apply", **_answers(ApplyOut, 400, 401, 422))
     def apply(record: DraftRecord, threshold: Threshold = None, max_links: MaxLinks = None,

@@ -153,11 +153,21 @@ class FindingOut(BaseModel):
     end: int | None
 
 
+class RelatedOut(BaseModel):
+    url: str
+    title: str
+    published: str | None
+    score: float
+    reasons: list[str]
+
+
 class SuggestOut(BaseModel):
     id: str | int | None
     suggestions: list[SuggestionOut]
     placeholders: list[PlaceholderOut]
     findings: list[FindingOut]
+    related: list[RelatedOut] | None = Field(None, description="related coverage for a box beside the draft, "
+                                                               "best first: only when asked for (`related`)")
 
 
 class ReviewedSuggestionIn(BaseModel):

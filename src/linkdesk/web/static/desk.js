@@ -5,6 +5,7 @@
 
 const $ = (id) => document.getElementById(id);
 let last = null;  // {record, threshold, result} of the latest /suggest: what the editor reviews
+const RELATED = 3;  // how many related stories the page lists
 
 function record() {
   const r = { body: $("draft").value, format: $("format").value };
@@ -115,6 +116,15 @@ function renderResult(body, result) {
   }
   if (!result.findings.length) findings.append(el("li", {}, "clean"));
 
+  const related = $("related");
+  related.replaceChildren();
+  for (const r of result.related || []) {
+    const story = el("a", { href: r.url, target: "_blank", rel: "noopener" }, r.title || r.url);
+    related.append(el("li", {}, story, " ", el("span", { class: "score" }, r.score.toFixed(2)),
+      el("div", { class: "reasons" }, [r.published || "undated", ...(r.reasons || [])].join(" · "))));
+  }
+  if (!(result.related || []).length) related.append(el("li", {}, "none close enough"));
+
   renderPreview(body, result.suggestions);
   $("results").hidden = false;
 }
@@ -126,7 +136,7 @@ async function suggest() {
   try {
     const r = record();
     const threshold = $("threshold").value;
-    const result = await call("/suggest" + query(threshold), r);
+    const result = await call("/suggest" + query(threshold, [["related", RELATED]]), r);
     last = { record: r, threshold: threshold, result: result };
     renderResult(r.body, result);
   } catch (err) {
