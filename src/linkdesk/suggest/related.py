@@ -3,8 +3,10 @@
 Not links in the text (those are the suggester's), so no phrase has to name them: an article is
 related when its text is on the draft's subject (TF-IDF similarity of the whole texts) and when the
 articles most like the draft link to it (what the desk pointed readers to from similar stories:
-an explainer, a running topic page). The second is what plain text similarity misses: on the
-backtests it adds about half again to what a list of three gets right (bench/quality.py).
+an explainer, a running topic page). The second is what plain text similarity misses: scored as
+the articles the editors linked, lists of three by text similarity alone were right 17% of the time
+on digitalgov (finding 14% of the linked articles), 28% (22%) with it; on rust 23% (45%) and 24%
+(46%). bench/quality.py records the figures of what is built here.
 """
 
 from __future__ import annotations
