@@ -25,7 +25,8 @@ from .phrases import PhraseMatcher, case_fold_same_length, phrase_key, usable_ph
 from .vectors import TextVectors, titled
 
 __all__ = ["INDEX_BLOB", "GoldLink", "IndexSummary", "LinkIndex", "StoredRanker", "build_index", "date_of",
-           "day_number", "day_of", "draft_day", "index_saved", "index_summary", "load_index", "save_index"]
+           "day_number", "day_of", "draft_day", "index_saved", "index_summary", "load_index", "load_ranker",
+           "save_index"]
 
 log = logging.getLogger(__name__)
 INDEX_BLOB = "link_index.v1"
@@ -419,6 +420,29 @@ def load_index(store: Store, layout: str, ranker_from_state: Callable[[dict[str,
                ) -> tuple[LinkIndex, Any]:
     """The archive's index and its ranker, made by ``ranker_from_state(doc, arrays)`` of what
     ``ranker.state()`` gave :func:`save_index`."""
+    meta, arrays = _read_index(store, layout, ("index.", "ranker."))
+    index = LinkIndex.from_state(meta["index"], _part(arrays, "index."))
+    # an index saved before linkdesk kept the time it read the archive: it read it before it was saved
+    index.read_at = index.read_at or store.blob_created(INDEX_BLOB)
+    return index, ranker_from_state(meta["ranker"], _part(arrays, "ranker."))
+
+
+def load_ranker(store: Store, layout: str, ranker_from_state: Callable[[dict[str, Any], dict[str, np.ndarray]], Any]
+                ) -> tuple[list[str], Any]:
+    """The ranker saved with the archive's index, as :func:`load_index` gives it, and the addresses of
+    the index's articles, by position (what the ranker's per-article counts refer to), without the
+    rest of the index: on a large archive its vectors are most of the memory a load takes."""
+    meta, arrays = _read_index(store, layout, ("ranker.",))
+    return list(meta["index"]["urls"]), ranker_from_state(meta["ranker"], _part(arrays, "ranker."))
+
+
+def _part(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    return {name.removeprefix(prefix): a for name, a in arrays.items() if name.startswith(prefix)}
+
+
+def _read_index(store: Store, layout: str, prefixes: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The saved index's JSON part and those of its arrays whose names start with one of ``prefixes``,
+    once it is known to be one this linkdesk can use."""
     blob = store.load_blob(INDEX_BLOB)
     if blob is None:
         raise _no_index(store)
@@ -428,8 +452,9 @@ def load_index(store: Store, layout: str, ranker_from_state: Callable[[dict[str,
                                 "run `linkdesk index` again")
     try:
         with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
-            arrays = {name: stored[name] for name in stored.files}
-        meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
+            # each array is read from the zip only when asked for
+            arrays = {name: stored[name] for name in stored.files if name.startswith(prefixes)}
+            meta = json.loads(stored["meta"].tobytes().decode("utf-8"))
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         raise IndexMissingError(f"{store.label}: the stored index cannot be read ({exc.__class__.__name__}); "
                                 "run `linkdesk index` again") from exc
@@ -439,11 +464,4 @@ def load_index(store: Store, layout: str, ranker_from_state: Callable[[dict[str,
     if meta.get("library") != _model_library():
         raise IndexMissingError(f"{store.label}: the index was built with {meta.get('library')} and linkdesk now "
                                 f"runs {_model_library()}; run `linkdesk index` again")
-
-    def part(prefix: str) -> dict[str, np.ndarray]:
-        return {name.removeprefix(prefix): a for name, a in arrays.items() if name.startswith(prefix)}
-
-    index = LinkIndex.from_state(meta["index"], part("index."))
-    # an index saved before linkdesk kept the time it read the archive: it read it before it was saved
-    index.read_at = index.read_at or store.blob_created(INDEX_BLOB)
-    return index, ranker_from_state(meta["ranker"], part("ranker."))
+    return meta, arrays

@@ -17,7 +17,7 @@ import numpy as np
 from ..archive import withdrawn_by_address
 from ..config import load_config
 from ..errors import IndexMissingError, InputError
-from ..index.linkindex import LinkIndex, build_index, draft_day, load_index, save_index
+from ..index.linkindex import LinkIndex, build_index, draft_day, load_index, load_ranker, save_index
 from ..index.vectors import titled
 from ..ingest import reread_stale
 from ..lint import lint
@@ -37,9 +37,9 @@ from .ranker import Ranker, train
 from .related import Related, related_articles
 from .spot import Analysis, analyze
 
-__all__ = ["DeclinedLinks", "Draft", "DraftResult", "Ranked", "Spotted", "Suggester", "WithdrawnArticles",
-           "apply_result", "article_draft", "choose", "index_archive", "lint_draft", "rank_draft", "rank_spotted",
-           "spot_draft"]
+__all__ = ["ArticlesSinceIndex", "DeclinedLinks", "Draft", "DraftResult", "Ranked", "Spotted", "Suggester",
+           "WithdrawnArticles", "apply_result", "article_draft", "choose", "index_archive", "lint_draft", "rank_draft",
+           "rank_spotted", "spot_draft"]
 
 log = logging.getLogger(__name__)
 
@@ -123,12 +123,10 @@ def index_archive(store: Store, config: dict[str, Any] | None = None,
     retrain: str | None = None
     if not train_ranker:
         try:
-            old_index, old_ranker = load_index(store, LAYOUT, Ranker.from_state)
+            # only the old index's addresses are needed, not two indexes in memory at once
+            kept = load_ranker(store, LAYOUT, Ranker.from_state)
         except IndexMissingError as exc:
             raise IndexMissingError(f"no ranker to keep (--no-train): {exc}") from exc
-        # only the old index's addresses are needed, not two indexes in memory at once
-        kept = old_index.urls, old_ranker
-        del old_index
     # text an older parser made would be learned from as it is
     reread = reread_stale(store, progress=progress)
     index = build_index(store, keep_training_data=kept is None)
