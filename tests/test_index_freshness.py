@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from linkdesk.archive import archive_stats, withdraw_article
+from linkdesk.batch import related_for_article
 from linkdesk.cli import EXIT_OK, run
 from linkdesk.config import load_config
 from linkdesk.demo import demo_paths
@@ -67,6 +68,9 @@ def test_an_article_ingested_after_the_index_is_named_until_index_no_train_takes
     # the link to the new article is to the archive; the one to a page it never held is still named
     not_found = _not_found(_result(demo_store, LINKING))
     assert len(not_found) == 1 and "2031/none/" in not_found[0]
+    # its own related coverage is there already: it is read from the archive, not the index
+    related = related_for_article(demo_store, Suggester(demo_store, load_config()), NEW_URL, 3).related
+    assert related and any("ferry" in r.title.lower() for r in related)
 
     info = index_archive(demo_store, load_config(), train_ranker=False)
     assert info["ranker_trained"] is False and info["articles"] == 44

@@ -3,11 +3,15 @@ or is suggested to link, nor itself, a withdrawn article or one the policy never
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
+from linkdesk.cli import EXIT_OK, EXIT_REJECTED, run
 from linkdesk.config import load_config
 from linkdesk.drafts import draft_from_record
-from linkdesk.errors import ConfigError
+from linkdesk.errors import ConfigError, NotFoundError
 from linkdesk.suggest.pipeline import Suggester
 from linkdesk.web import create_app
 
@@ -85,3 +89,72 @@ def test_http_suggest_lists_related_coverage_when_asked(demo_db: str, suggester:
     assert asked.status_code == 200
     assert asked.json()["related"] == suggester.run(_draft(), related=3).to_json()["related"]
     assert asgi_call(app, "POST", "/suggest", params={"related": 51}, json=BRIDGE).status_code == 422
+
+
+FARES = "https://harborledger.example/2022/02/ferry-fare-freeze/"
+# an article that links FARES
+TERMINAL = "https://harborledger.example/2022/04/eastbank-ferry-terminal/"
+
+
+def test_an_archive_articles_related_coverage_is_neither_itself_nor_what_it_links(demo_db: str,
+                                                                                 suggester: Suggester) -> None:
+    from linkdesk.batch import related_for_article
+    from linkdesk.store import open_store
+
+    store = open_store(demo_db, create=False)
+    try:
+        terminal = store.get_article(TERMINAL)
+        study = related_for_article(store, suggester, BRIDGE_STUDY, 10)
+        linking = related_for_article(store, suggester, TERMINAL, 10)
+        with pytest.raises(NotFoundError, match="not in the archive"):
+            related_for_article(store, suggester, "https://harborledger.example/2031/none/")
+    finally:
+        store.close()
+    assert study.related and BRIDGE_STUDY not in {r.url for r in study.related}
+    # newer coverage of the same story is related too: a see-also box on an old page points forward
+    assert any((r.published or "") > "2022-05" for r in study.related)
+    # the terminal story links the fares story: with that link taken out of its text, the fares story is
+    # the one related to it
+    assert FARES not in {r.url for r in linking.related}
+    unlinked = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", terminal.body)
+    assert FARES in [r.url for r in suggester.related(_draft({"id": "t", "title": terminal.title, "body": unlinked}),
+                                                      10)]
+
+
+def test_cli_related_for_some_articles_and_for_the_archive(demo_db: str, capsys) -> None:
+    assert run(["related", BRIDGE_STUDY, "https://harborledger.example/2031/none/", "--count", "3", "--json",
+                "--db", demo_db]) == EXIT_REJECTED
+    out, err = capsys.readouterr()
+    one = json.loads(out)
+    assert one["url"] == BRIDGE_STUDY and 0 < len(one["related"]) <= 3
+    assert "2031/none/: not in the archive" in err
+
+    assert run(["related", "--json", "--count", "3", "--db", demo_db]) == EXIT_OK
+    out, err = capsys.readouterr()
+    every = [json.loads(line) for line in out.splitlines()]
+    assert len(every) == 43 and "43 article(s) read" in err
+    # the batch answers for each article as the question about it alone does
+    assert next(item for item in every if item["url"] == BRIDGE_STUDY) == one
+    assert run(["related", BRIDGE_STUDY, "--limit", "3", "--db", demo_db]) == 2
+    assert "give addresses or those" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_related_over_processes_gives_the_same_answer(demo_db: str) -> None:
+    from linkdesk.batch import related_in_archive
+
+    one = [item.to_json() for item in related_in_archive(demo_db, load_config(), count=4)]
+    two = [item.to_json() for item in related_in_archive(demo_db, load_config(), count=4, jobs=2)]
+    assert one == two and len(one) == 43
+
+
+def test_http_related_answers_as_the_library(demo_db: str) -> None:
+    app = create_app(demo_db, load_config())
+    r = asgi_call(app, "GET", "/related", params={"url": FARES, "count": 2})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["url"] == FARES and 0 < len(body["related"]) <= 2
+    assert FARES not in {x["url"] for x in body["related"]}
+    missing = asgi_call(app, "GET", "/related", params={"url": "https://harborledger.example/2031/none/"})
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    assert asgi_call(app, "GET", "/related", params={"url": FARES, "count": 0}).status_code == 422

@@ -19,7 +19,7 @@ from .archive import (
     restore_article,
     withdraw_article,
 )
-from .batch import ArticleJob, relink_archive, run_over_archive
+from .batch import ArticleJob, related_for_article, related_in_archive, relink_archive, run_over_archive
 from .check import Checked, CheckSummary, check_archive, summarize
 from .config import load_config
 from .drafts import draft_from_text, read_drafts
@@ -104,6 +104,8 @@ __all__ = [
     "orphans_inbound",
     "parse",
     "read_drafts",
+    "related_for_article",
+    "related_in_archive",
     "relink_archive",
     "remove_sources",
     "restore_article",

@@ -21,9 +21,9 @@ from .store.base import Store, StoredArticle
 from .text.normalize import is_web_address, url_key
 
 __all__ = ["archive_stats", "article_selection", "carry_withdrawal", "decline_links", "declined_link",
-           "describe_article", "export_archive", "export_records", "forget_declined", "orphans", "read_declined",
-           "read_withdrawals", "restore_article", "select_articles", "withdraw_article", "withdrawn_by_address",
-           "write_records"]
+           "describe_article", "export_archive", "export_records", "find_article", "forget_declined", "orphans",
+           "read_declined", "read_withdrawals", "restore_article", "select_articles", "withdraw_article",
+           "withdrawn_by_address", "write_records"]
 
 
 def archive_stats(store: Store) -> dict[str, Any]:
@@ -34,11 +34,18 @@ def archive_stats(store: Store) -> dict[str, Any]:
     return {**store.stats(), "index": summary.to_json() if summary is not None else None}
 
 
-def describe_article(store: Store, url: str) -> dict[str, Any]:
-    """Everything the archive knows about one article: metadata, out-links, inbound count."""
+def find_article(store: Store, url: str) -> StoredArticle:
+    """The archive's article at ``url`` (or one of its aliases); NotFoundError saying so, or when and
+    why it was withdrawn."""
     article = store.get_article(url)
     if article is None:
         raise _not_there(store, url)
+    return article
+
+
+def describe_article(store: Store, url: str) -> dict[str, Any]:
+    """Everything the archive knows about one article: metadata, out-links, inbound count."""
+    article = find_article(store, url)
     links = store.article_links(article.id)
     return {
         "url": article.url,

@@ -1,6 +1,6 @@
-"""Archive-wide jobs over local processes or a Ray cluster: relinking every article, checking every
-article (:mod:`.check`), finding places for every orphan (:mod:`.suggest.inbound`), or a job of
-one's own (:class:`ArticleJob`).
+"""Archive-wide jobs over local processes or a Ray cluster: relinking every article, listing every
+article's related coverage, checking every article (:mod:`.check`), finding places for every orphan
+(:mod:`.suggest.inbound`), or a job of one's own (:class:`ArticleJob`).
 
 A job runs the archive's own articles through the suggester one at a time. The work is split over
 worker processes, each loading the index once, here or (the ``ray`` extra) as actors on a Ray
@@ -23,15 +23,17 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Protocol, TypeVar
 
-from .archive import select_articles
+from .archive import find_article, select_articles
 from .config import load_config
 from .errors import OptionalDependencyError
 from .model import ArticleOutcome, Suggestion
 from .store import open_store, with_archive
 from .store.base import Store, StoredArticle
 from .suggest.pipeline import Draft, DraftResult, Suggester, apply_result, article_draft
+from .suggest.related import Related
 
-__all__ = ["ArticleJob", "RelinkJob", "Relinked", "relink_archive", "relink_ids", "run_over_archive"]
+__all__ = ["ArticleJob", "RelatedFor", "RelatedJob", "RelinkJob", "Relinked", "related_for_article",
+           "related_in_archive", "relink_archive", "relink_ids", "run_over_archive"]
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,47 @@ class RelinkJob:
 
     def failed(self, article: StoredArticle, error: str) -> Relinked:
         return Relinked(article.url, article.title, article.published, error=error)
+
+
+@dataclass
+class RelatedFor(ArticleOutcome):
+    """One archive article's related coverage (best first), or why it could not be read."""
+
+    related: list[Related] = field(default_factory=list)
+
+    def payload(self) -> dict[str, Any]:
+        return {"related": [r.to_json() for r in self.related]}
+
+
+@dataclass(frozen=True)
+class RelatedJob:
+    """The ``count`` archive articles most related to an article, older or newer (a see-also box on its
+    page), other than those it links already."""
+
+    count: int
+
+    def run(self, store: Store, suggester: Suggester, article: StoredArticle) -> RelatedFor:
+        return RelatedFor(article.url, article.title, article.published,
+                          related=suggester.related(article_draft(article), self.count))
+
+    def failed(self, article: StoredArticle, error: str) -> RelatedFor:
+        return RelatedFor(article.url, article.title, article.published, error=error)
+
+
+def related_for_article(store: Store, suggester: Suggester, url: str, count: int = 5) -> RelatedFor:
+    """The ``count`` archive articles most related to the one at ``url`` (NotFoundError when the archive
+    does not hold it)."""
+    return RelatedJob(count).run(store, suggester, find_article(store, url))
+
+
+def related_in_archive(db: str, config: dict[str, Any] | None = None, ids: Sequence[int] | None = None,
+                       count: int = 5, jobs: int = 1, progress: Callable[[int, int], None] | None = None,
+                       ray_address: str | None = None) -> Iterator[RelatedFor]:
+    """Every article in ``ids`` (all when None, newest first) of the archive at ``db``, in that order,
+    with its ``count`` most related archive articles; the rest as :func:`run_over_archive`."""
+    if ids is None:
+        ids = with_archive(db, relink_ids)
+    return run_over_archive(db, config, ids, RelatedJob(count), jobs, progress, ray_address)
 
 
 def linked_record(article: StoredArticle, draft: Draft, result: DraftResult) -> dict[str, Any]:

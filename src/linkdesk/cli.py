@@ -31,7 +31,7 @@ from .archive import (
     withdraw_article,
     write_records,
 )
-from .batch import relink_archive, relink_ids
+from .batch import RelatedFor, related_for_article, related_in_archive, relink_archive, relink_ids
 from .check import Checked, check_archive, summarize
 from .config import load_config
 from .drafts import read_drafts
@@ -232,6 +232,46 @@ def _print_inbound(found: Inbound) -> None:
     print(f"{len(found.links)} article(s) at or above {found.threshold:.2f} of {found.searched} that use its words")
     if found.below:
         print(f"{found.below} more scored under it (best {found.best_below:.2f}); --threshold lists them")
+
+
+def cmd_related(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config)
+    if args.urls and (args.section or args.since or args.limit):
+        raise InputError("--section, --since and --limit choose from the whole archive: give addresses or those")
+    if args.urls:
+        suggester = with_archive(args.db, lambda store: Suggester(store, cfg))
+        found, missing = _each_found(args.db, args.urls,
+                                     lambda store, url: related_for_article(store, suggester, url, args.count))
+        for item in found:
+            _print_related(item, args.json)
+        return _left_over(missing)
+    db = args.db or default_db_path()
+    ids = with_archive(db, lambda store: relink_ids(store, args.section, args.since, args.limit))
+    bar = _TotalBar(" articles")
+    failed = 0
+    try:
+        for item in related_in_archive(db, cfg, ids, args.count, args.jobs, progress=bar, ray_address=args.ray):
+            if item.error is not None:
+                failed += 1
+                print(f"failed: {item.url}: {item.error}", file=sys.stderr)
+            else:
+                _print_related(item, args.json)
+    finally:
+        bar.close()
+    print(f"{len(ids)} article(s) read" + (f"; {failed} failed" if failed else ""),
+          file=sys.stderr if args.json else sys.stdout)
+    return EXIT_REJECTED if failed else EXIT_OK
+
+
+def _print_related(item: RelatedFor, as_json: bool) -> None:
+    if as_json:
+        _print_json(item.to_json())
+        return
+    print(f"== {item.title} <{item.url}>")
+    for r in item.related:
+        print(f"  {r.score:.2f}  {r.title}  <{r.url}>  ({'; '.join(r.reasons)})")
+    if not item.related:
+        print("  no archive article is related closely enough")
 
 
 def _orphans_inbound(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
@@ -978,6 +1018,18 @@ def build_parser() -> argparse.ArgumentParser:
                         "the rejected suggestions taken out) with exactly the links kept in it, each checked "
                         "against the article's stored text, instead of running the suggester")
     p.set_defaults(func=cmd_relink)
+
+    p = sub.add_parser("related", help="related coverage for archive articles (a see-also box on each page), "
+                                       "for some or, as a batch job, for all")
+    common(p)
+    p.add_argument("urls", nargs="*", metavar="URL", help="archive articles (default: the whole archive, newest first)")
+    p.add_argument("--count", type=_positive, default=5, help="related articles per article (default 5)")
+    p.add_argument("--section", help="only this section's articles")
+    p.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
+    p.add_argument("--limit", type=_count, default=0, help="at most this many articles, newest first (default: all)")
+    _job_options(p)
+    p.add_argument("--json", action="store_true", help="one JSON line per article")
+    p.set_defaults(func=cmd_related)
 
     p = sub.add_parser("check", help="the pre-publish lint over every archive article: links that cannot work, "
                                      "internal links to no article, leftover notes, ...")

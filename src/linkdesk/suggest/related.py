@@ -61,7 +61,7 @@ def related_articles(query: sparse.csr_matrix, index: LinkIndex, ctx: Context, c
             break
         reasons = [f"on the same subject (text similarity {sims[a]:.2f})"]
         if voters.get(int(a)):
-            reasons.append(f"{voters[int(a)]} of the {NEIGHBORS} archive articles most like the draft link to it")
+            reasons.append(f"{voters[int(a)]} of the {NEIGHBORS} archive articles most like this text link to it")
         published = index.published(int(a))
         out.append(Related(index.urls[a], index.titles[a], None if published == "undated" else published,
                            round(float(scores[a]), 4), reasons))

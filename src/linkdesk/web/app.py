@@ -31,6 +31,7 @@ from ..archive import (
     restore_article,
     withdraw_article,
 )
+from ..batch import related_for_article
 from ..config import load_config
 from ..drafts import draft_from_record
 from ..errors import (
@@ -61,6 +62,7 @@ from .schema import (
     LinkPairIn,
     LintOut,
     OrphanOut,
+    RelatedForOut,
     RemovedSourceOut,
     RemoveSourceIn,
     ReviewIn,
@@ -362,6 +364,15 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
         suggester = newest.get()
         with lock:
             return with_archive(db, lambda s: inbound_links(s, suggester, url, limit, threshold)).to_json()
+
+    @app.get("/related", **_answers(RelatedForOut, 401, 404, 422, 503))
+    def related(url: Annotated[str, Query(min_length=1)], count: Annotated[int, Query(ge=1, le=50)] = 5
+                ) -> dict[str, Any]:
+        """The archive articles most related to the one at ``url``, older or newer: a see-also box for
+        its page."""
+        suggester = newest.get()
+        with lock:
+            return with_archive(db, lambda s: related_for_article(s, suggester, url, count)).to_json()
 
     return app
 

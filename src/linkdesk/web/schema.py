@@ -356,6 +356,13 @@ class InboundLinkOut(SuggestionOut):
     source_published: str | None
 
 
+class RelatedForOut(BaseModel):
+    url: str
+    title: str
+    published: str | None
+    related: list[RelatedOut] = Field(description="best first; none it links already")
+
+
 class InboundOut(BaseModel):
     url: str
     title: str
