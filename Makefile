@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/inbound.py
 	$(BIN)/python bench/relink.py
+	$(BIN)/python bench/related.py
 	$(BIN)/python bench/check.py
 	$(BIN)/python bench/postgres.py
 
