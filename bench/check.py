@@ -8,11 +8,9 @@ The digitalgov backtest's archive is ingested and indexed, then every article is
 
 from __future__ import annotations
 
-import tempfile
 import time
-from pathlib import Path
 
-from common import arguments, indexed_backtest, peak_rss_mb, record
+from common import arguments, indexed_digitalgov, peak_rss_mb, record, workdir_option
 
 from linkdesk.check import CheckSummary, check_archive, summarize
 from linkdesk.config import load_config
@@ -20,13 +18,11 @@ from linkdesk.config import load_config
 
 def main() -> None:
     ap = arguments(__doc__)
-    ap.add_argument("--workdir", help="where the store goes (default: a temporary folder)")
+    workdir_option(ap)
     args = ap.parse_args()
     cfg = load_config()
     runs: dict[int, tuple[float, CheckSummary, list[dict]]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        db = str(Path(args.workdir or tmp) / "digitalgov.db")
-        indexed_backtest("digitalgov", db, cfg).close()
+    with indexed_digitalgov(args.workdir, cfg) as db:
         for jobs in (1, 2):
             t = time.perf_counter()
             checked = list(check_archive(db, cfg, min_severity="info", jobs=jobs))

@@ -9,6 +9,9 @@ import os
 import re
 import resource
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -71,6 +74,20 @@ def write_backtest(name: str, records: list[dict], out: str) -> None:
         fh.writelines(json.dumps(r) + "\n" for r in records)
     for part in ("drafts", "gold"):
         os.symlink(SHARED / name / f"{part}.jsonl.gz", os.path.join(out, f"{part}.jsonl.gz"))
+
+
+def workdir_option(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--workdir", help="where the store goes (default: a temporary folder)")
+
+
+@contextmanager
+def indexed_digitalgov(workdir: str | None, config: dict) -> Iterator[str]:
+    """The path of a new SQLite archive holding the digitalgov backtest's archive, ingested and indexed,
+    in ``workdir`` (kept) or a temporary folder (removed afterwards)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(workdir or tmp) / "digitalgov.db")
+        indexed_backtest("digitalgov", db, config).close()
+        yield db
 
 
 def indexed_backtest(name: str, db: str, config: dict) -> Any:

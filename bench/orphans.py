@@ -9,11 +9,9 @@ must be identical.
 
 from __future__ import annotations
 
-import tempfile
 import time
-from pathlib import Path
 
-from common import arguments, indexed_backtest, peak_rss_mb, record
+from common import arguments, indexed_digitalgov, peak_rss_mb, record, workdir_option
 
 from linkdesk.config import load_config
 from linkdesk.suggest.inbound import orphans_inbound
@@ -21,13 +19,11 @@ from linkdesk.suggest.inbound import orphans_inbound
 
 def main() -> None:
     ap = arguments(__doc__)
-    ap.add_argument("--workdir", help="where the store goes (default: a temporary folder)")
+    workdir_option(ap)
     args = ap.parse_args()
     cfg = load_config()
     runs = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        db = str(Path(args.workdir or tmp) / "digitalgov.db")
-        indexed_backtest("digitalgov", db, cfg).close()
+    with indexed_digitalgov(args.workdir, cfg) as db:
         for jobs in (1, 2):
             t = time.perf_counter()
             report = orphans_inbound(db, cfg, jobs=jobs)

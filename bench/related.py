@@ -8,11 +8,9 @@ is measured by bench/quality.py (the drafts' lists of three against the links th
 
 from __future__ import annotations
 
-import tempfile
 import time
-from pathlib import Path
 
-from common import arguments, indexed_backtest, peak_rss_mb, record
+from common import arguments, indexed_digitalgov, peak_rss_mb, record, workdir_option
 
 from linkdesk.batch import related_in_archive
 from linkdesk.config import load_config
@@ -20,13 +18,11 @@ from linkdesk.config import load_config
 
 def main() -> None:
     ap = arguments(__doc__)
-    ap.add_argument("--workdir", help="where the store goes (default: a temporary folder)")
+    workdir_option(ap)
     ap.add_argument("--count", type=int, default=5)
     args = ap.parse_args()
     cfg = load_config()
-    with tempfile.TemporaryDirectory() as tmp:
-        db = str(Path(args.workdir or tmp) / "digitalgov.db")
-        indexed_backtest("digitalgov", db, cfg).close()
+    with indexed_digitalgov(args.workdir, cfg) as db:
         runs = {}
         for name, jobs in (("one process", 1), ("two processes", 2)):
             t = time.perf_counter()

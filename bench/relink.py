@@ -8,11 +8,9 @@ outputs must be identical.
 
 from __future__ import annotations
 
-import tempfile
 import time
-from pathlib import Path
 
-from common import arguments, indexed_backtest, peak_rss_mb, record
+from common import arguments, indexed_digitalgov, peak_rss_mb, record, workdir_option
 
 from linkdesk.batch import relink_archive
 from linkdesk.config import load_config
@@ -20,12 +18,10 @@ from linkdesk.config import load_config
 
 def main() -> None:
     ap = arguments(__doc__)
-    ap.add_argument("--workdir", help="where the store goes (default: a temporary folder)")
+    workdir_option(ap)
     args = ap.parse_args()
     cfg = load_config()
-    with tempfile.TemporaryDirectory() as tmp:
-        db = str(Path(args.workdir or tmp) / "digitalgov.db")
-        indexed_backtest("digitalgov", db, cfg).close()
+    with indexed_digitalgov(args.workdir, cfg) as db:
         runs = {}
         for name, jobs, ray_address in (("one process", 1, None), ("two processes", 2, None),
                                         ("two Ray actors (local Ray, start-up included)", 2, "local")):
