@@ -181,7 +181,10 @@ async function apply() {
 async function status() {
   try {
     const h = await call("/health");
-    $("status").textContent = h.articles + " articles · ranker " + h.ranker + " · threshold " + h.threshold.toFixed(2);
+    // articles ingested since the index are not suggested yet: an editor missing this morning's story sees why
+    const behind = h.notices.filter((n) => n.rule === "stale-index").map((n) => " · " + n.message);
+    $("status").textContent = h.articles + " articles · ranker " + h.ranker + " · threshold " + h.threshold.toFixed(2) +
+      behind.join("");
   } catch (err) {
     $("status").textContent = "the archive could not be read: " + err.message;
   }
