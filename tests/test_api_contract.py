@@ -40,6 +40,7 @@ def test_the_schema_documents_every_route(api_schema: Any) -> None:
     assert routes == {("GET", "/health"), ("POST", "/suggest"), ("POST", "/apply"), ("POST", "/apply/reviewed"),
                       ("POST", "/lint"),
                       ("GET", "/stats"), ("GET", "/article"), ("GET", "/orphans"), ("GET", "/inbound"),
+                      ("GET", "/related"), ("POST", "/articles"),
                       ("POST", "/withdraw"), ("POST", "/restore"), ("GET", "/withdrawn"),
                       ("POST", "/decline"), ("POST", "/decline/forget"), ("GET", "/declined"),
                       ("POST", "/sources/remove"), ("POST", "/sources/remove/forget"), ("GET", "/sources/removed")}

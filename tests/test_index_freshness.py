@@ -186,3 +186,36 @@ def test_a_running_server_names_new_articles_and_takes_in_the_new_index(tmp_path
     suggested = asgi_call(app, "POST", "/suggest", json=NAMING).json()
     assert NEW_URL in {s["target_url"] for s in suggested["suggestions"]}
     assert asgi_call(app, "GET", "/health").json()["articles"] == 44
+
+
+def test_a_cms_posts_what_it_publishes_and_a_bad_record_is_named(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.db")
+    build_demo_archive(db)
+    app = create_app(db, load_config(), index_check_seconds=3600)
+    records = [NEW_RECORD, {"url": "ftp://harborledger.example/x", "title": "Not a web page"},
+               {**NEW_RECORD, "url": NEW_URL + "b/", "published": "the day after"}]
+    r = asgi_call(app, "POST", "/articles", json=records)
+    assert r.status_code == 200
+    report = r.json()
+    assert report["added"] == 1 and len(report["rejected"]) == 2
+    assert report["rejected"][0].startswith("request record 2") and "'url'" in report["rejected"][0]
+    assert report["rejected"][1].startswith("request record 3") and "published" in report["rejected"][1]
+    # this instance takes it in at once: known to the lint, named as not suggested yet, related listed
+    assert [n["rule"] for n in asgi_call(app, "GET", "/health").json()["notices"]].count("stale-index") == 1
+    lint = asgi_call(app, "POST", "/lint", json=LINKING).json()["findings"]
+    not_found = [f["message"] for f in lint if f["rule"] == "internal-link-not-found"]
+    assert len(not_found) == 1 and "2031/none/" in not_found[0]
+    assert asgi_call(app, "GET", "/related", params={"url": NEW_URL}).status_code == 200
+    # posted again unchanged: nothing written
+    assert asgi_call(app, "POST", "/articles", json=[NEW_RECORD]).json()["unchanged"] == 1
+
+
+@pytest.mark.parametrize("body,field", [
+    ([{"title": "No address"}], "body.0.url"),
+    ([{"url": NEW_URL, "title": "Tags as text", "tags": "ferry"}], "body.0.tags"),
+    ({"url": NEW_URL, "title": "not a list"}, "body"),
+    ([NEW_RECORD] * 501, "body"),
+])
+def test_a_malformed_post_is_refused_whole_naming_the_field(demo_db: str, body: object, field: str) -> None:
+    r = asgi_call(create_app(demo_db, load_config()), "POST", "/articles", json=body)
+    assert r.status_code == 422 and field in r.json()["error"]["message"]

@@ -19,9 +19,9 @@ from ..store.base import PreparedArticle, Store
 from ..text.normalize import url_key
 from ..text.parse import PARSER_VERSION
 from . import crawl, feeds, files, html_pages, jsonl, static_site, wxr
-from .records import prepare
+from .records import article_from_record, prepare
 
-__all__ = ["KINDS", "detect_kind", "ingest", "reread_stale"]
+__all__ = ["KINDS", "detect_kind", "ingest", "ingest_records", "reread_stale"]
 
 log = logging.getLogger(__name__)
 
@@ -100,37 +100,59 @@ def _reader(source: str, kind: str, cfg: dict[str, Any], report: IngestReport,
     raise InputError(f"unknown source kind {kind!r} (known: {', '.join(KINDS)})")
 
 
-def ingest(store: Store, sources: Sequence[str], *, kind: str | None = None,
-           site_hosts: Sequence[str] | None = None, config: dict[str, Any] | None = None,
-           progress: Callable[[int], None] | None = None) -> IngestReport:
-    """Read every source into the store. Returns what was added, updated, skipped and rejected."""
-    cfg = config or load_config()
-    report = IngestReport()
-    max_body = int(cfg["ingest"]["max_body_bytes"])
-    batch_size = int(cfg["ingest"]["batch_size"])
-    batch: list[PreparedArticle] = []
-    fetcher_box: list[crawl.Fetcher] = []
-    # one run holding two records of one address keeps the later; say which, so nothing goes unseen
-    first_seen: dict[str, str] = {}
+class _Writer:
+    """Records prepared and written in batches, each batch one transaction; what each came to is
+    counted in ``report``."""
 
-    def flush() -> None:
-        if not batch:
+    def __init__(self, store: Store, cfg: dict[str, Any], report: IngestReport) -> None:
+        self.store, self.report = store, report
+        self.max_body = int(cfg["ingest"]["max_body_bytes"])
+        self.batch_size = int(cfg["ingest"]["batch_size"])
+        self.batch: list[PreparedArticle] = []
+        # one run holding two records of one address keeps the later; say which, so nothing goes unseen
+        self.first_seen: dict[str, str] = {}
+
+    def add(self, item: Article, where: str, origin: str) -> None:
+        try:
+            self.batch.append(prepare(item, self.max_body, where, origin=origin))
+        except BadRecordError as exc:
+            self.report.rejected.append(Rejection(exc.where, exc.reason))
+        else:
+            earlier = self.first_seen.setdefault(url_key(item.url), where)
+            if earlier != where:
+                self.report.warnings.append(f"{where}: same address as {earlier}; the later record replaces the "
+                                            "earlier")
+        if len(self.batch) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.batch:
             return
-        for item, status in zip(batch, store.write_batch(batch), strict=True):
+        report = self.report
+        for item, status in zip(self.batch, self.store.write_batch(self.batch), strict=True):
             if status == "withdrawn":
                 report.skip("withdrawn from the archive")
                 report.warnings.append(f"{item.article.url}: withdrawn from the archive, so not ingested "
                                        "(`linkdesk restore URL` lets a later ingest take it back)")
             elif status == "old-address":
                 report.skip("an older address of an archive article")
-                current = store.get_article(item.article.url)
+                current = self.store.get_article(item.article.url)
                 report.warnings.append(f"{item.article.url}: the article there moved to "
                                        f"{current.url if current else 'another address'}, which the archive "
                                        "keeps; the record under the old address is left out")
             else:
                 report.count(status)
-        batch.clear()
+        self.batch.clear()
 
+
+def ingest(store: Store, sources: Sequence[str], *, kind: str | None = None,
+           site_hosts: Sequence[str] | None = None, config: dict[str, Any] | None = None,
+           progress: Callable[[int], None] | None = None) -> IngestReport:
+    """Read every source into the store. Returns what was added, updated, skipped and rejected."""
+    cfg = config or load_config()
+    report = IngestReport()
+    writer = _Writer(store, cfg, report)
+    fetcher_box: list[crawl.Fetcher] = []
     try:
         for source in sources:
             try:
@@ -141,31 +163,40 @@ def ingest(store: Store, sources: Sequence[str], *, kind: str | None = None,
                         report.rejected.append(item)
                         log.warning("rejected %s", item)
                     else:
-                        where = _where(source, item, n)
-                        try:
-                            batch.append(prepare(item, max_body, where, origin=source))
-                        except BadRecordError as exc:
-                            report.rejected.append(Rejection(exc.where, exc.reason))
-                        else:
-                            earlier = first_seen.setdefault(url_key(item.url), where)
-                            if earlier != where:
-                                report.warnings.append(f"{where}: same address as {earlier}; the later record "
-                                                       "replaces the earlier")
-                        if len(batch) >= batch_size:
-                            flush()
+                        writer.add(item, _where(source, item, n), source)
                     if progress:
                         progress(1)
             except (InputError, FetchError) as exc:
                 report.rejected.append(Rejection.from_error(source, exc))
             except OSError as exc:
                 report.rejected.append(Rejection(source, f"cannot read: {exc.strerror or exc}"))
-        flush()
+        writer.flush()
     finally:
         for f in fetcher_box:
             f.close()
     hosts = list(site_hosts or cfg["site"]["hosts"] or [])
     if hosts:
         store.set_site_hosts(hosts)
+    store.resolve_links()
+    return report
+
+
+def ingest_records(store: Store, records: Sequence[object], origin: str = "request",
+                   config: dict[str, Any] | None = None) -> IngestReport:
+    """Standard archive records given as data (what a CMS posts as it publishes), each checked and
+    written as :func:`ingest` writes a JSONL file's lines: a bad one is reported as ``origin record
+    N`` and the rest go in."""
+    cfg = config or load_config()
+    report = IngestReport()
+    writer = _Writer(store, cfg, report)
+    for n, rec in enumerate(records, 1):
+        try:
+            article = article_from_record(rec, f"{origin} record {n}")
+        except BadRecordError as exc:
+            report.rejected.append(Rejection(exc.where, exc.reason))
+            continue
+        writer.add(article, _where(origin, article, n), origin)
+    writer.flush()
     store.resolve_links()
     return report
 

@@ -43,6 +43,7 @@ from ..errors import (
     StoreError,
 )
 from ..index.linkindex import index_saved
+from ..ingest import ingest_records
 from ..model import DeclinedLink, RemovedSource, Withdrawal
 from ..reviewed import reviewed_result, unlinkable_by
 from ..sources.catalog import forget_removed_source, remove_sources
@@ -53,12 +54,14 @@ from .schema import (
     ERROR_RESPONSES,
     AddressIn,
     ApplyOut,
+    ArticleIn,
     ArticleOut,
     DeclinedOut,
     DeclineIn,
     DraftIn,
     HealthOut,
     InboundOut,
+    IngestOut,
     LinkPairIn,
     LintOut,
     OrphanOut,
@@ -102,6 +105,8 @@ _OPEN_PATHS = ("/", "/health", "/docs", "/openapi.json")
 DraftRecord = Annotated[DraftIn, Body(description="the draft, as a standard record")]
 Threshold = Annotated[float | None, Query(ge=0, le=1, description="minimum score (default: the archive's own)")]
 MaxLinks = Annotated[int | None, Query(ge=0, description="at most this many links (0: no fixed cap)")]
+# a CMS sends what it publishes as it goes; a whole archive goes through `linkdesk ingest`
+MAX_ARTICLES_PER_REQUEST = 500
 RelatedCount = Annotated[int | None, Query(ge=0, le=50, description="also list this many related archive articles, "
                                                                    "for a box beside the draft (default: the "
                                                                    "configured related.count)")]
@@ -364,6 +369,19 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
         suggester = newest.get()
         with lock:
             return with_archive(db, lambda s: inbound_links(s, suggester, url, limit, threshold)).to_json()
+
+    @app.post("/articles", **_answers(IngestOut, 400, 401, 422, 503))
+    def add_articles(articles: Annotated[list[ArticleIn], Body(max_length=MAX_ARTICLES_PER_REQUEST,
+                                                                description="the articles, as standard records")]
+                     ) -> dict[str, Any]:
+        """Take published articles into the archive (new ones added, changed ones updated), as
+        `linkdesk ingest` does: the lint knows them at once, related coverage is listed for them, and
+        they are suggested from the next `linkdesk index` (`--no-train`: seconds). A record that cannot
+        be used is reported and the rest go in."""
+        records = [a.model_dump(exclude_none=True) for a in articles]
+        report = with_archive(db, lambda s: ingest_records(s, records, "request", cfg))
+        newest.get(now=True)
+        return report.to_json()
 
     @app.get("/related", **_answers(RelatedForOut, 401, 404, 422, 503))
     def related(url: Annotated[str, Query(min_length=1)], count: Annotated[int, Query(ge=1, le=50)] = 5
