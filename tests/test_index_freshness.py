@@ -18,7 +18,7 @@ from linkdesk.drafts import draft_from_record
 from linkdesk.errors import IndexMissingError
 from linkdesk.ingest import ingest
 from linkdesk.store import Store, open_store
-from linkdesk.suggest.pipeline import Suggester, index_archive
+from linkdesk.suggest.pipeline import Suggester, index_archive, index_is_current
 from linkdesk.web import create_app
 
 from .conftest import asgi_call, build_demo_archive
@@ -219,3 +219,38 @@ def test_a_cms_posts_what_it_publishes_and_a_bad_record_is_named(tmp_path: Path)
 def test_a_malformed_post_is_refused_whole_naming_the_field(demo_db: str, body: object, field: str) -> None:
     r = asgi_call(create_app(demo_db, load_config()), "POST", "/articles", json=body)
     assert r.status_code == 422 and field in r.json()["error"]["message"]
+
+
+def test_index_if_changed_does_nothing_while_the_index_is_current(tmp_path: Path, capsys) -> None:
+    db = str(tmp_path / "demo.db")
+    build_demo_archive(db)
+    store = open_store(db)
+    try:
+        assert index_is_current(store)
+        saved = archive_stats(store)["index"]["saved"]
+    finally:
+        store.close()
+    assert run(["index", "--if-changed", "--no-train", "--db", db]) == EXIT_OK
+    assert "the index is current" in capsys.readouterr().out
+    store = open_store(db)
+    try:
+        assert archive_stats(store)["index"]["saved"] == saved
+        _ingest_new(store, tmp_path)
+        assert not index_is_current(store)
+    finally:
+        store.close()
+    assert run(["index", "--if-changed", "--no-train", "--json", "--db", db]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["articles"] == 44
+    assert run(["index", "--if-changed", "--json", "--db", db]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out) == {"current": True}
+
+
+def test_an_index_of_another_layout_or_library_is_not_current(demo_store: Store, monkeypatch) -> None:
+    from linkdesk.index import linkindex
+
+    assert index_is_current(demo_store)
+    monkeypatch.setattr("linkdesk.suggest.pipeline.LAYOUT", "another feature list")
+    assert not index_is_current(demo_store)
+    monkeypatch.undo()
+    monkeypatch.setattr(linkindex, "_model_library", lambda: "scikit-learn 0.0")
+    assert not index_is_current(demo_store)

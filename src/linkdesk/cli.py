@@ -47,7 +47,7 @@ from .sources.catalog import add_sources, forget_removed_source, list_sources, r
 from .sources.outlets import OutletTable
 from .store import Store, default_db_path, open_store, with_archive
 from .suggest.inbound import Inbound, inbound_links, orphans_inbound
-from .suggest.pipeline import Draft, Suggester, apply_result, index_archive, lint_draft
+from .suggest.pipeline import Draft, Suggester, apply_result, index_archive, index_is_current, lint_draft
 from .suggest.ranker import TARGET_PRECISION
 
 log = logging.getLogger("linkdesk")
@@ -586,6 +586,12 @@ class _TotalBar:
 
 def cmd_index(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
+    if args.if_changed and with_archive(args.db, index_is_current):
+        if args.json:
+            _print_json({"current": True})
+        else:
+            print("the index is current: no article added or changed since it read the archive")
+        return EXIT_OK
     # after an upgrade, articles an older parser made are re-read first: minutes on a large archive
     bar = _TotalBar(" articles re-read")
     try:
@@ -1108,6 +1114,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-train", action="store_true",
                    help="keep the ranker trained last time: seconds instead of minutes, so that articles "
                         "ingested since are suggested at once (retrain now and then, e.g. nightly)")
+    p.add_argument("--if-changed", action="store_true",
+                   help="do nothing when no article was added or changed since the index read the archive (and "
+                        "it is one this linkdesk can use): for a job run every few minutes")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_index)
 

@@ -354,7 +354,8 @@ def save_index(store: Store, index: LinkIndex, ranker: StoredRanker, layout: str
     out = io.BytesIO()
     np.savez_compressed(out, **entries)
     info = ranker_doc.get("info", {})
-    about = {"read_at": index.read_at, "articles": index.size, "internal_links": index.n_links,
+    about = {"layout": layout, "library": _model_library(),
+             "read_at": index.read_at, "articles": index.size, "internal_links": index.n_links,
              "ranker": ranker_doc.get("kind"), "threshold": ranker_doc.get("threshold"),
              "trained_at": info.get("trained_at"), "trained_links": info.get("links")}
     store.save_blob(INDEX_BLOB, out.getvalue(), about)
@@ -376,6 +377,15 @@ class IndexSummary:
     trained_at: str | None
     trained_links: int | None
     changed: dict[str, ChangedArticle]
+    #: what the index was built for (a feature list) and with (scikit-learn's version): None from an
+    #: index an earlier linkdesk saved
+    layout: str | None = None
+    library: str | None = None
+
+    def current(self, layout: str) -> bool:
+        """Whether a new index would hold nothing this one lacks: one this linkdesk (of ``layout``)
+        can use, with no article added or changed since it read the archive."""
+        return self.layout == layout and self.library == _model_library() and not self.changed
 
     @property
     def changed_articles(self) -> list[ChangedArticle]:
@@ -401,7 +411,8 @@ def index_summary(store: Store) -> IndexSummary | None:
     read_at = about.get("read_at") or saved
     return IndexSummary(saved, about.get("read_at"), about.get("articles"), about.get("internal_links"),
                         about.get("ranker"), about.get("threshold"), about.get("trained_at"),
-                        about.get("trained_links"), store.changed_since(read_at))
+                        about.get("trained_links"), store.changed_since(read_at), about.get("layout"),
+                        about.get("library"))
 
 
 def _no_index(store: Store) -> IndexMissingError:

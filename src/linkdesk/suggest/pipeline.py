@@ -17,7 +17,15 @@ import numpy as np
 from ..archive import withdrawn_by_address
 from ..config import load_config
 from ..errors import IndexMissingError, InputError
-from ..index.linkindex import LinkIndex, build_index, draft_day, load_index, load_ranker, save_index
+from ..index.linkindex import (
+    LinkIndex,
+    build_index,
+    draft_day,
+    index_summary,
+    load_index,
+    load_ranker,
+    save_index,
+)
 from ..index.vectors import titled
 from ..ingest import reread_stale
 from ..lint import lint
@@ -38,8 +46,8 @@ from .related import Related, related_articles
 from .spot import Analysis, analyze
 
 __all__ = ["ArticlesSinceIndex", "DeclinedLinks", "Draft", "DraftResult", "Ranked", "Spotted", "Suggester",
-           "WithdrawnArticles", "apply_result", "article_draft", "choose", "index_archive", "lint_draft", "rank_draft",
-           "rank_spotted", "spot_draft"]
+           "WithdrawnArticles", "apply_result", "article_draft", "choose", "index_archive", "index_is_current",
+           "lint_draft", "rank_draft", "rank_spotted", "spot_draft"]
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +171,13 @@ def index_archive(store: Store, config: dict[str, Any] | None = None,
         "seconds": {"index": round(t1 - t0, 2), "train": round(t2 - t1, 2),
                     "save": round(time.perf_counter() - t2, 2)},
     }
+
+
+def index_is_current(store: Store) -> bool:
+    """Whether `linkdesk index` has nothing to do: the saved index is one this linkdesk can use, and no
+    article was added or changed since it read the archive (a job run every few minutes asks first)."""
+    summary = index_summary(store)
+    return summary is not None and summary.current(LAYOUT)
 
 
 def _blocked_in_archive(store: Store, index: LinkIndex, policy: Policy) -> Callable[[int], list[tuple[int, int]]]:
