@@ -586,7 +586,7 @@ class _TotalBar:
 
 def cmd_index(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
-    if args.if_changed and with_archive(args.db, index_is_current):
+    if args.if_changed and with_archive(args.db, lambda store: index_is_current(store, not args.no_train)):
         if args.json:
             _print_json({"current": True})
         else:
@@ -1116,7 +1116,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "ingested since are suggested at once (retrain now and then, e.g. nightly)")
     p.add_argument("--if-changed", action="store_true",
                    help="do nothing when no article was added or changed since the index read the archive (and "
-                        "it is one this linkdesk can use): for a job run every few minutes")
+                        "it is one this linkdesk can use, its ranker trained then unless --no-train): for a job "
+                        "run every few minutes")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_index)
 

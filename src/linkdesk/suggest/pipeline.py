@@ -173,11 +173,14 @@ def index_archive(store: Store, config: dict[str, Any] | None = None,
     }
 
 
-def index_is_current(store: Store) -> bool:
+def index_is_current(store: Store, train_ranker: bool = False) -> bool:
     """Whether `linkdesk index` has nothing to do: the saved index is one this linkdesk can use, and no
-    article was added or changed since it read the archive (a job run every few minutes asks first)."""
+    article was added or changed since it read the archive (a job run every few minutes asks first);
+    with ``train_ranker``, its ranker was also trained on the archive as it read it (not kept from an
+    earlier one by `--no-train`)."""
     summary = index_summary(store)
-    return summary is not None and summary.current(LAYOUT)
+    return (summary is not None and summary.current(LAYOUT)
+            and (not train_ranker or summary.trained_at == summary.read_at))
 
 
 def _blocked_in_archive(store: Store, index: LinkIndex, policy: Policy) -> Callable[[int], list[tuple[int, int]]]:
