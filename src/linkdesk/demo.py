@@ -69,7 +69,7 @@ def main(out_dir: str | None = None) -> int:
     store.close()
     draft = next(iter(read_drafts(draft_path)))
     assert not isinstance(draft, Rejection)
-    result = suggester.run(draft)
+    result = suggester.run(draft, related=3)
     print(f"== leftover notes in the demo draft ({os.path.basename(draft_path)})")
     for note in result.placeholders:
         print(f"   {note.kind} note at {note.start}-{note.end}: {' '.join(note.text.split())[:100]}")
@@ -83,6 +83,11 @@ def main(out_dir: str | None = None) -> int:
             print("     unresolved")
     print("== suggestions")
     print(terminal_report(draft.doc, result.suggestions, color=sys.stdout.isatty()))
+    print("== related coverage, for a box beside the draft (`suggest --related 3`)")
+    for r in result.related or []:
+        print(f"   {r.score:.2f}  {r.title} <{r.url}>")
+    if not result.related:
+        print("   none close enough")
     print("== lint before apply")
     for finding in result.findings:
         print(f"   {finding.severity}: {finding.message} [{finding.rule}]")
