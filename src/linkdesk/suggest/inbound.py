@@ -82,7 +82,7 @@ def inbound_links(store: Store, suggester: Suggester, url: str, limit: int = 20,
     if target is None:
         if store.get_article(url) is None:
             raise NotFoundError(f"{url}: not in the archive")
-        raise IndexMissingError(f"{url}: not in the link index yet; run `linkdesk index`")
+        raise IndexMissingError(f"{url}: not in the link index yet; run `linkdesk index` (`--no-train`: seconds)")
     if target in suggester.never:
         raise InputError(f"{url}: the editorial policy never suggests it (policy.never_suggest or "
                          "policy.never_sections)")
@@ -227,7 +227,7 @@ def orphans_inbound(db: str, config: dict[str, Any] | None = None, section: str 
             out.inbound = _ranked_places(article.url, article.title, cut, report.articles_read - 1,
                                          found[positions[article.id]], limit)
         else:
-            out.error = "not in the link index yet; run `linkdesk index`"
+            out.error = "not in the link index yet; run `linkdesk index` (`--no-train`: seconds)"
         report.orphans.append(out)
     return report
 
