@@ -510,3 +510,14 @@ def test_catalog_items_added_while_it_runs_are_served_without_a_new_index(tmp_pa
     assert add_sources(store, demo_sources(), load_config()).added > 0
     store.close()
     assert external()
+
+
+def test_a_request_over_the_size_limit_is_refused_before_it_is_read(demo_db: str, demo_record: dict) -> None:
+    cfg = load_config(overrides={"serve": {"max_request_bytes": 20_000}})
+    small = create_app(demo_db, cfg)
+    assert _call(small, "POST", "/lint", json=demo_record).status_code == 200
+    r = _call(small, "POST", "/lint", json={**demo_record, "body": demo_record["body"] * 20})
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+    r = _call(small, "POST", "/articles", json=[{"url": "https://harborledger.example/x/", "title": "X",
+                                                 "body": "x" * 30_000}])
+    assert r.status_code == 413

@@ -84,8 +84,8 @@ def main(out_dir: str | None = None) -> int:
     print("== suggestions")
     print(terminal_report(draft.doc, result.suggestions, color=sys.stdout.isatty()))
     print("== related coverage, for a box beside the draft (`suggest --related 3`)")
-    for r in result.related or []:
-        print(f"   {r.score:.2f}  {r.title} <{r.url}>")
+    for related in result.related or []:
+        print(f"   {related.score:.2f}  {related.title} <{related.url}>")
     if not result.related:
         print("   none close enough")
     print("== lint before apply")

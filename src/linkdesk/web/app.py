@@ -83,6 +83,7 @@ try:
     from fastapi.responses import HTMLResponse, JSONResponse
     from fastapi.staticfiles import StaticFiles
     from starlette.exceptions import HTTPException as StarletteHTTPException
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 except ImportError as exc:  # the web extra is optional
     raise OptionalDependencyError("the HTTP API needs the web extra: pip install 'linkdesk[web]'") from exc
 
@@ -96,7 +97,7 @@ _STATUS: list[tuple[type[LinkdeskError], int]] = [
 ]
 
 
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 # what a browser needs before it can send a token: the page, its files, and whether the service is up
 _OPEN_PATHS = ("/", "/health", "/docs", "/openapi.json")
@@ -132,6 +133,38 @@ def _status(exc: LinkdeskError) -> int:
 
 def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
+
+
+class _BodyLimit:
+    """Refuses a request whose body is over ``limit`` bytes (413, in the API's error shape) before it
+    is read into memory: by its Content-Length when it gives one, else as its chunks arrive."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        message = (f"the request's body is larger than this service takes ({self.limit:,} bytes; "
+                   "serve.max_request_bytes)")
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            await _error(413, "too_large", message)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            chunk = await receive()
+            if chunk["type"] == "http.request":
+                received += len(chunk.get("body", b""))
+                if received > self.limit:
+                    # answered by the app's own handler, as its other refusals are
+                    raise StarletteHTTPException(413, message)
+            return chunk
+
+        await self.app(scope, counted, send)
 
 
 class _Newest:
@@ -180,6 +213,7 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
     # the suggester caches what it reads of the index as it goes: one draft at a time
     lock = threading.Lock()
     app = FastAPI(title="linkdesk", description="Link suggestions, leftover notes and lint for newsroom drafts.")
+    app.add_middleware(_BodyLimit, limit=int(cfg["serve"]["max_request_bytes"]))
     if token:
         expected = f"Bearer {token}".encode()
 
@@ -246,7 +280,7 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
                 "threshold": suggester.threshold(), "index_saved": newest.saved,
                 "notices": [f.to_json() for f in suggester.notices()]}
 
-    @app.post("/suggest", **_answers(SuggestOut, 400, 401, 422))
+    @app.post("/suggest", **_answers(SuggestOut, 400, 401, 413, 422))
     def suggest(record: DraftRecord, threshold: Threshold = None, max_links: MaxLinks = None,
                 related: RelatedCount = None) -> dict[str, Any]:
         """The draft's link suggestions (internal and external), its leftover notes resolved, its
@@ -256,7 +290,7 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
         with lock:
             return suggester.run(draft, threshold, max_links, related).to_json()
 
-    @app.post("/apply", **_answers(ApplyOut, 400, 401, 422))
+    @app.post("/apply", **_answers(ApplyOut, 400, 401, 413, 422))
     def apply(record: DraftRecord, threshold: Threshold = None, max_links: MaxLinks = None,
               keep: Annotated[str | None, Query(description="comma-separated numbers of the suggestions to "
                                                             "insert, as a new run of /suggest lists them (an index "
@@ -272,7 +306,7 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
             result = result.keeping(_numbers(keep, "keep"))
         return {"body": apply_result(draft, result), **result.to_json()}
 
-    @app.post("/apply/reviewed", **_answers(ApplyOut, 400, 401, 422))
+    @app.post("/apply/reviewed", **_answers(ApplyOut, 400, 401, 413, 422))
     def apply_reviewed(review: Annotated[ReviewIn, Body()]) -> dict[str, Any]:
         """The draft with exactly the suggestions an editor kept of ``/suggest``'s answer inserted (and
         the notes they resolve removed), each checked against the draft; unlike ``/apply?keep=``, an
@@ -286,7 +320,7 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
             result.findings = suggester.lint(draft.doc, result.placeholders, result.suggestions) + suggester.notices()
         return {"body": apply_result(draft, result), **result.to_json()}
 
-    @app.post("/lint", **_answers(LintOut, 400, 401, 422))
+    @app.post("/lint", **_answers(LintOut, 400, 401, 413, 422))
     def lint(record: DraftRecord) -> dict[str, Any]:
         """The pre-publish check: leftover notes, links that break the outlet policy or the archive."""
         draft = draft_of(record)
@@ -312,13 +346,13 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
         """Archive articles no other article links to, newest first (``limit`` 0: all)."""
         return with_archive(db, lambda s: orphans(s, section, limit))
 
-    @app.post("/withdraw", **_answers(WithdrawalOut, 400, 401, 404, 422, 503))
+    @app.post("/withdraw", **_answers(WithdrawalOut, 400, 401, 413, 404, 422, 503))
     def withdraw(request: Annotated[WithdrawIn, Body()]) -> dict[str, Any]:
         """Take an article out of the archive (retracted, unpublished): never suggested again, from this
         request on, and a link to it is a lint error. Sending it again gives the first withdrawal back."""
         return written(lambda s: withdraw_article(s, request.url, request.reason, request.keep_out))
 
-    @app.post("/restore", **_answers(WithdrawalOut, 400, 401, 404, 422, 503))
+    @app.post("/restore", **_answers(WithdrawalOut, 400, 401, 413, 404, 422, 503))
     def restore(request: Annotated[AddressIn, Body()]) -> dict[str, Any]:
         """Undo a withdrawal: the next ingest of the article takes it back into the archive."""
         return written(lambda s: restore_article(s, request.url))
@@ -328,14 +362,14 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
         """The withdrawn articles, latest first, each with the archive articles still linking to it."""
         return [w.to_json() for w in with_archive(db, lambda s: s.withdrawn())]
 
-    @app.post("/decline", **_answers(DeclinedOut, 400, 401, 422, 503))
+    @app.post("/decline", **_answers(DeclinedOut, 400, 401, 413, 422, 503))
     def decline(request: Annotated[DeclineIn, Body()]) -> dict[str, Any]:
         """Remember that ``source`` (an article, a draft by its id) should not link to ``target_url``: it is
         not suggested there again, from this request on. Sending it again gives the first decline back."""
         link = declined_link(request.source, request.target_url, request.anchor, request.reason)
         return written(lambda s: decline_links(s, [link])[0])
 
-    @app.post("/decline/forget", **_answers(DeclinedOut, 400, 401, 404, 422, 503))
+    @app.post("/decline/forget", **_answers(DeclinedOut, 400, 401, 413, 404, 422, 503))
     def forget_decline(request: Annotated[LinkPairIn, Body()]) -> dict[str, Any]:
         """Forget a decline: the link may be suggested there again."""
         return written(lambda s: forget_declined(s, request.source, request.target_url))
@@ -345,14 +379,14 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
         """The declined links (``source``'s only, when given), latest first."""
         return [d.to_json() for d in with_archive(db, lambda s: s.declined(source))]
 
-    @app.post("/sources/remove", **_answers(RemovedSourceOut, 400, 401, 422, 503))
+    @app.post("/sources/remove", **_answers(RemovedSourceOut, 400, 401, 413, 422, 503))
     def remove_source(request: Annotated[RemoveSourceIn, Body()]) -> dict[str, Any]:
         """Take an outside address out of the source catalog (a retracted story, a kill notice): never
         suggested again, from this request on, skipped by later adds, and a draft citing it is warned
         in the lint. Sending it again gives the first removal back."""
         return written(lambda s: remove_sources(s, [request.url], request.reason)[0])
 
-    @app.post("/sources/remove/forget", **_answers(RemovedSourceOut, 400, 401, 404, 422, 503))
+    @app.post("/sources/remove/forget", **_answers(RemovedSourceOut, 400, 401, 413, 404, 422, 503))
     def forget_removed(request: Annotated[SourceAddressIn, Body()]) -> dict[str, Any]:
         """Let a removed address into the catalog again, at its next add."""
         return written(lambda s: forget_removed_source(s, request.url))
@@ -370,7 +404,7 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
         with lock:
             return with_archive(db, lambda s: inbound_links(s, suggester, url, limit, threshold)).to_json()
 
-    @app.post("/articles", **_answers(IngestOut, 400, 401, 422, 503))
+    @app.post("/articles", **_answers(IngestOut, 400, 401, 413, 422, 503))
     def add_articles(articles: Annotated[list[ArticleIn], Body(max_length=MAX_ARTICLES_PER_REQUEST,
                                                                 description="the articles, as standard records")]
                      ) -> dict[str, Any]:
