@@ -521,3 +521,13 @@ def test_a_request_over_the_size_limit_is_refused_before_it_is_read(demo_db: str
     r = _call(small, "POST", "/articles", json=[{"url": "https://harborledger.example/x/", "title": "X",
                                                  "body": "x" * 30_000}])
     assert r.status_code == 413
+    # sent in chunks, with no length given: refused as they arrive
+    async def chunked(parts: list[bytes]) -> Any:
+        for part in parts:
+            yield part
+
+    chunks = [b'{"body": "', *([b"x" * 8_000] * 4), b'"}']
+    json_type = {"content-type": "application/json"}
+    r = _call(small, "POST", "/lint", content=chunked(chunks), headers=json_type)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+    assert _call(small, "POST", "/lint", content=chunked(chunks[:2] + chunks[-1:]), headers=json_type).status_code == 200
