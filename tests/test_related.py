@@ -158,3 +158,16 @@ def test_http_related_answers_as_the_library(demo_db: str) -> None:
     missing = asgi_call(app, "GET", "/related", params={"url": "https://harborledger.example/2031/none/"})
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
     assert asgi_call(app, "GET", "/related", params={"url": FARES, "count": 0}).status_code == 422
+
+
+def test_cli_suggest_lists_related_coverage_when_asked(demo_db: str, tmp_path, capsys) -> None:
+    draft = tmp_path / "bridge.md"
+    draft.write_text(BRIDGE["body"], encoding="utf-8")
+    assert run(["suggest", str(draft), "--db", demo_db]) == EXIT_OK
+    assert "related coverage" not in capsys.readouterr().out
+    assert run(["suggest", str(draft), "--related", "2", "--db", demo_db]) == EXIT_OK
+    out = capsys.readouterr().out
+    listed = out[out.index("related coverage (for a box beside the draft):"):].splitlines()[1:]
+    assert 0 < len(listed) <= 2 and all("(on the same subject (text similarity " in line for line in listed)
+    assert run(["suggest", str(draft), "--related", "2", "--json", "--db", demo_db]) == EXIT_OK
+    assert [r["title"] in out for r in json.loads(capsys.readouterr().out)["related"]] == [True] * len(listed)

@@ -49,6 +49,7 @@ from .store import Store, default_db_path, open_store, with_archive
 from .suggest.inbound import Inbound, inbound_links, orphans_inbound
 from .suggest.pipeline import Draft, Suggester, apply_result, index_archive, index_is_current, lint_draft
 from .suggest.ranker import TARGET_PRECISION
+from .suggest.related import Related
 
 log = logging.getLogger("linkdesk")
 
@@ -268,10 +269,14 @@ def _print_related(item: RelatedFor, as_json: bool) -> None:
         _print_json(item.to_json())
         return
     print(f"== {item.title} <{item.url}>")
-    for r in item.related:
-        print(f"  {r.score:.2f}  {r.title}  <{r.url}>  ({'; '.join(r.reasons)})")
-    if not item.related:
-        print("  no archive article is related closely enough")
+    _print_related_list(item.related, "  ")
+
+
+def _print_related_list(related: Sequence[Related], indent: str) -> None:
+    for r in related:
+        print(f"{indent}{r.score:.2f}  {r.title}  <{r.url}>  ({'; '.join(r.reasons)})")
+    if not related:
+        print(f"{indent}no archive article is related closely enough")
 
 
 def _orphans_inbound(args: argparse.Namespace, cfg: dict[str, Any]) -> int:
@@ -725,10 +730,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         for finding in result.findings:
             print(f"  {finding.severity}: {finding.message}")
         if result.related is not None:
-            print("  related coverage (for a box beside the draft):" if result.related else
-                  "  related coverage: none scores high enough")
-            for r in result.related:
-                print(f"    {r.score:.2f}  {r.title}  <{r.url}>  ({'; '.join(r.reasons)})")
+            print("  related coverage (for a box beside the draft):")
+            _print_related_list(result.related, "    ")
     return EXIT_REJECTED if rejected else EXIT_OK
 
 
