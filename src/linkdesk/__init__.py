@@ -25,7 +25,7 @@ from .config import load_config
 from .drafts import draft_from_text, read_drafts
 from .errors import LinkdeskError
 from .evaluate import backtest_dir, backtest_store, score_predictions
-from .ingest import ingest
+from .ingest import ingest, ingest_records
 from .lint import lint
 from .model import (
     Article,
@@ -96,6 +96,7 @@ __all__ = [
     "inbound_links",
     "index_archive",
     "ingest",
+    "ingest_records",
     "lint",
     "lint_draft",
     "load_config",
