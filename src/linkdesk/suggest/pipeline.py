@@ -46,8 +46,8 @@ from .related import Related, related_articles
 from .spot import Analysis, analyze
 
 __all__ = ["ArticlesSinceIndex", "DeclinedLinks", "Draft", "DraftResult", "Ranked", "Spotted", "Suggester",
-           "WithdrawnArticles", "apply_result", "article_draft", "choose", "index_archive", "index_is_current",
-           "lint_draft", "rank_draft", "rank_spotted", "spot_draft"]
+           "WithdrawnArticles", "apply_result", "article_draft", "choose", "draft_context", "index_archive",
+           "index_is_current", "lint_draft", "rank_draft", "rank_spotted", "spot_draft"]
 
 log = logging.getLogger(__name__)
 
@@ -207,16 +207,22 @@ class Spotted:
     cands: list[Candidate]
 
 
-def spot_draft(draft: Draft, index: LinkIndex, view: AnchorView, excluded: Collection[int] = ()) -> Spotted:
-    """The draft's candidates: never the draft itself, nor the index's ``excluded`` articles (withdrawn
-    ones, those editors declined for it)."""
-    an = analyze(draft.doc.text, draft.title)
+def draft_context(draft: Draft, index: LinkIndex, excluded: Collection[int] = ()) -> Context:
+    """What ``draft`` may be offered of the archive: every article but itself and the index's
+    ``excluded`` ones (withdrawn, declined for it, never suggested by policy)."""
     exclude: set[int] = set(excluded)
     if draft.url:
         own = index.lookup_url(draft.url)
         if own is not None:
             exclude.add(own)
-    ctx = Context(draft_day(draft.published), draft.section, None, exclude)
+    return Context(draft_day(draft.published), draft.section, None, exclude)
+
+
+def spot_draft(draft: Draft, index: LinkIndex, view: AnchorView, excluded: Collection[int] = ()) -> Spotted:
+    """The draft's candidates: never the draft itself, nor the index's ``excluded`` articles (withdrawn
+    ones, those editors declined for it)."""
+    an = analyze(draft.doc.text, draft.title)
+    ctx = draft_context(draft, index, excluded)
     return Spotted(draft, an, ctx, generate(an, index, view, ctx))
 
 
@@ -470,12 +476,9 @@ class Suggester:
         index = self.index
         skip = {a for url in [*linked, *(link.href for link in draft.doc.links)]
                 if (a := index.lookup_url(url)) is not None}
-        exclude = set(self.excluded(draft))
-        if draft.url and (own := index.lookup_url(draft.url)) is not None:
-            exclude.add(own)
         query = index.vectors.transform([titled(draft.title, draft.doc.text)])
-        return related_articles(query, index, Context(draft_day(draft.published), draft.section, None, exclude),
-                                count, float(self.config["related"]["min_score"]), skip)
+        return related_articles(query, index, draft_context(draft, index, self.excluded(draft)), count,
+                                float(self.config["related"]["min_score"]), skip)
 
     def lint(self, doc: Document, notes: Sequence[Placeholder] = (),
              suggestions: Sequence[Suggestion] = ()) -> list[Finding]:
