@@ -44,7 +44,7 @@ from ..errors import (
 )
 from ..index.linkindex import index_saved
 from ..ingest import ingest_records
-from ..model import DeclinedLink, RemovedSource, Withdrawal
+from ..model import DeclinedLink, IngestReport, RemovedSource, Withdrawal
 from ..reviewed import reviewed_result, unlinkable_by
 from ..sources.catalog import forget_removed_source, remove_sources
 from ..store import Store, with_archive
@@ -258,9 +258,10 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
             draft.id = None
         return draft
 
-    def written(write: Callable[[Store], Withdrawal | DeclinedLink | RemovedSource]) -> dict[str, Any]:
+    def written(write: Callable[[Store], Withdrawal | DeclinedLink | RemovedSource | IngestReport]
+                ) -> dict[str, Any]:
         """``write`` on the archive, taken in by this instance at once (the others at their next
-        look), and the record it gives back, as JSON."""
+        look), and the record (or report) it gives back, as JSON."""
         record = with_archive(db, write)
         newest.get(now=True)
         return record.to_json()
@@ -413,9 +414,7 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
         they are suggested from the next `linkdesk index` (`--no-train`: seconds). A record that cannot
         be used is reported and the rest go in."""
         records = [a.model_dump(exclude_none=True) for a in articles]
-        report = with_archive(db, lambda s: ingest_records(s, records, "request", cfg))
-        newest.get(now=True)
-        return report.to_json()
+        return written(lambda s: ingest_records(s, records, "request", cfg))
 
     @app.get("/related", **_answers(RelatedForOut, 401, 404, 422, 503))
     def related(url: Annotated[str, Query(min_length=1)], count: Annotated[int, Query(ge=1, le=50)] = 5
