@@ -46,6 +46,7 @@ from .reviewed import review_for, reviewed_records, reviewed_result, unlinkable_
 from .sources.catalog import add_sources, forget_removed_source, list_sources, read_removals, remove_sources
 from .sources.outlets import OutletTable
 from .store import Store, default_db_path, open_store, with_archive
+from .store.base import minute
 from .suggest.inbound import Inbound, inbound_links, orphans_inbound
 from .suggest.pipeline import Draft, Suggester, apply_result, index_archive, index_is_current, lint_draft
 from .suggest.ranker import TARGET_PRECISION
@@ -133,23 +134,18 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _moment(stamp: str) -> str:
-    """An ISO time as a reader wants it: to the minute, UTC said once."""
-    return stamp[:16].replace("T", " ") + " UTC"
-
-
 def _print_index_summary(summary: dict[str, Any] | None) -> None:
     if summary is None:
         print("index: none yet (`linkdesk index`)")
         return
-    parts = [f"saved {_moment(summary['saved'])}"]
+    parts = [f"saved {minute(summary['saved'])}"]
     # an index an earlier linkdesk saved says no more than when
     if summary["articles"] is not None:
         parts.append(f"{summary['articles']} articles")
     if summary["ranker"] is not None:
         ranker = "trained ranker" if summary["ranker"] == "trained" else "unsupervised scorer"
         if summary["trained_at"] and summary["trained_at"] != summary["read_at"]:
-            ranker += (f" kept from the archive as of {_moment(summary['trained_at'])} "
+            ranker += (f" kept from the archive as of {minute(summary['trained_at'])} "
                        f"({summary['trained_links']} internal links then, {summary['internal_links']} now)")
         parts.append(f"{ranker}, default threshold {summary['threshold']:.3f}")
     print("index: " + "; ".join(parts))
@@ -157,7 +153,7 @@ def _print_index_summary(summary: dict[str, Any] | None) -> None:
         print(f"  {summary['changed_since']} article(s) added or changed since, not suggested yet: run "
               "`linkdesk index` (or `linkdesk index --no-train`, seconds)")
         for article in summary["newest_changed"]:
-            print(f"    {_moment(article['updated_at'])}  {article['title']}  <{article['url']}>")
+            print(f"    {minute(article['updated_at'])}  {article['title']}  <{article['url']}>")
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -614,7 +610,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     if not info["ranker_trained"]:
         trained_at = info["training"].get("trained_at")
         print(f"ranker kept ({'trained' if info['ranker'] == 'trained' else 'unsupervised fallback'}, on the "
-              f"archive as of {_moment(trained_at) if trained_at else 'an earlier index'}, "
+              f"archive as of {minute(trained_at) if trained_at else 'an earlier index'}, "
               f"{info['training'].get('links', 0)} internal links then); default threshold {info['threshold']:.3f}")
         if info["retrain"]:
             print(info["retrain"])

@@ -19,7 +19,7 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import IndexMissingError
-from ..store.base import ChangedArticle, Store, stamp
+from ..store.base import ChangedArticle, Store, newest_first, stamp
 from ..text.normalize import address_slug, match_terms, url_key
 from .phrases import PhraseMatcher, case_fold_same_length, phrase_key, usable_phrase
 from .vectors import TextVectors, titled
@@ -387,13 +387,8 @@ class IndexSummary:
         can use, with no article added or changed since it read the archive."""
         return self.layout == layout and self.library == _model_library() and not self.changed
 
-    @property
-    def changed_articles(self) -> list[ChangedArticle]:
-        """The articles changed since, each once (an article has several addresses), newest first."""
-        return sorted(set(self.changed.values()), key=lambda a: (a.updated_at, a.url), reverse=True)
-
     def to_json(self) -> dict[str, Any]:
-        changed = self.changed_articles
+        changed = newest_first(self.changed)
         return {"saved": self.saved, "read_at": self.read_at, "articles": self.articles,
                 "internal_links": self.internal_links, "ranker": self.ranker, "threshold": self.threshold,
                 "trained_at": self.trained_at, "trained_links": self.trained_links,

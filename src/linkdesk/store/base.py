@@ -6,19 +6,25 @@ callers never know which one they hold.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, cast, runtime_checkable
 
 from ..model import Article, DeclinedLink, Format, OutLink, RemovedSource, SourceItem, Withdrawal, Zone
 
-__all__ = ["ChangedArticle", "PreparedArticle", "Store", "StoredArticle", "StoredLink", "stamp"]
+__all__ = ["ChangedArticle", "PreparedArticle", "Store", "StoredArticle", "StoredLink", "minute", "newest_first",
+           "stamp"]
 
 
 def stamp() -> str:
     """The time (UTC) to the microsecond: what a process compares to tell what changed since it looked."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def minute(moment: str) -> str:
+    """A :func:`stamp` as a reader wants it: to the minute, UTC said once."""
+    return moment[:16].replace("T", " ") + " UTC"
 
 
 @dataclass
@@ -66,6 +72,12 @@ class ChangedArticle:
     url: str
     title: str
     updated_at: str
+
+
+def newest_first(by_address: Mapping[str, ChangedArticle]) -> list[ChangedArticle]:
+    """The articles of ``by_address`` (:meth:`Store.changed_since`), each once though it has several
+    addresses, newest first."""
+    return sorted(set(by_address.values()), key=lambda a: (a.updated_at, a.url), reverse=True)
 
 
 @dataclass

@@ -35,7 +35,7 @@ from ..render import apply_suggestions
 from ..sources.catalog import add_sources, removed_by_address
 from ..sources.external import ExternalSuggester
 from ..sources.outlets import OutletTable
-from ..store.base import ChangedArticle, Store, StoredArticle
+from ..store.base import ChangedArticle, Store, StoredArticle, minute, newest_first
 from ..text.normalize import NORMALIZATION_VERSION, link_scope, source_key, url_key
 from ..text.parse import parse
 from .candidates import AnchorView, Candidate, Context, generate
@@ -302,6 +302,8 @@ class ArticlesSinceIndex:
     by_address: dict[str, ChangedArticle]
     #: the store's stamp of the last article write these reflect
     changed: str | None
+    #: what every answer says of them (None when there are none), made once, not once a draft
+    notice: Finding | None
 
     @classmethod
     def read(cls, store: Store, index: LinkIndex) -> ArticlesSinceIndex:
@@ -309,18 +311,19 @@ class ArticlesSinceIndex:
         # no write since the index read the archive: nothing to look for (an archive older than the
         # stamp has none, and is looked through once)
         written_since = changed is None or index.read_at is None or changed > index.read_at
-        return cls(store.changed_since(index.read_at) if written_since else {}, changed)
+        by_address = store.changed_since(index.read_at) if written_since else {}
+        return cls(by_address, changed, _stale_notice(by_address, index.read_at))
 
-    def notice(self, index: LinkIndex) -> Finding | None:
-        articles = {a.url: a for a in self.by_address.values()}
-        if not articles:
-            return None
-        newest = max(articles.values(), key=lambda a: a.updated_at)
-        since = f" (read {index.read_at[:16].replace('T', ' ')} UTC)" if index.read_at else ""
-        return Finding("stale-index", "info",
-                       f"{len(articles)} article(s) added or changed since the index was built{since}, the newest "
-                       f"'{newest.title[:80]}': they are not suggested yet; run `linkdesk index` (or `linkdesk "
-                       "index --no-train`, which keeps the ranker and takes seconds)")
+
+def _stale_notice(by_address: dict[str, ChangedArticle], read_at: str | None) -> Finding | None:
+    articles = newest_first(by_address)
+    if not articles:
+        return None
+    since = f" (read {minute(read_at)})" if read_at else ""
+    return Finding("stale-index", "info",
+                   f"{len(articles)} article(s) added or changed since the index was built{since}, the newest "
+                   f"'{articles[0].title[:80]}': they are not suggested yet; run `linkdesk index` (or `linkdesk "
+                   "index --no-train`, which keeps the ranker and takes seconds)")
 
 
 @dataclass(frozen=True)
@@ -398,9 +401,8 @@ class Suggester:
                                "(add some with `linkdesk sources add`)"))
         if self.index.size == 0:
             out.append(Finding("empty-archive", "warning", "the archive is empty: no internal links can be suggested"))
-        stale = self.since_index.notice(self.index)
-        if stale is not None:
-            out.append(stale)
+        if self.since_index.notice is not None:
+            out.append(self.since_index.notice)
         return out
 
     def excluded(self, draft: Draft) -> set[int]:
