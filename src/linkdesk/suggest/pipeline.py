@@ -140,13 +140,12 @@ def index_archive(store: Store, config: dict[str, Any] | None = None,
     reread = reread_stale(store, progress=progress)
     index = build_index(store, keep_training_data=kept is None)
     t1 = time.perf_counter()
+    min_links = int(cfg["suggest"]["min_training_links"])
     if kept is None:
-        ranker = train(index, min_links=int(cfg["suggest"]["min_training_links"]),
-                       blocked=_blocked_in_archive(store, index, Policy.from_config(cfg)))
+        ranker = train(index, min_links=min_links, blocked=_blocked_in_archive(store, index, Policy.from_config(cfg)))
     else:
         ranker = kept[1].carried_over(kept[0], index)
         log.info("kept the ranker trained on the archive as of %s", ranker.info.get("trained_at") or "(unknown)")
-        min_links = int(cfg["suggest"]["min_training_links"])
         if ranker.kind == "fallback" and index.n_links >= min_links:
             advice = (f"the archive now has {index.n_links} internal links, enough to learn from (at least "
                       f"{min_links}): run `linkdesk index` to train a ranker")
