@@ -210,13 +210,31 @@ def test_a_cms_posts_what_it_publishes_and_a_bad_record_is_named(tmp_path: Path)
     assert asgi_call(app, "POST", "/articles", json=[NEW_RECORD]).json()["unchanged"] == 1
 
 
+@pytest.mark.parametrize("bad,reason", [
+    ({"title": "No address"}, "'url'"),
+    ({"url": NEW_URL + "t/", "title": "Tags as a number", "tags": 5}, "tags"),
+    ({"url": NEW_URL + "n/", "title": 7}, "'title'"),
+    ({"url": NEW_URL + "b/", "title": "Body as a list", "body": ["a"]}, "'body'"),
+    ("https://harborledger.example/just-an-address/", "JSON object"),
+    (None, "JSON object"),
+])
+def test_a_record_of_the_wrong_shape_is_named_and_the_rest_go_in(tmp_path: Path, bad: object, reason: str) -> None:
+    db = str(tmp_path / "demo.db")
+    build_demo_archive(db)
+    app = create_app(db, load_config(), index_check_seconds=3600)
+    r = asgi_call(app, "POST", "/articles", json=[bad, NEW_RECORD])
+    assert r.status_code == 200
+    report = r.json()
+    assert report["added"] == 1 and len(report["rejected"]) == 1
+    assert report["rejected"][0].startswith("request record 1") and reason in report["rejected"][0]
+    assert asgi_call(app, "GET", "/article", params={"url": NEW_URL}).status_code == 200
+
+
 @pytest.mark.parametrize("body,field", [
-    ([{"title": "No address"}], "body.0.url"),
-    ([{"url": NEW_URL, "title": "Tags as text", "tags": "ferry"}], "body.0.tags"),
     ({"url": NEW_URL, "title": "not a list"}, "body"),
     ([NEW_RECORD] * 501, "body"),
 ])
-def test_a_malformed_post_is_refused_whole_naming_the_field(demo_db: str, body: object, field: str) -> None:
+def test_a_request_that_is_not_a_list_of_records_is_refused_whole(demo_db: str, body: object, field: str) -> None:
     r = asgi_call(create_app(demo_db, load_config()), "POST", "/articles", json=body)
     assert r.status_code == 422 and field in r.json()["error"]["message"]
 

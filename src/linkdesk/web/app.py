@@ -54,7 +54,6 @@ from .schema import (
     ERROR_RESPONSES,
     AddressIn,
     ApplyOut,
-    ArticleIn,
     ArticleOut,
     DeclinedOut,
     DeclineIn,
@@ -108,6 +107,10 @@ Threshold = Annotated[float | None, Query(ge=0, le=1, description="minimum score
 MaxLinks = Annotated[int | None, Query(ge=0, description="at most this many links (0: no fixed cap)")]
 # a CMS sends what it publishes as it goes; a whole archive goes through `linkdesk ingest`
 MAX_ARTICLES_PER_REQUEST = 500
+ARTICLE_RECORDS = ("the articles, as standard archive records (DESIGN.md): `url` (http or https) and `title` "
+                   "required; `body` in its `format` (markdown, html or text; default markdown), `id`, "
+                   "`published`, `section`, `tags`, `authors`, `aliases` (its earlier addresses). A record "
+                   "that cannot be used is named in `rejected` and the others go in")
 RelatedCount = Annotated[int | None, Query(ge=0, le=50, description="also list this many related archive articles, "
                                                                    "for a box beside the draft (default: the "
                                                                    "configured related.count)")]
@@ -406,15 +409,15 @@ def create_app(db: str, config: dict[str, Any] | None = None, index_check_second
             return with_archive(db, lambda s: inbound_links(s, suggester, url, limit, threshold)).to_json()
 
     @app.post("/articles", **_answers(IngestOut, 400, 401, 413, 422, 503))
-    def add_articles(articles: Annotated[list[ArticleIn], Body(max_length=MAX_ARTICLES_PER_REQUEST,
-                                                                description="the articles, as standard records")]
-                     ) -> dict[str, Any]:
+    def add_articles(articles: Annotated[list[Any], Body(max_length=MAX_ARTICLES_PER_REQUEST,
+                                                          description=ARTICLE_RECORDS)]) -> dict[str, Any]:
         """Take published articles into the archive (new ones added, changed ones updated), as
         `linkdesk ingest` does: the lint knows them at once, related coverage is listed for them, and
         they are suggested from the next `linkdesk index` (`--no-train`: seconds). A record that cannot
-        be used is reported and the rest go in."""
-        records = [a.model_dump(exclude_none=True) for a in articles]
-        return written(lambda s: ingest_records(s, records, "request", cfg))
+        be used, whatever is wrong with it, is reported and the rest go in."""
+        # each record is checked by the library, as a JSONL line is: one record of the wrong shape
+        # refused by the request's schema would keep the other 499 out
+        return written(lambda s: ingest_records(s, articles, "request", cfg))
 
     @app.get("/related", **_answers(RelatedForOut, 401, 404, 422, 503))
     def related(url: Annotated[str, Query(min_length=1)], count: Annotated[int, Query(ge=1, le=50)] = 5

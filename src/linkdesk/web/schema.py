@@ -16,7 +16,6 @@ __all__ = [
     "ERROR_RESPONSES",
     "AddressIn",
     "ApplyOut",
-    "ArticleIn",
     "ArticleOut",
     "DeclineIn",
     "DeclinedOut",
@@ -56,23 +55,6 @@ class DraftIn(BaseModel):
     published: str | None = Field(None, description="a date or datetime (ISO 8601 and the usual feed formats); "
                                                     "articles published after it are not suggested")
     section: str | None = None
-
-
-class ArticleIn(BaseModel):
-    """A published article as a standard archive record, as `linkdesk ingest` reads a JSONL line."""
-
-    model_config = ConfigDict(extra="ignore", strict=True)
-
-    url: str = Field(min_length=1, description="its address (http or https): what links to it use")
-    title: str = Field(min_length=1)
-    body: str = Field("", description="its text in its own markup")
-    format: Literal["markdown", "html", "text"] | None = Field(None, description="default markdown")
-    id: str | int | None = Field(None, description="its id in the CMS")
-    published: str | None = Field(None, description="a date or datetime (ISO 8601 and the usual feed formats)")
-    section: str | None = None
-    tags: list[str] = Field(default_factory=list)
-    authors: list[str] = Field(default_factory=list)
-    aliases: list[str] = Field(default_factory=list, description="its earlier addresses, if it moved")
 
 
 class IngestOut(BaseModel):
