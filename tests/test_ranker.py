@@ -302,6 +302,46 @@ def test_training_is_repeatable(linked_archive: LinkIndex) -> None:
     assert np.array_equal(first.score(X), second.score(X))
 
 
+@pytest.mark.parametrize("dated", [True, False])
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_training_reads_the_archive_in_processes_and_learns_the_same(tmp_path, linked_archive: LinkIndex,
+                                                                     dated: bool, jobs: int) -> None:
+    index = linked_archive if dated else _ledger_archive(str(tmp_path / "undated.db"), dated=False)
+    alone, alone_view = training_rows(index)
+    shared, shared_view = training_rows(index, jobs=jobs)
+    assert len(shared) == len(alone) > 50
+    for a, b in zip(alone, shared, strict=True):
+        assert [(c.start, c.end, c.target) for c in a.cands] == [(c.start, c.end, c.target) for c in b.cands]
+        assert np.array_equal(a.y, b.y) and a.gold_links == b.gold_links
+        assert np.array_equal(a.X, b.X, equal_nan=True)
+    # the target history, which each process cannot know for itself, is counted in order
+    history = [F[name] for name in ("target_offered", "target_link_rate", "target_named", "target_named_link_rate")]
+    assert len({tuple(e.X[0, history]) for e in shared}) > 5
+    for counts in ("offered", "linked", "named", "named_linked", "inbound", "phrase_docs"):
+        assert getattr(shared_view, counts) == getattr(alone_view, counts)
+    first, other = train(index, min_links=50), train(index, min_links=50, jobs=jobs)
+    X = np.vstack([e.X for e in alone])
+    assert first.threshold == other.threshold and np.array_equal(first.score(X), other.score(X))
+
+
+def test_index_trains_with_the_processes_asked_for(tmp_path, capsys) -> None:
+    import json
+
+    from linkdesk.cli import EXIT_OK, run
+
+    db = str(tmp_path / "ledger.db")
+    _ledger_archive(db)
+    trained = []
+    for jobs in ("1", "2"):
+        assert run(["index", "--jobs", jobs, "--db", db, "--json"]) == EXIT_OK
+        info = json.loads(capsys.readouterr().out)
+        trained.append({k: v for k, v in info["training"].items() if k != "trained_at"} | {"t": info["threshold"]})
+    assert trained[0] == trained[1] and trained[0]["positives"] > 100
+    with pytest.raises(SystemExit):
+        run(["index", "--jobs", "0", "--db", db])
+    assert "--jobs: must be at least 1" in capsys.readouterr().err
+
+
 _ROWS_DIGEST = textwrap.dedent("""
     import hashlib, sys
     import numpy as np

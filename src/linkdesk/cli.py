@@ -597,7 +597,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     bar = _TotalBar(" articles re-read")
     try:
         info = with_archive(args.db, lambda store: index_archive(store, cfg, progress=bar,
-                                                                 train_ranker=not args.no_train))
+                                                                 train_ranker=not args.no_train, jobs=args.jobs))
     finally:
         bar.close()
     if args.json:
@@ -1117,6 +1117,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do nothing when no article was added or changed since the index read the archive (and "
                         "it is one this linkdesk can use, its ranker trained then unless --no-train): for a job "
                         "run every few minutes")
+    p.add_argument("--jobs", type=_positive, default=None,
+                   help="processes for training the ranker (default: [index] jobs, one per CPU core up to 4); "
+                        "the ranker is the same for any number")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_index)
 

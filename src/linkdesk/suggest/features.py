@@ -12,7 +12,7 @@ from ..index.linkindex import LinkIndex
 from .candidates import AnchorView, Candidate, Context
 from .spot import Analysis, text_queries
 
-__all__ = ["FEATURES", "NEIGHBORS", "featurize", "neighbor_votes", "reasons_for"]
+__all__ = ["FEATURES", "NEIGHBORS", "featurize", "neighbor_votes", "reasons_for", "target_history"]
 
 FEATURES = [
     "link_prob", "commonness", "anchor_count", "phrase_docs", "from_anchor", "from_title",
@@ -124,12 +124,6 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
         # a mention that is its whole sentence or list item ("Related: ...") is written to be a link
         in_sentence = content_in_sentence[c.sent]
         row[F["sentence_share"]] = sum(an.content[c.tok_a:c.tok_b]) / in_sentence if in_sentence else 0.0
-        offered = view.offered.get(c.target, 0)
-        row[F["target_offered"]] = math.log1p(offered)
-        row[F["target_link_rate"]] = (view.linked.get(c.target, 0) + 0.1) / (offered + 1.0)
-        named = view.named.get(c.target, 0)
-        row[F["target_named"]] = math.log1p(named)
-        row[F["target_named_link_rate"]] = (view.named_linked.get(c.target, 0) + 0.1) / (named + 1.0)
     # how the draft as a whole names each target: an article named often and well is what the draft
     # is about; among its mentions, the one that names it best is where the link goes
     by_target: dict[int, list[int]] = {}
@@ -156,7 +150,21 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
         rivals = [strength[j] for j in by_sentence[c.sent]
                   if cands[j].target != c.target and cands[j].start < c.end and c.start < cands[j].end]
         X[i, F["span_margin"]] = strength[i] - max(rivals) if rivals else 1.0
+    target_history(X, cands, view)
     return X
+
+
+def target_history(X: np.ndarray, cands: Sequence[Candidate], view: AnchorView) -> None:
+    """Fill the columns of ``X`` that tell how the desk has treated each candidate's target so far:
+    how often it was offered and named, and linked when it was. No other feature reads them, so the
+    replay of the archive can work out the rest of a row before these counts are known."""
+    for row, c in zip(X, cands, strict=True):
+        offered = view.offered.get(c.target, 0)
+        row[F["target_offered"]] = math.log1p(offered)
+        row[F["target_link_rate"]] = (view.linked.get(c.target, 0) + 0.1) / (offered + 1.0)
+        named = view.named.get(c.target, 0)
+        row[F["target_named"]] = math.log1p(named)
+        row[F["target_named_link_rate"]] = (view.named_linked.get(c.target, 0) + 0.1) / (named + 1.0)
 
 
 def neighbor_votes(index: LinkIndex, sims: np.ndarray) -> tuple[dict[int, float], dict[int, int]]:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Collection, Container, Sequence
 from dataclasses import dataclass, field, replace
@@ -46,8 +47,8 @@ from .related import Related, related_articles
 from .spot import Analysis, analyze
 
 __all__ = ["ArticlesSinceIndex", "DeclinedLinks", "Draft", "DraftResult", "Ranked", "Spotted", "Suggester",
-           "WithdrawnArticles", "apply_result", "article_draft", "choose", "draft_context", "index_archive",
-           "index_is_current", "lint_draft", "rank_draft", "rank_spotted", "spot_draft"]
+           "WithdrawnArticles", "apply_result", "article_draft", "choose", "default_jobs", "draft_context",
+           "index_archive", "index_is_current", "lint_draft", "rank_draft", "rank_spotted", "spot_draft"]
 
 log = logging.getLogger(__name__)
 
@@ -119,14 +120,17 @@ class Ranked:
 
 
 def index_archive(store: Store, config: dict[str, Any] | None = None,
-                  progress: Callable[[int, int], None] | None = None, train_ranker: bool = True) -> dict[str, Any]:
+                  progress: Callable[[int, int], None] | None = None, train_ranker: bool = True,
+                  jobs: int | None = None) -> dict[str, Any]:
     """Build the link index from the archive, train the ranker on its links, store both.
     ``progress(done, total)`` follows the re-reading of articles an older parser made, if any.
     Without ``train_ranker``, the ranker saved with the last index is kept (seconds instead of a
     minute on a few thousand articles, about a seventh of the time at 100,000): articles published
     since become suggestible at once, and their links count in the phrase and target statistics;
-    there must be one this linkdesk can use."""
+    there must be one this linkdesk can use. ``jobs``: processes for the training (default: the
+    config's ``[index] jobs``)."""
     cfg = config or load_config()
+    jobs = jobs or int(cfg["index"]["jobs"]) or default_jobs()
     t0 = time.perf_counter()
     kept: tuple[list[str], Ranker] | None = None
     retrain: str | None = None
@@ -142,7 +146,8 @@ def index_archive(store: Store, config: dict[str, Any] | None = None,
     t1 = time.perf_counter()
     min_links = int(cfg["suggest"]["min_training_links"])
     if kept is None:
-        ranker = train(index, min_links=min_links, blocked=_blocked_in_archive(store, index, Policy.from_config(cfg)))
+        ranker = train(index, min_links=min_links, blocked=_blocked_in_archive(store, index, Policy.from_config(cfg)),
+                       jobs=jobs)
     else:
         ranker = kept[1].carried_over(kept[0], index)
         log.info("kept the ranker trained on the archive as of %s", ranker.info.get("trained_at") or "(unknown)")
@@ -170,6 +175,16 @@ def index_archive(store: Store, config: dict[str, Any] | None = None,
         "seconds": {"index": round(t1 - t0, 2), "train": round(t2 - t1, 2),
                     "save": round(time.perf_counter() - t2, 2)},
     }
+
+
+def default_jobs() -> int:
+    """One process per CPU core this one may run on (a container's share, not the host's), at most
+    4: beyond that the replay's stretches are short and each process its own copy of what it reads."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
 
 
 def index_is_current(store: Store, train_ranker: bool = False) -> bool:

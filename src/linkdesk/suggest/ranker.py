@@ -24,8 +24,10 @@ scored as the unsupervised scorer would, so an article is found the day after it
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
+import multiprocessing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -36,7 +38,7 @@ from scipy.special import expit
 from ..index.linkindex import LinkIndex
 from ..index.phrases import phrase_key, usable_phrase
 from .candidates import STRONG_COVERAGE, AnchorView, Candidate, Context, generate
-from .features import FEATURES, F, featurize
+from .features import FEATURES, F, featurize, target_history
 from .policy import Spans
 from .spot import analyze
 
@@ -206,62 +208,162 @@ def _replay_order(index: LinkIndex) -> str:
 
 
 def training_rows(index: LinkIndex, max_articles: int = 4000,
-                  blocked: Callable[[int], Sequence[tuple[int, int]]] | None = None
+                  blocked: Callable[[int], Sequence[tuple[int, int]]] | None = None, jobs: int = 1
                   ) -> tuple[list[_Example], AnchorView]:
     """Replay the archive in time order and label the candidates of every linked article.
     ``blocked(i)``: the spans of article ``i``'s text where the editorial policy allows no link
     (headings, quotes, code, links to elsewhere); candidates there are features to the others, as in
-    a draft, but no examples, as the suggester never offers them. The link statistics count them."""
-    assert index.texts is not None and index.gold is not None and index.article_phrases is not None
-    by_date = _replay_order(index) == "published"
-    order = list(range(index.size))
-    if by_date:
-        order.sort(key=lambda i: (not math.isnan(index.pub_day[i]),
-                                  0.0 if math.isnan(index.pub_day[i]) else index.pub_day[i], i))
-    # Undated pages (topics, about pages) are visible to every dated article and are not replayed
-    # themselves: their links are as crawled, not as first written. Replayed in stored order, the
-    # link statistics still hold only what came before each article
-    undated = np.isnan(index.pub_day) if by_date else np.ones(index.size, dtype=bool)
-    positions = np.arange(index.size)
-    linked = [i for i in order if index.gold.get(i)]
-    chosen = set(linked[-max_articles:])
-    view = AnchorView({}, {}, {}, {}, {}, {}, {})
+    a draft, but no examples, as the suggester never offers them. The link statistics count them.
+    ``jobs`` processes share the reading of the articles; the rows are the same for any number."""
+    assert index.gold is not None
+    replay = _Replay.of(index, max_articles)
+    read = iter(replay.read(jobs))
+    pending = next(read, None)
+    view = _empty_view()
     examples: list[_Example] = []
-    for i in order:
-        day = index.pub_day[i]
-        if i in chosen and (not by_date or not math.isnan(day)):
-            visible = undated | (index.pub_day < day) | ((index.pub_day == day) & (positions < i))
-            gold = [g for g in index.gold[i] if visible[g.target]]
-            if gold:
-                an = analyze(index.texts[i], index.titles[i])
-                # half the articles are shown without their section, as many drafts arrive
-                ctx = Context(day, index.sections[i] if i % 2 == 0 else None, visible, {i})
-                cands = generate(an, index, view, ctx)
-                if cands:
-                    X = featurize(an, cands, index, view, ctx)
-                    y = np.array([any(g.target == c.target and c.start < g.end and g.start < c.end for g in gold)
-                                  for c in cands], dtype=np.int8)
-                    example = _offered(_Example(X, y, cands, len(gold)), blocked(i) if blocked else ())
-                    if example.cands:
-                        examples.append(example)
-                    for t in {c.target for c in cands}:
-                        view.offered[t] = view.offered.get(t, 0) + 1
-                    for t in {c.target for c, hit in zip(cands, y, strict=False) if hit}:
-                        view.linked[t] = view.linked.get(t, 0) + 1
-                    named = {c.target for c in cands if c.coverage >= STRONG_COVERAGE}
-                    for t in named:
-                        view.named[t] = view.named.get(t, 0) + 1
-                    for t in {c.target for c, hit in zip(cands, y, strict=False) if hit and c.target in named}:
-                        view.named_linked[t] = view.named_linked.get(t, 0) + 1
-        # only now does this article's linking become part of the past
-        for t in {g.target for g in index.gold.get(i, [])}:
-            view.inbound[t] = view.inbound.get(t, 0) + 1
-        for g in index.gold.get(i, []):
-            if usable_phrase(g.anchor):
-                view.add_anchor(phrase_key(g.anchor), g.target)
-        for key in index.article_phrases[i]:
-            view.phrase_docs[key] = view.phrase_docs.get(key, 0) + 1
+    for i in replay.order:
+        if pending is not None and pending.article == i:
+            X, cands, y = pending.X, pending.cands, pending.y
+            target_history(X, cands, view)
+            example = _offered(_Example(X, y, cands, pending.gold_links), blocked(i) if blocked else ())
+            if example.cands:
+                examples.append(example)
+            for t in {c.target for c in cands}:
+                view.offered[t] = view.offered.get(t, 0) + 1
+            for t in {c.target for c, hit in zip(cands, y, strict=False) if hit}:
+                view.linked[t] = view.linked.get(t, 0) + 1
+            named = {c.target for c in cands if c.coverage >= STRONG_COVERAGE}
+            for t in named:
+                view.named[t] = view.named.get(t, 0) + 1
+            for t in {c.target for c, hit in zip(cands, y, strict=False) if hit and c.target in named}:
+                view.named_linked[t] = view.named_linked.get(t, 0) + 1
+            pending = next(read, None)
+        _take_in(view, index, i)
     return examples, view
+
+
+def _empty_view() -> AnchorView:
+    return AnchorView({}, {}, {}, {}, {}, {}, {})
+
+
+def _take_in(view: AnchorView, index: LinkIndex, i: int) -> None:
+    """Article ``i``'s links and phrases become part of the past, once it has been replayed."""
+    assert index.gold is not None and index.article_phrases is not None
+    for t in {g.target for g in index.gold.get(i, [])}:
+        view.inbound[t] = view.inbound.get(t, 0) + 1
+    for g in index.gold.get(i, []):
+        if usable_phrase(g.anchor):
+            view.add_anchor(phrase_key(g.anchor), g.target)
+    for key in index.article_phrases[i]:
+        view.phrase_docs[key] = view.phrase_docs.get(key, 0) + 1
+
+
+@dataclass
+class _Read:
+    """One replayed article's candidates, labelled, with every feature but the target history."""
+
+    article: int
+    X: np.ndarray
+    y: np.ndarray
+    cands: list[Candidate]
+    gold_links: int
+
+
+# the replay a pool of forked workers reads from: set before they are forked, so that each has the
+# index without it being copied to them
+_SHARED: _Replay | None = None
+
+
+@dataclass
+class _Replay:
+    """Which articles are replayed, in which order, and what each could see.
+
+    Reading an article (its candidates and features) needs only the phrases and links of the articles
+    before it, which any process can count for itself; what the desk did with the candidates it was
+    offered (the target history) is counted in order by the caller. So a stretch of the order can be
+    read apart from the rest, and ``read(jobs)`` splits the order into stretches for worker processes."""
+
+    index: LinkIndex
+    order: list[int]
+    replayed: set[int]
+    undated: np.ndarray
+
+    @classmethod
+    def of(cls, index: LinkIndex, max_articles: int) -> _Replay:
+        assert index.gold is not None
+        by_date = _replay_order(index) == "published"
+        order = list(range(index.size))
+        if by_date:
+            order.sort(key=lambda i: (not math.isnan(index.pub_day[i]),
+                                      0.0 if math.isnan(index.pub_day[i]) else index.pub_day[i], i))
+        # Undated pages (topics, about pages) are visible to every dated article and are not replayed
+        # themselves: their links are as crawled, not as first written. Replayed in stored order, the
+        # link statistics still hold only what came before each article
+        undated = np.isnan(index.pub_day) if by_date else np.ones(index.size, dtype=bool)
+        linked = [i for i in order if index.gold.get(i)]
+        replayed = {i for i in linked[-max_articles:] if not by_date or not math.isnan(index.pub_day[i])}
+        return cls(index, order, replayed, undated)
+
+    def read(self, jobs: int) -> list[_Read]:
+        if "fork" not in multiprocessing.get_all_start_methods():
+            # a spawned worker would have to load the whole index again (Windows): not worth it
+            jobs = 1
+        stretches = self._stretches(STRETCHES_PER_JOB * jobs if jobs > 1 else 1)
+        if jobs <= 1 or len(stretches) <= 1:
+            return [r for lo, hi in stretches for r in self.read_stretch(lo, hi)]
+        global _SHARED
+        _SHARED = self
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                parts = pool.starmap(_read_shared, stretches)
+        finally:
+            _SHARED = None
+        return [r for part in parts for r in part]
+
+    def _stretches(self, n: int) -> list[tuple[int, int]]:
+        """Up to ``n`` stretches of the order, ``(lo, hi)``, of about as much text to read each."""
+        assert self.index.texts is not None
+        weight = np.array([len(self.index.texts[i]) if i in self.replayed else 0 for i in self.order], dtype=float)
+        cuts = np.searchsorted(np.cumsum(weight), weight.sum() * np.arange(1, n) / n, side="left") + 1
+        bounds = sorted({0, len(self.order), *(int(c) for c in cuts if 0 < c < len(self.order))})
+        return list(itertools.pairwise(bounds))
+
+    def read_stretch(self, lo: int, hi: int) -> list[_Read]:
+        """The replayed articles among ``order[lo:hi]``, read as the replay reaches them."""
+        index = self.index
+        assert index.texts is not None and index.gold is not None
+        view = _empty_view()
+        for i in self.order[:lo]:
+            _take_in(view, index, i)
+        positions = np.arange(index.size)
+        out: list[_Read] = []
+        for i in self.order[lo:hi]:
+            if i in self.replayed:
+                day = index.pub_day[i]
+                visible = self.undated | (index.pub_day < day) | ((index.pub_day == day) & (positions < i))
+                gold = [g for g in index.gold[i] if visible[g.target]]
+                if gold:
+                    an = analyze(index.texts[i], index.titles[i])
+                    # half the articles are shown without their section, as many drafts arrive
+                    ctx = Context(day, index.sections[i] if i % 2 == 0 else None, visible, {i})
+                    cands = generate(an, index, view, ctx)
+                    if cands:
+                        # the target history is left to the caller, who counts it in order
+                        X = featurize(an, cands, index, view, ctx)
+                        y = np.array([any(g.target == c.target and c.start < g.end and g.start < c.end
+                                          for g in gold) for c in cands], dtype=np.int8)
+                        out.append(_Read(i, X, y, cands, len(gold)))
+            _take_in(view, index, i)
+        return out
+
+
+# more stretches than workers, so that one slow stretch does not keep the others waiting
+STRETCHES_PER_JOB = 4
+
+
+def _read_shared(lo: int, hi: int) -> list[_Read]:
+    assert _SHARED is not None
+    return _SHARED.read_stretch(lo, hi)
 
 
 def _offered(ex: _Example, blocked: Sequence[tuple[int, int]]) -> _Example:
@@ -512,11 +614,11 @@ def choose_threshold(examples: list[_Example], scores: list[np.ndarray]) -> tupl
 
 
 def train(index: LinkIndex, min_links: int = 50, max_articles: int = 4000,
-          blocked: Callable[[int], Sequence[tuple[int, int]]] | None = None) -> Ranker:
-    """The ranker for ``index``'s archive; ``blocked`` as for :func:`training_rows`."""
+          blocked: Callable[[int], Sequence[tuple[int, int]]] | None = None, jobs: int = 1) -> Ranker:
+    """The ranker for ``index``'s archive; ``blocked`` and ``jobs`` as for :func:`training_rows`."""
     # the archive is replayed even when too small to learn from: the unsupervised scorer's scores
     # are calibrated on the same replay
-    examples, view = training_rows(index, max_articles, blocked)
+    examples, view = training_rows(index, max_articles, blocked, jobs)
     X, y = _stack(examples) if examples else (np.zeros((0, len(FEATURES))), np.zeros(0))
     info: dict[str, Any] = {"links": index.n_links, "articles": len(examples), "candidates": len(y),
                             "positives": int(y.sum()), "order": _replay_order(index), "trained_at": index.read_at}
@@ -544,8 +646,12 @@ def train(index: LinkIndex, min_links: int = 50, max_articles: int = 4000,
         if not 0 < yo.sum() < len(yo) or b <= a:
             continue
         probe = fit_model(Xo, yo)
-        for e in examples[a:b]:
-            probs = probe.predict_proba(e.X)[:, 1]
+        scored = examples[a:b]
+        # one call for the fold: the model's own overhead per call is most of the time on one article
+        fold_probs = probe.predict_proba(_stack(scored)[0])[:, 1]
+        bounds = np.cumsum([0, *(len(e.y) for e in scored)])
+        for e, lo_row, hi_row in zip(scored, bounds[:-1], bounds[1:], strict=True):
+            probs = fold_probs[lo_row:hi_row]
             pooled.append(e)
             pooled_probs.append(probs)
             pooled_scores.append(_with_rules(e.X, probs))
