@@ -75,6 +75,40 @@ def test_related_is_asked_for_and_has_a_floor(suggester: Suggester) -> None:
     assert suggester.run(_draft({"id": "empty", "body": "  "}), related=3).related == []
 
 
+def test_related_can_put_recent_coverage_first(demo_db: str) -> None:
+    from datetime import date
+
+    from linkdesk.store import open_store
+
+    def listed(half_life: float) -> dict[str, tuple[float, list[str], str | None]]:
+        store = open_store(demo_db, create=False)
+        try:
+            cfg = load_config(overrides={"related": {"min_score": 0.0, "half_life_days": half_life}})
+            suggester = Suggester(store, cfg)
+        finally:
+            store.close()
+        return {r.url: (r.score, r.reasons, r.published) for r in suggester.related(_draft(), 40)}
+
+    plain, aged = listed(0.0), listed(365.0)
+    draft_day = date.fromisoformat(BRIDGE["published"])
+    compared = 0
+    for url, (score, reasons, published) in aged.items():
+        if url not in plain or plain[url][0] < 0.05:
+            continue
+        if published is None:
+            assert score == plain[url][0] and not any("days apart" in r for r in reasons)
+            continue
+        apart = abs((draft_day - date.fromisoformat(published[:10])).days)
+        assert score == pytest.approx(plain[url][0] * 0.5 ** (apart / 365), rel=0.01, abs=2e-4)
+        assert f"published {apart} days apart (scores halve every 365 days)" in reasons
+        compared += 1
+    assert compared >= 3
+    # a short half-life puts the newest of the bridge coverage ahead of older, closer matches
+    newest_first = [u for u, (_, _, published) in sorted(listed(30.0).items(), key=lambda kv: -kv[1][0]) if published]
+    by_text = [u for u, (_, _, published) in sorted(plain.items(), key=lambda kv: -kv[1][0]) if published]
+    assert newest_first[:3] != by_text[:3]
+
+
 def test_related_count_comes_from_the_configuration_and_is_checked() -> None:
     assert load_config(overrides={"related": {"count": 4}})["related"]["count"] == 4
     with pytest.raises(ConfigError, match=r"related\.min_score"):

@@ -493,8 +493,9 @@ class Suggester:
         skip = {a for url in [*linked, *(link.href for link in draft.doc.links)]
                 if (a := index.lookup_url(url)) is not None}
         query = index.vectors.transform([titled(draft.title, draft.doc.text)])
+        cfg = self.config["related"]
         return related_articles(query, index, draft_context(draft, index, self.excluded(draft)), count,
-                                float(self.config["related"]["min_score"]), skip)
+                                float(cfg["min_score"]), skip, float(cfg["half_life_days"]))
 
     def lint(self, doc: Document, notes: Sequence[Placeholder] = (),
              suggestions: Sequence[Suggestion] = ()) -> list[Finding]:

@@ -42,10 +42,14 @@ class Related:
 
 
 def related_articles(query: sparse.csr_matrix, index: LinkIndex, ctx: Context, count: int, min_score: float,
-                     skip: Collection[int] = ()) -> list[Related]:
+                     skip: Collection[int] = (), half_life_days: float = 0.0) -> list[Related]:
     """The ``count`` archive articles most related to the text whose vector is ``query`` (one row),
     best first, scoring at least ``min_score``; none that ``ctx`` does not allow (the draft itself,
-    withdrawn and declined articles) nor any of ``skip`` (what the draft links or is suggested to)."""
+    withdrawn and declined articles) nor any of ``skip`` (what the draft links or is suggested to).
+    With ``half_life_days``, an article's score halves for every so many days between its date and
+    the text's (``ctx.day``); undated pages (topic and about pages) are not aged. ``min_score`` is a
+    floor on how related an article is, before it is aged: an old article on the subject may be
+    listed when nothing newer is, but never an unrelated new one."""
     if count <= 0 or index.size == 0:
         return []
     sims = ctx.only_allowed(index.vectors.similarity_to_all(query))
@@ -55,13 +59,19 @@ def related_articles(query: sparse.csr_matrix, index: LinkIndex, ctx: Context, c
         scores[target] += VOTE_WEIGHT * share
     scores = ctx.only_allowed(scores)
     scores[list(skip)] = 0.0
+    scores[scores < min_score] = 0.0
+    days_apart = np.abs(ctx.day - index.pub_day)
+    if half_life_days > 0:
+        scores *= np.where(np.isnan(days_apart), 1.0, 0.5 ** (np.nan_to_num(days_apart) / half_life_days))
     out: list[Related] = []
     for a in np.argsort(-scores, kind="stable")[:count]:
-        if scores[a] < min_score or scores[a] <= 0:
+        if scores[a] <= 0:
             break
         reasons = [f"on the same subject (text similarity {sims[a]:.2f})"]
         if voters.get(int(a)):
             reasons.append(f"{voters[int(a)]} of the {NEIGHBORS} archive articles most like this text link to it")
+        if half_life_days > 0 and not np.isnan(days_apart[a]):
+            reasons.append(f"published {days_apart[a]:.0f} days apart (scores halve every {half_life_days:g} days)")
         published = index.published(int(a))
         out.append(Related(index.urls[a], index.titles[a], None if published == "undated" else published,
                            round(float(scores[a]), 4), reasons))
