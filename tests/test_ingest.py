@@ -118,6 +118,39 @@ def test_articles_an_older_parser_made_are_read_again_from_their_bodies(tmp_path
     assert ingest(store, [str(src)], config=config).unchanged == 3
 
 
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_records_parsed_in_processes_are_stored_as_in_one(tmp_path: Path, config, jobs: int) -> None:
+    from linkdesk.config import merge
+    from linkdesk.store import open_store
+
+    # several batches, each large enough to be shared out, with bad records and a repeated address
+    recs = [_record(i % 28 + 1, url=f"https://courier.example/2024/{i:03d}/",
+                    body=f"## Part {i}\n\nBody {i} with [a link](https://courier.example/2024/{i // 2:03d}/) "
+                         f"and > a quote.\n\n```\ncode {i}\n```\n") for i in range(150)]
+    recs[17]["url"] = "ftp://courier.example/nope"
+    recs[61]["published"] = "the day after"
+    recs[99]["body"] = "x" * 5000
+    recs[120] = {**recs[30], "title": "Thirty again"}
+    src = _write(tmp_path / "a.jsonl", *recs)
+    cfg = merge(config, {"ingest": {"batch_size": 60, "max_body_bytes": 4000}})
+    stored, reports = [], []
+    for n in (1, jobs):
+        store = open_store(str(tmp_path / f"{n}.db"))
+        try:
+            report = ingest(store, [src], config=cfg, jobs=n)
+            reports.append((report.added, report.updated, [str(r) for r in report.rejected], report.warnings))
+            stored.append([(a.url, a.title, a.text, store.article_links(a.id), store.article_zones(a.id))
+                           for a in store.iter_articles(with_body=True)])
+        finally:
+            store.close()
+    assert reports[0] == reports[1]
+    assert reports[0][0] == 146 and len(reports[0][2]) == 3 and len(reports[0][3]) == 1
+    # the two the reader refuses, then the one refused as it is parsed (its body too large)
+    assert ":18: field 'url'" in reports[0][2][0] and ":62: field published" in reports[0][2][1]
+    assert "record 100" in reports[0][2][2] and "body" in reports[0][2][2]
+    assert stored[0] == stored[1] and len(stored[0]) == 146
+
+
 def test_pages_told_apart_by_query_are_kept_and_a_repeated_address_is_named(tmp_path: Path, store, config) -> None:
     src = tmp_path / "a.jsonl"
     recs = [_record(1, url="https://courier.example/story.php?id=1"),

@@ -33,7 +33,7 @@ from .archive import (
 )
 from .batch import RelatedFor, related_for_article, related_in_archive, relink_archive, relink_ids
 from .check import Checked, check_archive, summarize
-from .config import load_config
+from .config import load_config, processes
 from .drafts import read_drafts
 from .errors import DraftError, InputError, LinkdeskError, NotFoundError, OptionalDependencyError
 from .evaluate import HOLDOUT_SHARE, OUTCOMES, THRESHOLDS, backtest_dir, backtest_store
@@ -79,7 +79,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         bar = tqdm(unit=" records", file=sys.stderr, disable=None, leave=False)
     try:
         report = ingest(store, args.sources, kind=args.kind, site_hosts=args.site_host, config=cfg,
-                        progress=bar.update if bar is not None else None)
+                        progress=bar.update if bar is not None else None,
+                        jobs=args.jobs or processes(cfg["ingest"]["jobs"]))
         indexed = store.blob_created(INDEX_BLOB) is not None
     finally:
         if bar is not None:
@@ -964,6 +965,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", help="site base URL, for folders of Markdown files")
     p.add_argument("--permalink", help="permalink pattern for Markdown folders, e.g. /:year/:month/:slug/")
     p.add_argument("--delay", type=float, help="seconds between requests to one host when fetching")
+    p.add_argument("--jobs", type=_positive, default=None,
+                   help="processes parsing the records (default: [ingest] jobs, one per CPU core up to 4)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or warnings")
     p.set_defaults(func=cmd_ingest)

@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["defaults", "load_config", "merge"]
+__all__ = ["MAX_DEFAULT_PROCESSES", "defaults", "load_config", "merge", "processes"]
 
 
 def defaults() -> dict[str, Any]:
@@ -70,3 +70,20 @@ def load_config(path: str | None = None, overrides: dict[str, Any] | None = None
     if overrides:
         cfg = merge(cfg, overrides, "options")
     return cfg
+
+
+# beyond this many, a job's share of the work is small and each process holds its own copy of what
+# it reads
+MAX_DEFAULT_PROCESSES = 4
+
+
+def processes(setting: int) -> int:
+    """How many processes a job with this ``jobs`` setting runs: the setting, or for 0 one per CPU
+    core this process may use (a container's share, not the host's), at most MAX_DEFAULT_PROCESSES."""
+    if setting > 0:
+        return int(setting)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_DEFAULT_PROCESSES, cores))

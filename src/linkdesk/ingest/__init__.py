@@ -8,6 +8,7 @@ with where it came from and never stops the rest; a crash leaves whole batches o
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -102,34 +103,40 @@ def _reader(source: str, kind: str, cfg: dict[str, Any], report: IngestReport,
 
 class _Writer:
     """Records prepared and written in batches, each batch one transaction; what each came to is
-    counted in ``report``."""
+    counted in ``report``. With ``jobs`` > 1, each batch's records are parsed in that many forked
+    processes (most of an ingest's time), and written in the order they were read."""
 
-    def __init__(self, store: Store, cfg: dict[str, Any], report: IngestReport) -> None:
+    def __init__(self, store: Store, cfg: dict[str, Any], report: IngestReport, jobs: int = 1) -> None:
         self.store, self.report = store, report
         self.max_body = int(cfg["ingest"]["max_body_bytes"])
         self.batch_size = int(cfg["ingest"]["batch_size"])
-        self.batch: list[PreparedArticle] = []
+        self.jobs = jobs if "fork" in multiprocessing.get_all_start_methods() else 1
+        self.pool: Any = None
+        self.pending: list[tuple[Article, str, str]] = []
         # one run holding two records of one address keeps the later; say which, so nothing goes unseen
         self.first_seen: dict[str, str] = {}
 
     def add(self, item: Article, where: str, origin: str) -> None:
-        try:
-            self.batch.append(prepare(item, self.max_body, where, origin=origin))
-        except BadRecordError as exc:
-            self.report.rejected.append(Rejection(exc.where, exc.reason))
-        else:
-            earlier = self.first_seen.setdefault(url_key(item.url), where)
-            if earlier != where:
-                self.report.warnings.append(f"{where}: same address as {earlier}; the later record replaces the "
-                                            "earlier")
-        if len(self.batch) >= self.batch_size:
+        self.pending.append((item, where, origin))
+        if len(self.pending) >= self.batch_size:
             self.flush()
 
     def flush(self) -> None:
-        if not self.batch:
+        if not self.pending:
             return
+        batch: list[PreparedArticle] = []
+        for (record, where, _), prepared in zip(self.pending, self._prepared(), strict=True):
+            if isinstance(prepared, Rejection):
+                self.report.rejected.append(prepared)
+                continue
+            batch.append(prepared)
+            earlier = self.first_seen.setdefault(url_key(record.url), where)
+            if earlier != where:
+                self.report.warnings.append(f"{where}: same address as {earlier}; the later record replaces "
+                                            "the earlier")
+        self.pending.clear()
         report = self.report
-        for item, status in zip(self.batch, self.store.write_batch(self.batch), strict=True):
+        for item, status in zip(batch, self.store.write_batch(batch), strict=True) if batch else ():
             if status == "withdrawn":
                 report.skip("withdrawn from the archive")
                 report.warnings.append(f"{item.article.url}: withdrawn from the archive, so not ingested "
@@ -142,16 +149,45 @@ class _Writer:
                                        "keeps; the record under the old address is left out")
             else:
                 report.count(status)
-        self.batch.clear()
+
+    def _prepared(self) -> list[PreparedArticle | Rejection]:
+        work = [(item, self.max_body, where, origin) for item, where, origin in self.pending]
+        if self.jobs <= 1 or len(work) < MIN_RECORDS_TO_SHARE:
+            return [_prepare(*args) for args in work]
+        if self.pool is None:
+            # forked at the first full batch, when the records to parse are all this process holds
+            # that a worker needs; the store is never used in a worker
+            self.pool = multiprocessing.get_context("fork").Pool(self.jobs)
+        return self.pool.starmap(_prepare, work, chunksize=max(1, len(work) // (4 * self.jobs)))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+
+# a batch smaller than this is parsed in the process that reads it: a CMS's few records a minute are
+# not worth starting processes for
+MIN_RECORDS_TO_SHARE = 50
+
+
+def _prepare(item: Article, max_body: int, where: str, origin: str) -> PreparedArticle | Rejection:
+    try:
+        return prepare(item, max_body, where, origin=origin)
+    except BadRecordError as exc:
+        return Rejection(exc.where, exc.reason)
 
 
 def ingest(store: Store, sources: Sequence[str], *, kind: str | None = None,
            site_hosts: Sequence[str] | None = None, config: dict[str, Any] | None = None,
-           progress: Callable[[int], None] | None = None) -> IngestReport:
-    """Read every source into the store. Returns what was added, updated, skipped and rejected."""
+           progress: Callable[[int], None] | None = None, jobs: int = 1) -> IngestReport:
+    """Read every source into the store. Returns what was added, updated, skipped and rejected.
+    ``jobs`` processes parse the records (the result is the same for any number); not from a process
+    running threads of its own, as a server does, since they are forked."""
     cfg = config or load_config()
     report = IngestReport()
-    writer = _Writer(store, cfg, report)
+    writer = _Writer(store, cfg, report, jobs)
     fetcher_box: list[crawl.Fetcher] = []
     try:
         for source in sources:
@@ -172,6 +208,7 @@ def ingest(store: Store, sources: Sequence[str], *, kind: str | None = None,
                 report.rejected.append(Rejection(source, f"cannot read: {exc.strerror or exc}"))
         writer.flush()
     finally:
+        writer.close()
         for f in fetcher_box:
             f.close()
     hosts = list(site_hosts or cfg["site"]["hosts"] or [])

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Collection, Container, Sequence
 from dataclasses import dataclass, field, replace
@@ -16,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..archive import withdrawn_by_address
-from ..config import load_config
+from ..config import load_config, processes
 from ..errors import IndexMissingError, InputError
 from ..index.linkindex import (
     LinkIndex,
@@ -47,7 +46,7 @@ from .related import Related, related_articles
 from .spot import Analysis, analyze
 
 __all__ = ["ArticlesSinceIndex", "DeclinedLinks", "Draft", "DraftResult", "Ranked", "Spotted", "Suggester",
-           "WithdrawnArticles", "apply_result", "article_draft", "choose", "default_jobs", "draft_context",
+           "WithdrawnArticles", "apply_result", "article_draft", "choose", "draft_context",
            "index_archive", "index_is_current", "lint_draft", "rank_draft", "rank_spotted", "spot_draft"]
 
 log = logging.getLogger(__name__)
@@ -130,7 +129,7 @@ def index_archive(store: Store, config: dict[str, Any] | None = None,
     there must be one this linkdesk can use. ``jobs``: processes for the training (default: the
     config's ``[index] jobs``)."""
     cfg = config or load_config()
-    jobs = jobs or int(cfg["index"]["jobs"]) or default_jobs()
+    jobs = jobs or processes(cfg["index"]["jobs"])
     t0 = time.perf_counter()
     kept: tuple[list[str], Ranker] | None = None
     retrain: str | None = None
@@ -175,16 +174,6 @@ def index_archive(store: Store, config: dict[str, Any] | None = None,
         "seconds": {"index": round(t1 - t0, 2), "train": round(t2 - t1, 2),
                     "save": round(time.perf_counter() - t2, 2)},
     }
-
-
-def default_jobs() -> int:
-    """One process per CPU core this one may run on (a container's share, not the host's), at most
-    4: beyond that the replay's stretches are short and each process its own copy of what it reads."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on every platform
-        cores = os.cpu_count() or 1
-    return max(1, min(4, cores))
 
 
 def index_is_current(store: Store, train_ranker: bool = False) -> bool:
