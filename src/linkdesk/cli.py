@@ -33,7 +33,7 @@ from .archive import (
 )
 from .batch import RelatedFor, related_for_article, related_in_archive, relink_archive, relink_ids
 from .check import Checked, check_archive, summarize
-from .config import load_config, processes
+from .config import load_config
 from .drafts import read_drafts
 from .errors import DraftError, InputError, LinkdeskError, NotFoundError, OptionalDependencyError
 from .evaluate import HOLDOUT_SHARE, OUTCOMES, THRESHOLDS, backtest_dir, backtest_store
@@ -80,7 +80,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     try:
         report = ingest(store, args.sources, kind=args.kind, site_hosts=args.site_host, config=cfg,
                         progress=bar.update if bar is not None else None,
-                        jobs=args.jobs or processes(cfg["ingest"]["jobs"]))
+                        jobs=args.jobs)
         indexed = store.blob_created(INDEX_BLOB) is not None
     finally:
         if bar is not None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..config import load_config
+from ..config import load_config, processes
 from ..errors import BadRecordError, FetchError, InputError
 from ..model import Article, IngestReport, Rejection
 from ..store.base import PreparedArticle, Store
@@ -181,13 +181,13 @@ def _prepare(item: Article, max_body: int, where: str, origin: str) -> PreparedA
 
 def ingest(store: Store, sources: Sequence[str], *, kind: str | None = None,
            site_hosts: Sequence[str] | None = None, config: dict[str, Any] | None = None,
-           progress: Callable[[int], None] | None = None, jobs: int = 1) -> IngestReport:
+           progress: Callable[[int], None] | None = None, jobs: int | None = None) -> IngestReport:
     """Read every source into the store. Returns what was added, updated, skipped and rejected.
-    ``jobs`` processes parse the records (the result is the same for any number); not from a process
-    running threads of its own, as a server does, since they are forked."""
+    ``jobs`` processes parse the records (default: the config's ``[ingest] jobs``; the result is the
+    same for any number). They are forked: a caller running threads of its own passes 1."""
     cfg = config or load_config()
     report = IngestReport()
-    writer = _Writer(store, cfg, report, jobs)
+    writer = _Writer(store, cfg, report, jobs or processes(cfg["ingest"]["jobs"]))
     fetcher_box: list[crawl.Fetcher] = []
     try:
         for source in sources:
