@@ -324,6 +324,34 @@ def test_training_reads_the_archive_in_processes_and_learns_the_same(tmp_path, l
     assert first.threshold == other.threshold and np.array_equal(first.score(X), other.score(X))
 
 
+# what a daemonic pool worker trains on (set before the pool forks it)
+_IN_WORKER: LinkIndex | None = None
+
+
+def _rows_in_worker(jobs: int) -> tuple[int, int, bool]:
+    import multiprocessing
+
+    from linkdesk.forked import can_fork
+
+    assert _IN_WORKER is not None and multiprocessing.current_process().daemon
+    rows, _ = training_rows(_IN_WORKER, jobs=jobs)
+    return len(rows), sum(int(e.y.sum()) for e in rows), can_fork()
+
+
+def test_training_inside_a_pool_worker_reads_in_its_own_process(linked_archive: LinkIndex) -> None:
+    # a batch job's or task queue's worker is daemonic and may have no children of its own
+    import multiprocessing
+
+    global _IN_WORKER
+    rows, _ = training_rows(linked_archive)
+    _IN_WORKER = linked_archive
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            assert pool.apply(_rows_in_worker, (2,)) == (len(rows), sum(int(e.y.sum()) for e in rows), False)
+    finally:
+        _IN_WORKER = None
+
+
 def test_index_trains_with_the_processes_asked_for(tmp_path, capsys) -> None:
     import json
 

@@ -8,13 +8,14 @@ with where it came from and never stops the rest; a crash leaves whole batches o
 from __future__ import annotations
 
 import logging
-import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Any
 
 from ..config import load_config, processes
 from ..errors import BadRecordError, FetchError, InputError
+from ..forked import forked_pool
 from ..model import Article, IngestReport, Rejection
 from ..store.base import PreparedArticle, Store
 from ..text.normalize import url_key
@@ -110,8 +111,8 @@ class _Writer:
         self.store, self.report = store, report
         self.max_body = int(cfg["ingest"]["max_body_bytes"])
         self.batch_size = int(cfg["ingest"]["batch_size"])
-        self.jobs = jobs if "fork" in multiprocessing.get_all_start_methods() else 1
-        self.pool: Any = None
+        self.jobs = jobs
+        self.pool: Pool | None = None
         self.pending: list[tuple[Article, str, str]] = []
         # one run holding two records of one address keeps the later; say which, so nothing goes unseen
         self.first_seen: dict[str, str] = {}
@@ -152,12 +153,12 @@ class _Writer:
 
     def _prepared(self) -> list[PreparedArticle | Rejection]:
         work = [(item, self.max_body, where, origin) for item, where, origin in self.pending]
-        if self.jobs <= 1 or len(work) < MIN_RECORDS_TO_SHARE:
+        if self.pool is None and self.jobs > 1 and len(work) >= MIN_RECORDS_TO_SHARE:
+            # forked at the first full batch; the store is never used in a worker
+            self.pool = forked_pool(self.jobs)
+            self.jobs = 1 if self.pool is None else self.jobs
+        if self.pool is None or len(work) < MIN_RECORDS_TO_SHARE:
             return [_prepare(*args) for args in work]
-        if self.pool is None:
-            # forked at the first full batch, when the records to parse are all this process holds
-            # that a worker needs; the store is never used in a worker
-            self.pool = multiprocessing.get_context("fork").Pool(self.jobs)
         return self.pool.starmap(_prepare, work, chunksize=max(1, len(work) // (4 * self.jobs)))
 
     def close(self) -> None:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-import multiprocessing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -35,6 +34,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
+from ..forked import can_fork, forked_pool
 from ..index.linkindex import LinkIndex
 from ..index.phrases import phrase_key, usable_phrase
 from .candidates import STRONG_COVERAGE, AnchorView, Candidate, Context, generate
@@ -305,16 +305,17 @@ class _Replay:
         return cls(index, order, replayed, undated)
 
     def read(self, jobs: int) -> list[_Read]:
-        if "fork" not in multiprocessing.get_all_start_methods():
-            # a spawned worker would have to load the whole index again (Windows): not worth it
-            jobs = 1
+        # a spawned worker would have to load the whole index again (Windows): one process then
+        jobs = jobs if can_fork() else 1
         stretches = self._stretches(STRETCHES_PER_JOB * jobs if jobs > 1 else 1)
         if jobs <= 1 or len(stretches) <= 1:
             return [r for lo, hi in stretches for r in self.read_stretch(lo, hi)]
         global _SHARED
         _SHARED = self
         try:
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            pool = forked_pool(jobs)
+            assert pool is not None
+            with pool:
                 parts = pool.starmap(_read_shared, stretches)
         finally:
             _SHARED = None
