@@ -7,7 +7,7 @@ from __future__ import annotations
 import multiprocessing
 from multiprocessing.pool import Pool
 
-__all__ = ["can_fork", "forked_pool"]
+__all__ = ["can_fork", "forked_pool", "usable_jobs"]
 
 
 def can_fork() -> bool:
@@ -17,9 +17,11 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
 
 
-def forked_pool(jobs: int) -> Pool | None:
-    """A pool of ``jobs`` forked workers, or None when one process must do (``jobs`` 1, or
-    :func:`can_fork` says no): the caller then does the work itself."""
-    if jobs <= 1 or not can_fork():
-        return None
+def usable_jobs(jobs: int) -> int:
+    """``jobs``, or 1 where this process cannot fork (:func:`can_fork`): the caller does the work itself."""
+    return jobs if can_fork() else 1
+
+
+def forked_pool(jobs: int) -> Pool:
+    """A pool of ``jobs`` forked workers; ask :func:`usable_jobs` first."""
     return multiprocessing.get_context("fork").Pool(jobs)

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..config import load_config, processes
 from ..errors import BadRecordError, FetchError, InputError
-from ..forked import forked_pool
+from ..forked import forked_pool, usable_jobs
 from ..model import Article, IngestReport, Rejection
 from ..store.base import PreparedArticle, Store
 from ..text.normalize import url_key
@@ -111,7 +111,7 @@ class _Writer:
         self.store, self.report = store, report
         self.max_body = int(cfg["ingest"]["max_body_bytes"])
         self.batch_size = int(cfg["ingest"]["batch_size"])
-        self.jobs = jobs
+        self.jobs = usable_jobs(jobs)
         self.pool: Pool | None = None
         self.pending: list[tuple[Article, str, str]] = []
         # one run holding two records of one address keeps the later; say which, so nothing goes unseen
@@ -153,12 +153,11 @@ class _Writer:
 
     def _prepared(self) -> list[PreparedArticle | Rejection]:
         work = [(item, self.max_body, where, origin) for item, where, origin in self.pending]
-        if self.pool is None and self.jobs > 1 and len(work) >= MIN_RECORDS_TO_SHARE:
+        if self.jobs <= 1 or len(work) < MIN_RECORDS_TO_SHARE:
+            return [_prepare(*args) for args in work]
+        if self.pool is None:
             # forked at the first full batch; the store is never used in a worker
             self.pool = forked_pool(self.jobs)
-            self.jobs = 1 if self.pool is None else self.jobs
-        if self.pool is None or len(work) < MIN_RECORDS_TO_SHARE:
-            return [_prepare(*args) for args in work]
         return self.pool.starmap(_prepare, work, chunksize=max(1, len(work) // (4 * self.jobs)))
 
     def close(self) -> None:

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-from ..forked import can_fork, forked_pool
+from ..forked import forked_pool, usable_jobs
 from ..index.linkindex import LinkIndex
 from ..index.phrases import phrase_key, usable_phrase
 from .candidates import STRONG_COVERAGE, AnchorView, Candidate, Context, generate
@@ -306,16 +306,14 @@ class _Replay:
 
     def read(self, jobs: int) -> list[_Read]:
         # a spawned worker would have to load the whole index again (Windows): one process then
-        jobs = jobs if can_fork() else 1
+        jobs = usable_jobs(jobs)
         stretches = self._stretches(STRETCHES_PER_JOB * jobs if jobs > 1 else 1)
         if jobs <= 1 or len(stretches) <= 1:
             return [r for lo, hi in stretches for r in self.read_stretch(lo, hi)]
         global _SHARED
         _SHARED = self
         try:
-            pool = forked_pool(jobs)
-            assert pool is not None
-            with pool:
+            with forked_pool(jobs) as pool:
                 parts = pool.starmap(_read_shared, stretches)
         finally:
             _SHARED = None

@@ -60,8 +60,8 @@ def related_articles(query: sparse.csr_matrix, index: LinkIndex, ctx: Context, c
     scores = ctx.only_allowed(scores)
     scores[list(skip)] = 0.0
     scores[scores < min_score] = 0.0
-    days_apart = np.abs(ctx.day - index.pub_day)
-    if half_life_days > 0:
+    days_apart = np.abs(ctx.day - index.pub_day) if half_life_days > 0 else None
+    if days_apart is not None:
         scores *= np.where(np.isnan(days_apart), 1.0, 0.5 ** (np.nan_to_num(days_apart) / half_life_days))
     out: list[Related] = []
     for a in np.argsort(-scores, kind="stable")[:count]:
@@ -70,7 +70,7 @@ def related_articles(query: sparse.csr_matrix, index: LinkIndex, ctx: Context, c
         reasons = [f"on the same subject (text similarity {sims[a]:.2f})"]
         if voters.get(int(a)):
             reasons.append(f"{voters[int(a)]} of the {NEIGHBORS} archive articles most like this text link to it")
-        if half_life_days > 0 and not np.isnan(days_apart[a]):
+        if days_apart is not None and not np.isnan(days_apart[a]):
             reasons.append(f"published {days_apart[a]:.0f} days apart (scores halve every {half_life_days:g} days)")
         published = index.published(int(a))
         out.append(Related(index.urls[a], index.titles[a], None if published == "undated" else published,
