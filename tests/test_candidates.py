@@ -156,6 +156,43 @@ def test_title_mention_keeps_its_closing_bracket(suggester: Suggester) -> None:
     assert any("(Eastbank route)" in s for s in spans)
 
 
+@pytest.mark.parametrize("texts", [
+    ["Ferry fares were frozen for 2025, the council said.", "", "a I x"],
+    ["Straße, naïve ÉCOLE, İstanbul and ǅ: words whose case changes their length", "東京の天気 and ﬁre"],
+    ["don't, can't, it's: stopwords as the tokenizer splits them", "under_score 12 345 6789 x1 1x"],
+    # every length of a word's last block of bytes, and words met twice in one text
+    [" ".join("w" * n for n in range(2, 13)) + " ww www", "é" * 5 + " " + "ü" * 6],
+])
+def test_words_hash_to_the_columns_of_scikit_learns_hasher(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Vectors saved by earlier versions were made with scikit-learn's HashingVectorizer."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    import linkdesk.index.vectors as vectors_module
+
+    theirs = HashingVectorizer(n_features=vectors_module._N_FEATURES, alternate_sign=False, norm=None,
+                               stop_words=sorted(vectors_module._STOP), token_pattern=vectors_module._TOKEN.pattern,
+                               dtype=np.float32).transform(texts)
+    theirs.sort_indices()
+    monkeypatch.setattr(vectors_module, "_columns", {})
+    monkeypatch.setattr(vectors_module, "_COLUMN_CACHE", 3)  # the cache fills and starts again
+    for _ in range(2):  # words hashed, then words remembered
+        ours = vectors_module._counts(texts)
+        assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+        for name in ("indptr", "indices", "data"):
+            assert np.array_equal(getattr(ours, name), getattr(theirs, name)), name
+    assert len(vectors_module._columns) <= 3
+
+
+def test_murmur_hash_is_scikit_learns() -> None:
+    from sklearn.utils import murmurhash3_32
+
+    from linkdesk.index.vectors import _murmur3_32
+
+    rng = random.Random(5)
+    words = ["".join(rng.choice("abz09éü日") for _ in range(rng.randint(0, 14))) for _ in range(3000)]
+    assert [_murmur3_32(w.encode("utf-8")) for w in words] == [murmurhash3_32(w, positive=False) for w in words]
+
+
 def test_similarity_in_slices_equals_one_block(monkeypatch: pytest.MonkeyPatch) -> None:
     import linkdesk.index.vectors as vectors_module
 

@@ -440,6 +440,71 @@ def test_training_leaves_out_what_the_policy_would_never_offer(tmp_path) -> None
     np.testing.assert_array_equal(offered.X, every.X[kept])
 
 
+@pytest.mark.parametrize("leaves", [2, 15, 31, 64])
+def test_stored_trees_score_as_scikit_learn_does(leaves: int) -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(leaves)
+    X = rng.random((3000, 4))
+    y = ((X[:, 0] + 0.3 * rng.random(3000) > 0.6) | (X[:, 2] > 0.9)).astype(np.int8)
+    # missing values that mean something, so that splits learn to send them either way
+    X[rng.random(3000) < 0.2, 1] = np.nan
+    X[(y == 1) & (rng.random(3000) < 0.3), 3] = np.nan
+    model = HistGradientBoostingClassifier(max_iter=30, max_leaf_nodes=leaves, min_samples_leaf=5,
+                                           random_state=0).fit(X, y)
+    trees = ranker_module._Trees.of(model)
+    assert max(int(n["is_leaf"].sum()) for n in trees.nodes) == leaves
+    missing_sent = {bool(n["missing_go_to_left"][k]) for n in trees.nodes for k in np.flatnonzero(n["is_leaf"] == 0)
+                    if n["feature_idx"][k] in (1, 3)}
+    assert missing_sent == {True, False} or leaves == 2  # a stump has one split
+    rows = rng.random((500, 4))
+    rows[rng.random(500) < 0.3, 1] = np.nan
+    rows[rng.random(500) < 0.3, 3] = np.nan
+    # values right at the splits' thresholds, which go left
+    for node in (n[n["is_leaf"] == 0] for n in trees.nodes[:5]):
+        rows[np.arange(len(node)), node["feature_idx"]] = node["num_threshold"]
+    assert np.array_equal(trees.predict_proba(rows), model.predict_proba(rows))
+    assert np.array_equal(trees.predict_proba(rows.astype(np.float32)), model.predict_proba(rows.astype(np.float32)))
+    assert trees.predict_proba(np.zeros((0, 4))).shape == (0, 2)
+
+
+def test_a_tree_too_big_to_score_is_refused() -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.random((4000, 3))
+    model = HistGradientBoostingClassifier(max_iter=2, max_leaf_nodes=100, min_samples_leaf=5,
+                                           random_state=0).fit(X, rng.integers(0, 2, 4000))
+    with pytest.raises(ValueError, match="leaves: at most 64"):
+        ranker_module._Trees.of(model)
+
+
+_SUGGEST_AND_LIST_MODULES = """
+import sys
+from linkdesk.drafts import draft_from_text
+from linkdesk.store import open_store
+from linkdesk.suggest.pipeline import Suggester
+suggester = Suggester(open_store(sys.argv[1], create=False))
+draft = draft_from_text("Harbor ferry fares update 3 came up again.", "text")
+suggester.run(draft)
+print(suggester.ranker.kind, any(name.split(".")[0] == "sklearn" for name in sys.modules))
+"""
+
+
+def test_suggesting_does_not_load_scikit_learn(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Importing scikit-learn takes over a second, which every `linkdesk suggest` paid at start-up:
+    only training needs it."""
+    path = str(tmp_path / "archive.db")
+    index = _ledger_archive(path)
+    monkeypatch.setattr(ranker_module, "CLEARLY_BETTER_F1", float("inf"))
+    store = open_store(path)
+    save_index(store, index, train(index, min_links=50), LAYOUT)
+    store.close()
+    done = subprocess.run([sys.executable, "-c", _SUGGEST_AND_LIST_MODULES, path], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["trained", "False"]
+
+
 def test_a_trained_ranker_and_its_index_come_back_from_the_archive_as_they_were(
         tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = str(tmp_path / "archive.db")

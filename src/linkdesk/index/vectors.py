@@ -1,5 +1,11 @@
 """TF-IDF text vectors for context similarity: hashed features (no vocabulary to keep),
-each article truncated to its strongest terms so 100k articles fit in little memory."""
+each article truncated to its strongest terms so 100k articles fit in little memory.
+
+The words are hashed to columns exactly as scikit-learn's ``HashingVectorizer`` does (32-bit
+MurmurHash3 of the word's UTF-8 bytes, the absolute value modulo the columns), so vectors saved by
+earlier versions that used it stay valid; done here because importing scikit-learn takes over a
+second, which every `suggest` paid at start-up for a few hundred words.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer
 
 from ..text.normalize import STOPWORDS
 
@@ -18,9 +23,13 @@ _N_FEATURES = 2**20
 _KEEP_TERMS = 96
 # the largest dense block of similarities computed at once (rows x articles)
 _DENSE_LIMIT = 2_000_000
-_TOKEN = r"(?u)\b\w\w+\b"
-# the stop list as the hasher's own tokenizer splits it ("don't" → "don"), so both agree
-_STOP = sorted({w for s in STOPWORDS for w in re.findall(_TOKEN, s)})
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+# the stop list as the tokenizer splits it ("don't" → "don"), so both agree
+_STOP = frozenset(w for s in STOPWORDS for w in _TOKEN.findall(s))
+# columns of the words met lately: a few tens of thousands of words make up most running text
+_COLUMN_CACHE = 1 << 17
+_columns: dict[str, int] = {}
+_MASK32 = 0xFFFFFFFF
 
 
 def titled(title: str | None, text: str) -> str:
@@ -29,11 +38,57 @@ def titled(title: str | None, text: str) -> str:
     return f"{title}. {title}. {text}" if title else text
 
 
-def _hasher() -> HashingVectorizer:
-    return HashingVectorizer(
-        n_features=_N_FEATURES, alternate_sign=False, norm=None, stop_words=_STOP,
-        token_pattern=_TOKEN, dtype=np.float32,
-    )
+def _murmur3_32(key: bytes) -> int:
+    """MurmurHash3 (x86, 32-bit, seed 0) of ``key``, as a signed integer."""
+    h = 0
+    whole = len(key) & ~3
+    for i in range(0, whole, 4):
+        h ^= _murmur3_block(int.from_bytes(key[i:i + 4], "little"))
+        h = ((h << 13) | (h >> 19)) & _MASK32
+        h = (h * 5 + 0xE6546B64) & _MASK32
+    if len(key) > whole:
+        h ^= _murmur3_block(int.from_bytes(key[whole:], "little"))
+    h ^= len(key)
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & _MASK32
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & _MASK32
+    h ^= h >> 16
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+def _murmur3_block(k: int) -> int:
+    k = (k * 0xCC9E2D51) & _MASK32
+    k = ((k << 15) | (k >> 17)) & _MASK32
+    return (k * 0x1B873593) & _MASK32
+
+
+def _column(word: str) -> int:
+    h = _murmur3_32(word.encode("utf-8"))
+    # abs() of the smallest 32-bit integer does not fit in 32 bits: scikit-learn's special case
+    column = (2**31 - 1 - (_N_FEATURES - 1)) % _N_FEATURES if h == -(2**31) else abs(h) % _N_FEATURES
+    if len(_columns) >= _COLUMN_CACHE:
+        _columns.clear()
+    _columns[word] = column
+    return column
+
+
+def _counts(texts: Sequence[str]) -> sparse.csr_matrix:
+    """How often each hashed word occurs in each of ``texts`` (lower-cased, words of two or more
+    letters or digits, no stopwords): a row per text, float32, columns sorted within each row."""
+    indptr = [0]
+    columns: list[int] = []
+    known = _columns.get
+    for text in texts:
+        for word in _TOKEN.findall(text.lower()):
+            if word not in _STOP:
+                column = known(word)
+                columns.append(_column(word) if column is None else column)
+        indptr.append(len(columns))
+    counts = sparse.csr_matrix((np.ones(len(columns), dtype=np.float32), np.array(columns, dtype=np.int32),
+                                np.array(indptr, dtype=np.int64)), shape=(len(texts), _N_FEATURES))
+    counts.sum_duplicates()
+    return counts
 
 
 def _top_terms(m: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
@@ -80,7 +135,7 @@ class TextVectors:
     def fit(cls, texts: Sequence[str]) -> TextVectors:
         if not texts:
             return cls(np.ones(_N_FEATURES, dtype=np.float32), sparse.csr_matrix((0, _N_FEATURES), dtype=np.float32))
-        counts = _hasher().transform(texts).tocsr()
+        counts = _counts(texts)
         n = max(1, counts.shape[0])
         df = np.bincount(counts.indices, minlength=_N_FEATURES).astype(np.float32)
         idf = (np.log((n + 1) / (df + 1)) + 1.0).astype(np.float32)
@@ -94,7 +149,7 @@ class TextVectors:
         return counts
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        return _l2(self._weigh(_hasher().transform(texts), self.idf))
+        return _l2(self._weigh(_counts(texts), self.idf))
 
     def similarity(self, queries: sparse.csr_matrix, rows: Sequence[int] | np.ndarray,
                    targets: Sequence[int] | np.ndarray) -> np.ndarray:

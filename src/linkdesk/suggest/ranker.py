@@ -380,6 +380,8 @@ def _offered(ex: _Example, blocked: Sequence[tuple[int, int]]) -> _Example:
 # would, and did as well as two of 300
 BAGGED_MODELS = 2
 MAX_TREES = 200
+# the most leaves a tree may have to be scored without scikit-learn (see _Trees); _model grows 15
+MAX_LEAVES = 64
 
 
 def _model(seed: int) -> Any:
@@ -393,19 +395,48 @@ def _model(seed: int) -> Any:
 
 class _Trees:
     """A fitted binary HistGradientBoostingClassifier kept as its trees' node arrays, which the archive
-    stores without pickle (see :func:`~linkdesk.index.linkindex.save_index`), and run by
-    scikit-learn's own tree code, so that it scores exactly as the model it was taken from. The arrays
-    are scikit-learn's of the version that fitted them, which is why an index another version saved
-    is not loaded."""
+    stores without pickle (see :func:`~linkdesk.index.linkindex.save_index`), and scored here with
+    numpy alone: importing scikit-learn takes over a second, which every `suggest` would pay at
+    start-up for a model it only reads. The scores are scikit-learn's to the last bit (the same
+    comparisons, the trees' values added in the same order). The arrays are those of the
+    scikit-learn version that fitted them, which is why an index another version saved is not loaded.
+
+    All the trees' splits are tested at once, and each tree's leaf is read from bit masks (the
+    QuickScorer idea): the leaves of a tree numbered left to right, a split that sends a row right
+    rules out the leaves on its left, and the row lands on the leftmost leaf nothing ruled out. The
+    trees bin their features, so many splits share a test (feature, threshold, where a missing value
+    goes); each distinct test is made once."""
 
     def __init__(self, baseline: float, nodes: list[np.ndarray]) -> None:
-        from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
-
         self.baseline = baseline
         self.nodes = nodes
-        # no categorical features: no category bitsets
-        self._no_categories = np.zeros((0, 8), dtype=np.uint32)
-        self._trees = [TreePredictor(n, self._no_categories, self._no_categories) for n in nodes]
+        n_trees = len(nodes)
+        splits = max((int((n["is_leaf"] == 0).sum()) for n in nodes), default=0)
+        leaves = max((int(n["is_leaf"].sum()) for n in nodes), default=1)
+        if leaves > MAX_LEAVES:
+            raise ValueError(f"a tree of {leaves} leaves: at most {MAX_LEAVES} are scored")
+        mask_type = np.uint16 if leaves <= 16 else np.uint32 if leaves <= 32 else np.uint64
+        # the k-th split of tree t at [k, t]: a tree with fewer splits is padded with a test that
+        # rules nothing out
+        tests = np.zeros((splits, n_trees, 3))
+        ruled_out = np.zeros((splits, n_trees), dtype=mask_type)
+        self._leaf_values = np.zeros((n_trees, leaves))
+        for t, tree in enumerate(nodes):
+            first_leaf, last_leaf = _leaf_ranges(tree)
+            is_leaf = tree["is_leaf"].astype(bool)
+            self._leaf_values[t, first_leaf[is_leaf]] = tree["value"][is_leaf]
+            for k, node in enumerate(np.flatnonzero(~is_leaf)):
+                left = tree["left"][node]
+                ruled_out[k, t] = (1 << int(last_leaf[left])) - (1 << int(first_leaf[left]))
+                tests[k, t] = (tree["feature_idx"][node], tree["num_threshold"][node],
+                               not tree["missing_go_to_left"][node])
+        distinct, self._test_of_split = np.unique(tests.reshape(-1, 3), axis=0, return_inverse=True)
+        self._test_of_split = self._test_of_split.ravel()
+        self._test_feature = distinct[:, 0].astype(np.intp)
+        self._test_threshold = distinct[:, 1:2]
+        self._test_missing_right = distinct[:, 2:3].astype(bool)
+        self._ruled_out = ruled_out.reshape(-1, 1)
+        self._shape = (splits, n_trees)
 
     @classmethod
     def of(cls, model: Any) -> _Trees:
@@ -414,15 +445,41 @@ class _Trees:
         return cls(float(model._baseline_prediction.ravel()[0]), [p.nodes for (p,) in model._predictors])
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        # as HistGradientBoostingClassifier.predict_proba: the baseline plus each tree's leaf value in
-        # turn, through the logistic function
-        X = np.asarray(X, dtype=np.float64)
-        raw = np.zeros(len(X)) + self.baseline
-        by_feature = np.zeros(X.shape[1], dtype=np.uint32)
-        for tree in self._trees:
-            raw += tree.predict(X, self._no_categories, by_feature, 1)
+        # as HistGradientBoostingClassifier.predict_proba: on float64, a value at or below a split's
+        # threshold goes left, a missing one where the split learned to send it
+        values = np.asarray(X, dtype=np.float64).T[self._test_feature]
+        goes_right = (values > self._test_threshold) | (np.isnan(values) & self._test_missing_right)
+        ruled_out = np.multiply(self._ruled_out, goes_right[self._test_of_split], dtype=self._ruled_out.dtype)
+        remaining = ~np.bitwise_or.reduce(ruled_out.reshape(*self._shape, len(X)), axis=0)
+        leftmost = remaining & (~remaining + remaining.dtype.type(1))
+        leaf = np.log2(leftmost).astype(np.intp)
+        per_tree = np.take_along_axis(self._leaf_values, leaf, axis=1)
+        # the baseline, then each tree's value in turn: a sum in another order differs in the last bits
+        raw = np.full(len(X), self.baseline)
+        for values_of_tree in per_tree:
+            raw += values_of_tree
         p = expit(raw)
         return np.column_stack([1.0 - p, p])
+
+
+def _leaf_ranges(tree: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per node of ``tree``, the range of its leaves' numbers ``[first, last)``, leaves numbered
+    left to right."""
+    first = np.zeros(len(tree), dtype=np.int64)
+    last = np.zeros(len(tree), dtype=np.int64)
+    leaves = 0
+    # depth first, left before right; a node is finished once both its children are
+    stack: list[tuple[int, bool]] = [(0, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if tree["is_leaf"][node]:
+            first[node], last[node] = leaves, leaves + 1
+            leaves += 1
+        elif children_done:
+            first[node], last[node] = first[tree["left"][node]], last[tree["right"][node]]
+        else:
+            stack += [(node, True), (int(tree["right"][node]), False), (int(tree["left"][node]), False)]
+    return first, last
 
 
 @dataclass
