@@ -10,11 +10,12 @@ import re
 import resource
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "bench" / "data"
@@ -29,6 +30,37 @@ def peak_rss_mb() -> float:
     return max(own, kids) / 1024
 
 
+Result = TypeVar("Result")
+
+
+def same_work_each_way(ways: Sequence[tuple[str, Callable[[], tuple[list[Any], Result]]]]
+                       ) -> dict[str, tuple[float, Result]]:
+    """Run the same work each of ``ways`` (name, function), timed, in order. Each function returns
+    what it produced, as JSON, and what the table needs of it; what they produced must be identical
+    (else the benchmark stops). The seconds and what the table needs, by name."""
+    runs: dict[str, tuple[float, Result]] = {}
+    produced: list[list[Any]] = []
+    for name, work in ways:
+        t = time.perf_counter()
+        output, result = work()
+        runs[name] = (time.perf_counter() - t, result)
+        produced.append(output)
+        print(f"{name}: {len(output):,} in {runs[name][0]:.1f} s")
+    assert all(output == produced[0] for output in produced), "the ways disagree"
+    return runs
+
+
+def timing_rows(runs: dict[str, tuple[float, Any]], articles: int | None = None, not_counted: str = "") -> str:
+    """The table rows for :func:`same_work_each_way`'s runs, the first being one process: the time of
+    each (per article too for the first, when ``articles`` is given) and the peak memory of this
+    process and its workers (``not_counted``: other processes left out of it)."""
+    (first, (seconds, _)), *others = runs.items()
+    per = f" ({1000 * seconds / articles:.1f} ms per article)" if articles else ""
+    return (f"| {first}, index load included | {seconds:.1f} s{per} |\n"
+            + "".join(f"| {name} (identical output) | {took:.1f} s |\n" for name, (took, _) in others)
+            + f"| peak RSS (this process and its worker processes{not_counted}) | {peak_rss_mb():.0f} MB |\n")
+
+
 def arguments(doc: str | None) -> argparse.ArgumentParser:
     """A benchmark's argument parser: its docstring as ``--help``, and ``--no-record``."""
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -40,7 +72,9 @@ def arguments(doc: str | None) -> argparse.ArgumentParser:
 
 
 def record(section: str, body: str, args: argparse.Namespace) -> None:
-    """Replace (or add) one ``## section`` of RESULTS.md with fresh figures, unless ``--no-record``."""
+    """Print the figures, and replace (or add) one ``## section`` of RESULTS.md with them, unless
+    ``--no-record``."""
+    print(f"\n## {section}\n\n{body.strip()}\n")
     if not args.record:
         print(f"not recorded (--no-record): {section}")
         return

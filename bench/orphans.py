@@ -9,12 +9,10 @@ must be identical.
 
 from __future__ import annotations
 
-import time
-
-from common import arguments, indexed_digitalgov, peak_rss_mb, record, workdir_option
+from common import arguments, indexed_digitalgov, record, same_work_each_way, timing_rows, workdir_option
 
 from linkdesk.config import load_config
-from linkdesk.suggest.inbound import orphans_inbound
+from linkdesk.suggest.inbound import OrphansInbound, orphans_inbound
 
 
 def main() -> None:
@@ -22,15 +20,13 @@ def main() -> None:
     workdir_option(ap)
     args = ap.parse_args()
     cfg = load_config()
-    runs = {}
     with indexed_digitalgov(args.workdir, cfg) as db:
-        for jobs in (1, 2):
-            t = time.perf_counter()
+        def asked(jobs: int) -> tuple[list[dict], OrphansInbound]:
             report = orphans_inbound(db, cfg, jobs=jobs)
-            runs[jobs] = (time.perf_counter() - t, report, [item.to_json() for item in report.orphans])
-            print(f"--jobs {jobs}: {len(report.orphans)} orphans in {runs[jobs][0]:.1f} s")
-    assert runs[1][2] == runs[2][2], "the runs disagree"
-    seconds, report, _ = runs[1]
+            return [item.to_json() for item in report.orphans], report
+
+        runs = same_work_each_way([("one process", lambda: asked(1)), ("two processes", lambda: asked(2))])
+    report = runs["one process"][1]
     placed = [item.inbound for item in report.orphans if item.inbound is not None and item.inbound.links]
     table = ("| digitalgov archive | figure |\n|---|---|\n"
              f"| orphans asked about | {len(report.orphans):,} |\n"
@@ -38,9 +34,7 @@ def main() -> None:
              f"({sum(len(found.links) for found in placed):,} links) |\n"
              f"| articles read (once, for all orphans) | {report.articles_read:,} "
              f"({len(report.unreadable)} unreadable) |\n"
-             f"| one process, index load included | {seconds:.1f} s |\n"
-             f"| two processes (identical output) | {runs[2][0]:.1f} s |\n"
-             f"| peak RSS (this process and its worker processes) | {peak_rss_mb():.0f} MB |")
+             + timing_rows(runs))
     record("Inbound links for every orphan (bench/orphans.py)", table, args)
 
 

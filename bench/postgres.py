@@ -123,7 +123,6 @@ def main() -> None:
     table += (f"| suggest output identical | | {'yes' if same_suggestions else 'NO'} |\n"
               f"| orphans | {lite['orphan_count']} | {post['orphan_count']} |\n"
               f"| inbound places found | {lite_places} | {post_places} ({shared_places} the same) |\n")
-    print(table)
     record("PostgreSQL archive (bench/postgres.py)", table, args)
     if not same_suggestions:
         sys.exit("the two engines' suggestions differ")

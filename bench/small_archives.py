@@ -81,7 +81,6 @@ def main() -> None:
     lines.append(f"Where the two scorers differ on the drafts, the pick was the better one in {right} of {differ} "
                  f"cases. Mean span F1: as picked {sums[0] / n:.3f}, trained always {sums[1] / n:.3f}, "
                  f"unsupervised always {sums[2] / n:.3f}; a fixed cut at 300 links {sums[3] / n:.3f}.")
-    print(lines[-1])
     record("Small archives (bench/small_archives.py)", "\n".join(lines), args)
 
 
