@@ -441,7 +441,7 @@ def test_training_leaves_out_what_the_policy_would_never_offer(tmp_path) -> None
 
 
 @pytest.mark.parametrize("leaves", [2, 15, 31, 64])
-def test_stored_trees_score_as_scikit_learn_does(leaves: int) -> None:
+def test_stored_trees_score_as_scikit_learn_does(leaves: int, monkeypatch: pytest.MonkeyPatch) -> None:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     rng = np.random.default_rng(leaves)
@@ -466,6 +466,8 @@ def test_stored_trees_score_as_scikit_learn_does(leaves: int) -> None:
     assert np.array_equal(trees.predict_proba(rows), model.predict_proba(rows))
     assert np.array_equal(trees.predict_proba(rows.astype(np.float32)), model.predict_proba(rows.astype(np.float32)))
     assert trees.predict_proba(np.zeros((0, 4))).shape == (0, 2)
+    monkeypatch.setattr(ranker_module, "ROWS_SCORED_AT_ONCE", 7)  # rows in blocks, the last one short
+    assert np.array_equal(trees.predict_proba(rows), model.predict_proba(rows))
 
 
 def test_a_tree_too_big_to_score_is_refused() -> None:

@@ -75,20 +75,20 @@ def _column(word: str) -> int:
 
 def _counts(texts: Sequence[str]) -> sparse.csr_matrix:
     """How often each hashed word occurs in each of ``texts`` (lower-cased, words of two or more
-    letters or digits, no stopwords): a row per text, float32, columns sorted within each row."""
-    indptr = [0]
-    columns: list[int] = []
+    letters or digits, no stopwords): a row per text, float32, columns sorted within each row.
+    Counted text by text, so that the words of an archive of 100,000 articles are never held all
+    at once."""
+    indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    rows: list[tuple[np.ndarray, np.ndarray]] = []
     known = _columns.get
-    for text in texts:
-        for word in _TOKEN.findall(text.lower()):
-            if word not in _STOP:
-                column = known(word)
-                columns.append(_column(word) if column is None else column)
-        indptr.append(len(columns))
-    counts = sparse.csr_matrix((np.ones(len(columns), dtype=np.float32), np.array(columns, dtype=np.int32),
-                                np.array(indptr, dtype=np.int64)), shape=(len(texts), _N_FEATURES))
-    counts.sum_duplicates()
-    return counts
+    for k, text in enumerate(texts):
+        words = [word for word in _TOKEN.findall(text.lower()) if word not in _STOP]
+        hashed = np.array([c if (c := known(word)) is not None else _column(word) for word in words], dtype=np.int32)
+        rows.append(np.unique(hashed, return_counts=True))
+        indptr[k + 1] = indptr[k] + len(rows[-1][0])
+    indices = np.concatenate([columns for columns, _ in rows]) if rows else np.zeros(0, dtype=np.int32)
+    counts = np.concatenate([n for _, n in rows]).astype(np.float32) if rows else np.zeros(0, dtype=np.float32)
+    return sparse.csr_matrix((counts, indices, indptr), shape=(len(texts), _N_FEATURES))
 
 
 def _top_terms(m: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:

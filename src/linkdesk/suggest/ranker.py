@@ -382,6 +382,7 @@ BAGGED_MODELS = 2
 MAX_TREES = 200
 # the most leaves a tree may have to be scored without scikit-learn (see _Trees); _model grows 15
 MAX_LEAVES = 64
+ROWS_SCORED_AT_ONCE = 1024
 
 
 def _model(seed: int) -> Any:
@@ -445,8 +446,16 @@ class _Trees:
         return cls(float(model._baseline_prediction.ravel()[0]), [p.nodes for (p,) in model._predictors])
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        # as HistGradientBoostingClassifier.predict_proba: on float64, a value at or below a split's
-        # threshold goes left, a missing one where the split learned to send it
+        # a block of rows at a time: the tests of every split for every row take about 20 KB a row
+        # (a 5 MB draft has hundreds of thousands of candidates)
+        raw = np.concatenate([self._raw(X[lo:lo + ROWS_SCORED_AT_ONCE])
+                              for lo in range(0, len(X), ROWS_SCORED_AT_ONCE)]) if len(X) else np.zeros(0)
+        p = expit(raw)
+        return np.column_stack([1.0 - p, p])
+
+    def _raw(self, X: np.ndarray) -> np.ndarray:
+        # as HistGradientBoostingClassifier: on float64, a value at or below a split's threshold goes
+        # left, a missing one where the split learned to send it
         values = np.asarray(X, dtype=np.float64).T[self._test_feature]
         goes_right = (values > self._test_threshold) | (np.isnan(values) & self._test_missing_right)
         ruled_out = np.multiply(self._ruled_out, goes_right[self._test_of_split], dtype=self._ruled_out.dtype)
@@ -458,8 +467,7 @@ class _Trees:
         raw = np.full(len(X), self.baseline)
         for values_of_tree in per_tree:
             raw += values_of_tree
-        p = expit(raw)
-        return np.column_stack([1.0 - p, p])
+        return raw
 
 
 def _leaf_ranges(tree: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
