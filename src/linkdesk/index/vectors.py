@@ -84,10 +84,11 @@ def _counts(texts: Sequence[str]) -> sparse.csr_matrix:
     for k, text in enumerate(texts):
         words = [word for word in _TOKEN.findall(text.lower()) if word not in _STOP]
         hashed = np.array([c if (c := known(word)) is not None else _column(word) for word in words], dtype=np.int32)
-        rows.append(np.unique(hashed, return_counts=True))
-        indptr[k + 1] = indptr[k] + len(rows[-1][0])
+        columns, counts = np.unique(hashed, return_counts=True)
+        rows.append((columns, counts.astype(np.float32)))
+        indptr[k + 1] = indptr[k] + len(columns)
     indices = np.concatenate([columns for columns, _ in rows]) if rows else np.zeros(0, dtype=np.int32)
-    counts = np.concatenate([n for _, n in rows]).astype(np.float32) if rows else np.zeros(0, dtype=np.float32)
+    counts = np.concatenate([n for _, n in rows]) if rows else np.zeros(0, dtype=np.float32)
     return sparse.csr_matrix((counts, indices, indptr), shape=(len(texts), _N_FEATURES))
 
 
