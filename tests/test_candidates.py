@@ -175,7 +175,9 @@ def test_words_hash_to_the_columns_of_scikit_learns_hasher(texts: list[str], mon
     theirs.sort_indices()
     monkeypatch.setattr(vectors_module, "_columns", {})
     monkeypatch.setattr(vectors_module, "_COLUMN_CACHE", 3)  # the cache fills and starts again
-    for _ in range(2):  # words hashed, then words remembered
+    # words hashed, then words remembered; the texts in one block of counts, then in blocks of 4 words
+    for block in (vectors_module._WORDS_COUNTED_AT_ONCE, 4):
+        monkeypatch.setattr(vectors_module, "_WORDS_COUNTED_AT_ONCE", block)
         ours = vectors_module._counts(texts)
         assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
         for name in ("indptr", "indices", "data"):
