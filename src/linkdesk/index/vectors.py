@@ -31,7 +31,7 @@ _STOP = frozenset(w for s in STOPWORDS for w in _TOKEN.findall(s))
 _COLUMN_CACHE = 1 << 17
 _columns: dict[str, int] = {}
 _MASK32 = 0xFFFFFFFF
-# words counted in one block (see _counts): about 16 MB of work arrays
+# words counted in one block (see _counts): some 30 MB of work arrays
 _WORDS_COUNTED_AT_ONCE = 1 << 20
 
 
