@@ -305,7 +305,8 @@ class _Replay:
         return cls(index, order, replayed, undated)
 
     def read(self, jobs: int) -> list[_Read]:
-        # a spawned worker would have to load the whole index again (Windows): one process then
+        # one process where this one cannot fork: a spawned worker would have to load the whole index
+        # again (Windows), and a daemonic one may have no children
         jobs = usable_jobs(jobs)
         stretches = self._stretches(STRETCHES_PER_JOB * jobs if jobs > 1 else 1)
         if jobs <= 1 or len(stretches) <= 1:
@@ -431,8 +432,8 @@ class _Trees:
                 ruled_out[k, t] = (1 << int(last_leaf[left])) - (1 << int(first_leaf[left]))
                 tests[k, t] = (tree["feature_idx"][node], tree["num_threshold"][node],
                                not tree["missing_go_to_left"][node])
-        distinct, self._test_of_split = np.unique(tests.reshape(-1, 3), axis=0, return_inverse=True)
-        self._test_of_split = self._test_of_split.ravel()
+        distinct, test_of_split = np.unique(tests.reshape(-1, 3), axis=0, return_inverse=True)
+        self._test_of_split = test_of_split.ravel()
         self._test_feature = distinct[:, 0].astype(np.intp)
         self._test_threshold = distinct[:, 1:2]
         self._test_missing_right = distinct[:, 2:3].astype(bool)
