@@ -18,7 +18,7 @@ from linkdesk.config import load_config
 from linkdesk.errors import InputError, OptionalDependencyError
 from linkdesk.ingest import ingest
 from linkdesk.model import ArticleOutcome
-from linkdesk.store import open_store
+from linkdesk.store import open_store, with_archive
 from linkdesk.store.base import Store, StoredArticle
 from linkdesk.suggest import pipeline
 from linkdesk.text.normalize import url_key
@@ -249,3 +249,32 @@ def test_a_job_of_ones_own_runs_over_the_archive_in_the_order_given(demo_db: str
     assert [o.to_json() for o in out if o.error] == [
         {"url": refused, "title": stored[refused][0].title, "published": stored[refused][0].published,
          "error": "ValueError: refused"}]
+
+
+@dataclass
+class Loaded(ArticleOutcome):
+    catalog: bool = False
+
+
+@dataclass(frozen=True)
+class CatalogJob:
+    """Says whether its worker's suggester holds the source catalog's search."""
+
+    def run(self, store: Store, suggester: pipeline.Suggester, article: StoredArticle) -> Loaded:
+        return Loaded(article.url, article.title, article.published, catalog=suggester.sources is not None)
+
+    def failed(self, article: StoredArticle, error: str) -> Loaded:
+        return Loaded(article.url, article.title, article.published, error=error)
+
+
+@dataclass(frozen=True)
+class NoCatalogJob(CatalogJob):
+    uses_sources = False
+
+
+@pytest.mark.parametrize("job,catalog", [(CatalogJob(), True), (NoCatalogJob(), False)])
+def test_workers_load_the_source_catalog_only_for_jobs_that_use_it(demo_db: str, job: CatalogJob,
+                                                                  catalog: bool) -> None:
+    # a job written before jobs could say so gets the catalog, as it always did
+    ids = with_archive(demo_db, relink_ids)[:3]
+    assert [o.catalog for o in run_over_archive(demo_db, load_config(), ids, job)] == [catalog] * 3

@@ -17,8 +17,9 @@ from linkdesk.ingest import ingest
 from linkdesk.ingest.records import prepare
 from linkdesk.model import Article
 from linkdesk.store import open_store
+from linkdesk.suggest import inbound
 from linkdesk.suggest.inbound import inbound_links, orphans_inbound
-from linkdesk.suggest.pipeline import Suggester, index_archive
+from linkdesk.suggest.pipeline import Suggester, index_archive, rank_spotted
 
 BRIDGE_STUDY = "https://harborledger.example/2022/05/tidewater-bridge-study/"
 WEIGHT_LIMIT = "https://harborledger.example/2024/03/tidewater-bridge-weight-limit/"
@@ -221,3 +222,16 @@ def test_an_orphan_ingested_after_the_index_is_reported_and_the_rest_go_on(orpha
     assert len(report.orphans) > 1 and all(x.inbound is not None for x in report.orphans[1:])
     assert run(["inbound", "--orphans", "--db", db]) == EXIT_REJECTED
     assert f"failed: {late}: not in the link index yet" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("url", [BRIDGE_STUDY, WEIGHT_LIMIT, BUDGET,
+                                 "https://harborledger.example/2025/06/ferry-ridership-record/"])
+def test_inbound_reads_closely_only_the_articles_that_can_name_it_and_answers_the_same(
+        unlinked_db: str, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the quick test and scoring only the article's own candidates save time, never a place or a score
+    answer = [link.to_json() for link in _inbound(unlinked_db, url, limit=0, threshold=0.0)]
+    assert answer
+    monkeypatch.setattr(inbound, "may_name", lambda *args: True)
+    monkeypatch.setattr(inbound, "rank_spotted", lambda spotted, index, ranker, view, targets: rank_spotted(
+        spotted, index, ranker, view))
+    assert [link.to_json() for link in _inbound(unlinked_db, url, limit=0, threshold=0.0)] == answer

@@ -49,6 +49,24 @@ def test_demo_draft_suggestions(suggester: Suggester) -> None:
     assert all(s.start > heading_end for s in result.suggestions)  # never in the heading
 
 
+def test_a_suggester_without_the_source_catalog_links_the_archive_the_same(suggester: Suggester,
+                                                                            demo_db: str) -> None:
+    # relinking and inbound links need no outside sources: their suggester skips building that search
+    store = open_store(demo_db, create=False)
+    try:
+        bare = Suggester(store, load_config(), sources=False)
+    finally:
+        store.close()
+    _, draft_path = demo_paths()
+    draft = draft_from_text(Path(draft_path).read_text(), "markdown", "draft.md")
+    assert suggester.sources is not None and bare.sources is None
+    internal = bare.internal(draft)
+    assert internal and internal == suggester.internal(draft)
+    # what needs the catalog says so, rather than answering as if it were empty
+    with pytest.raises(RuntimeError, match="without the source catalog"):
+        bare.run(draft)
+
+
 def test_offsets_are_into_source_with_entities(suggester: Suggester) -> None:
     source = "<p>Officials&#8217; note: Harbor ferry ridership hit a record, the Port said.</p>"
     result = suggester.run(draft_from_text(source, "html", "d.html"))

@@ -47,7 +47,8 @@ Outcome = TypeVar("Outcome", bound=ArticleOutcome, covariant=True)
 class ArticleJob(Protocol, Generic[Outcome]):
     """What a job does with one archive article, in a worker that holds the archive (``store``, open
     for reading) and its suggester. It travels to worker processes and Ray actors, so it is a small
-    picklable object."""
+    picklable object. A job whose ``run`` resolves no notes and suggests no outside sources says so
+    with a class attribute ``uses_sources = False``: its workers then do not load the source catalog."""
 
     def run(self, store: Store, suggester: Suggester, article: StoredArticle) -> Outcome: ...
 
@@ -76,6 +77,7 @@ class RelinkJob:
 
     threshold: float | None = None
     records: bool = False
+    uses_sources = False
 
     def run(self, store: Store, suggester: Suggester, article: StoredArticle) -> Relinked:
         draft = article_draft(article)
@@ -105,6 +107,7 @@ class RelatedJob:
     page), other than those it links already."""
 
     count: int
+    uses_sources = False
 
     def run(self, store: Store, suggester: Suggester, article: StoredArticle) -> RelatedFor:
         return RelatedFor(article.url, article.title, article.published,
@@ -236,7 +239,8 @@ def _start_worker(db: str, config: dict[str, Any], job: ArticleJob[Outcome], thr
 
         threadpool_limits(threads)
     store = open_store(db, create=False)
-    _worker.update(store=store, suggester=Suggester(store, config), job=job)
+    suggester = Suggester(store, config, sources=getattr(job, "uses_sources", True))
+    _worker.update(store=store, suggester=suggester, job=job)
 
 
 def _stop_worker() -> None:

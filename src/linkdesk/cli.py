@@ -212,8 +212,8 @@ def cmd_inbound(args: argparse.Namespace) -> int:
         return _orphans_inbound(args, cfg)
     if args.url is None:
         raise InputError("give the article's address, or --orphans")
-    found = with_archive(args.db, lambda store: inbound_links(store, Suggester(store, cfg), args.url, args.limit,
-                                                               args.threshold))
+    found = with_archive(args.db, lambda store: inbound_links(store, Suggester(store, cfg, sources=False), args.url,
+                                                               args.limit, args.threshold))
     if args.json:
         _print_json(found.to_json())
         return EXIT_OK
@@ -237,7 +237,7 @@ def cmd_related(args: argparse.Namespace) -> int:
     if args.urls and (args.section or args.since or args.limit):
         raise InputError("--section, --since and --limit choose from the whole archive: give addresses or those")
     if args.urls:
-        suggester = with_archive(args.db, lambda store: Suggester(store, cfg))
+        suggester = with_archive(args.db, lambda store: Suggester(store, cfg, sources=False))
         found, missing = _each_found(args.db, args.urls,
                                      lambda store, url: related_for_article(store, suggester, url, args.count))
         for item in found:

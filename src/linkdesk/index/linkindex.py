@@ -62,7 +62,11 @@ def draft_day(published: str | None) -> float:
 
 def _slug_variant(url: str, title_terms: tuple[str, ...]) -> tuple[str, ...] | None:
     """The URL slug as a second way to name the article, when it says something the title does not."""
-    path = url_key(url).split("?", 1)[0].split("/", 1)[-1]
+    key = url_key(url)
+    if "?" in key:
+        # its parameters pick the page: the path names the script that shows every article ("story.php")
+        return None
+    path = key.split("/", 1)[-1]
     last = path.rstrip("/").rsplit("/", 1)[-1]
     slug = match_terms(last.replace("-", " ").replace("_", " "))
     if not any(any(ch.isdigit() for ch in t) for t in slug):

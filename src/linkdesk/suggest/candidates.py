@@ -22,7 +22,7 @@ from ..text.normalize import match_terms
 from .spot import Analysis, phrase_hits, text_queries
 from .timeref import find_time_refs, period_articles
 
-__all__ = ["AnchorView", "Candidate", "Context", "generate"]
+__all__ = ["AnchorView", "Candidate", "Context", "generate", "may_name"]
 
 MIN_COVERAGE = 0.34
 # A candidate naming at least this share of its target's title (by IDF) names it well.
@@ -227,6 +227,30 @@ def generate(an: Analysis, index: LinkIndex, view: AnchorView, ctx: Context) -> 
             else:
                 found[key3] = cand
     return sorted(found.values(), key=lambda c: (c.start, c.end, c.target))
+
+
+def may_name(an: Analysis, index: LinkIndex, view: AnchorView, day: float, target: int) -> bool:
+    """Whether :func:`generate` could give ``target`` a candidate in this text, tested by each of its
+    sources with their conditions loosened, never their lists of other articles: a quick no for most
+    of the hundreds of articles an inbound question reads for one target. False only where
+    ``generate`` finds none for it."""
+    if any(index.lookup_url(m.group().rstrip(".,;:!?")) == target for m in _URL.finditer(an.text)):
+        return True
+    if any(target in view.anchors.get(key, ()) for _, _, key in phrase_hits(an, index.matcher)):
+        return True
+    variants = [(set(variant), len(variant), total)
+                for variant, total in zip(index.variants[target], index.variant_weight[target], strict=True)
+                if total > 0]
+    idf_of, unseen = index.title_idf.get, index.unseen_idf
+    for ta, tb in an.sent_tokens:
+        words = {an.terms[k] for k in range(ta, tb) if an.content[k]}
+        for terms, length, total in variants:
+            matched = terms & words
+            # a little slack, as the narrowing of title matches allows: the same shares, summed otherwise
+            if (matched and (length < 3 or len(matched) >= 2)
+                    and sum(idf_of(t, unseen) for t in matched) / total >= MIN_COVERAGE - 1e-9):
+                return True
+    return any(bool(np.any(period_articles(index, ref) == target)) for ref in find_time_refs(an.text, day))
 
 
 def _title_matches(sentence_positions: list[dict[str, list[int]]], index: LinkIndex) -> list[list[int]]:

@@ -17,13 +17,15 @@ from typing import Any
 from ..batch import run_over_archive
 from ..config import load_config
 from ..errors import IndexMissingError, InputError, NotFoundError
-from ..index.linkindex import LinkIndex
+from ..index.linkindex import LinkIndex, draft_day
 from ..model import ArticleOutcome, Suggestion
 from ..store import with_archive
 from ..store.base import Store, StoredArticle
 from ..text.normalize import STOPWORDS, WORD_RE, term
+from .candidates import may_name
 from .pipeline import Ranked, Suggester, article_draft, choose, rank_spotted, spot_draft
 from .policy import Policy
+from .spot import analyze
 
 __all__ = ["Inbound", "InboundFor", "InboundLink", "OrphansInbound", "inbound_links", "orphans_inbound"]
 
@@ -96,6 +98,7 @@ def inbound_links(store: Store, suggester: Suggester, url: str, limit: int = 20,
         hits.setdefault(h)
     found: list[InboundLink] = []
     searched = 0
+    today = draft_day(None)
     for article in store.get_articles(list(hits)[:sources + 1]):
         if index.lookup_url(article.url) == target:
             continue
@@ -104,12 +107,17 @@ def inbound_links(store: Store, suggester: Suggester, url: str, limit: int = 20,
         if any(link["target_url"] and index.lookup_url(link["target_url"]) == target
                for link in store.article_links(article.id)):
             continue
+        # most articles cannot name it at all, which their stored text tells without parsing the body
+        # again (the stored text is what this parser made of it: `linkdesk index` re-reads the rest)
+        analysis = analyze(article.text, article.title)
+        if not may_name(analysis, index, suggester.view, today, target):
+            continue
         draft = article_draft(article)
-        spotted = spot_draft(draft, index, suggester.view, suggester.excluded(draft))
+        spotted = spot_draft(draft, index, suggester.view, suggester.excluded(draft), analysis)
         # only the target's candidates are wanted, but their features read the others
         if not any(c.target == target for c in spotted.cands):
             continue
-        ranked = rank_spotted(spotted, index, suggester.ranker, suggester.view)
+        ranked = rank_spotted(spotted, index, suggester.ranker, suggester.view, {target})
         found.extend(InboundLink(article.url, article.title, article.published, suggestion)
                      for suggestion in _best_place(ranked, target, index, policy))
     inbound = _ranked_places(index.urls[target], index.titles[target], suggester.threshold(threshold), searched,
@@ -176,6 +184,7 @@ class _OrphanPlacesJob:
     question per orphan would read the same articles again for each."""
 
     orphans: frozenset[int]
+    uses_sources = False
 
     def run(self, store: Store, suggester: Suggester, article: StoredArticle) -> _PlacesIn:
         out = _PlacesIn(article.url, article.title, article.published)
@@ -184,7 +193,7 @@ class _OrphanPlacesJob:
         spotted = spot_draft(draft, index, suggester.view, suggester.excluded(draft))
         wanted = sorted({c.target for c in spotted.cands} & self.orphans)
         if wanted:
-            ranked = rank_spotted(spotted, index, suggester.ranker, suggester.view)
+            ranked = rank_spotted(spotted, index, suggester.ranker, suggester.view, set(wanted))
             policy = _one_link_policy(suggester)
             out.places = [(t, s) for t in wanted for s in _best_place(ranked, t, index, policy)]
         return out
@@ -205,7 +214,7 @@ def orphans_inbound(db: str, config: dict[str, Any] | None = None, section: str 
     cfg = config or load_config()
 
     def plan(store: Store) -> tuple[list[StoredArticle], list[int], dict[int, int], float]:
-        suggester = Suggester(store, cfg)
+        suggester = Suggester(store, cfg, sources=False)
         chosen = store.orphans(section, newest)
         positions = {a.id: p for a in chosen if (p := suggester.index.lookup_url(a.url)) is not None}
         return chosen, [a.id for a in store.iter_articles()], positions, suggester.threshold(threshold)

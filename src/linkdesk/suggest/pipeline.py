@@ -221,10 +221,12 @@ def draft_context(draft: Draft, index: LinkIndex, excluded: Collection[int] = ()
     return Context(draft_day(draft.published), draft.section, None, exclude)
 
 
-def spot_draft(draft: Draft, index: LinkIndex, view: AnchorView, excluded: Collection[int] = ()) -> Spotted:
+def spot_draft(draft: Draft, index: LinkIndex, view: AnchorView, excluded: Collection[int] = (),
+               analysis: Analysis | None = None) -> Spotted:
     """The draft's candidates: never the draft itself, nor the index's ``excluded`` articles (withdrawn
-    ones, those editors declined for it)."""
-    an = analyze(draft.doc.text, draft.title)
+    ones, those editors declined for it). ``analysis``: of the draft's text, if already made."""
+    same = analysis is not None and analysis.text == draft.doc.text and analysis.title == draft.title
+    an = analysis if analysis is not None and same else analyze(draft.doc.text, draft.title)
     ctx = draft_context(draft, index, excluded)
     return Spotted(draft, an, ctx, generate(an, index, view, ctx))
 
@@ -234,9 +236,15 @@ def rank_draft(draft: Draft, index: LinkIndex, ranker: Ranker, view: AnchorView,
     return rank_spotted(spot_draft(draft, index, view, excluded), index, ranker, view)
 
 
-def rank_spotted(spotted: Spotted, index: LinkIndex, ranker: Ranker, view: AnchorView) -> Ranked:
+def rank_spotted(spotted: Spotted, index: LinkIndex, ranker: Ranker, view: AnchorView,
+                 targets: Container[int] | None = None) -> Ranked:
+    """The draft's candidates scored; with ``targets``, only the candidates of those articles (their
+    features still read all the others)."""
     draft, doc, cands = spotted.draft, spotted.draft.doc, spotted.cands
     X = featurize(spotted.analysis, cands, index, view, spotted.context)
+    if targets is not None:
+        keep = [k for k, c in enumerate(cands) if c.target in targets]
+        cands, X = [cands[k] for k in keep], X[keep]
     scores = ranker.score(X)
     items = [Scored(c.start, c.end, url_key(index.urls[c.target]), doc.text[c.start:c.end], float(s))
              for c, s in zip(cands, scores, strict=False)]
@@ -356,10 +364,13 @@ class DeclinedLinks:
 
 
 class Suggester:
-    """Loaded once (index, ranker, config), then called per draft."""
+    """Loaded once (index, ranker, config), then called per draft. Without ``sources``, the source
+    catalog's search is not built (a second or more on a large catalog): for work that resolves no
+    notes and suggests no outside sources, such as relinking or inbound links."""
 
-    def __init__(self, store: Store, config: dict[str, Any] | None = None) -> None:
+    def __init__(self, store: Store, config: dict[str, Any] | None = None, *, sources: bool = True) -> None:
         self.config = config or load_config()
+        self.with_sources = sources
         self.index, self.ranker = load_index(store, LAYOUT, Ranker.from_state)
         self.view = self.ranker.view(self.index)
         self.withdrawn = WithdrawnArticles.read(store, self.index)
@@ -375,7 +386,7 @@ class Suggester:
         # the stamp first: a catalog write that lands while this loads is read again at the next look
         self.sources_changed = store.changed("sources")
         self.removed_sources = removed_by_address(store)
-        sources = ExternalSuggester(store, self.config) if store.count_sources() else None
+        sources = ExternalSuggester(store, self.config) if self.with_sources and store.count_sources() else None
         self.sources, self.resolver = sources, NoteResolver(self.index, sources, self.outlets,
                                                             float(self.config["placeholders"]["min_score"]))
 
@@ -424,6 +435,9 @@ class Suggester:
 
     def notes(self, draft: Draft) -> list[Placeholder]:
         """The draft's leftover notes, link notes resolved (or turned into content gaps)."""
+        if not self.with_sources:
+            raise RuntimeError("this suggester was loaded without the source catalog (sources=False), "
+                               "so it cannot resolve notes")
         doc = draft.doc
         notes = find_notes(doc, self.outlets, self.patterns)
         own = self.index.lookup_url(draft.url) if draft.url else None
