@@ -488,6 +488,53 @@ def test_the_page_asks_once_for_the_token_of_a_guarded_server(demo_db: str, demo
             browser.close()
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)")
+def test_an_editor_asks_which_stories_should_link_to_a_published_one(server: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    # one story links to it at the archive's threshold, one more only under it
+    ordered = "https://harborledger.example/2023/05/electric-ferries-ordered/"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page()
+            page.goto(server)
+
+            def places(threshold: str) -> list[str]:
+                page.fill("#inbound-threshold", threshold)
+                with page.expect_response(lambda r: "/inbound" in r.url):
+                    page.click("#inbound")
+                page.wait_for_selector("#inbound-summary:not([hidden])")
+                return page.locator("#inbound-links li").all_text_contents()
+
+            def answer(**params: Any) -> dict:
+                return httpx.get(f"{server}/inbound", params={"url": ordered, **params}, timeout=30).json()
+
+            page.fill("#inbound-url", ordered)
+            default = answer()
+            shown = places("")
+            # the places the API gives, in its order, each with the story, the words and the score
+            assert default["links"] and len(shown) == len(default["links"])
+            for text, link in zip(shown, default["links"], strict=True):
+                assert link["source_title"] in text and f"“{link['anchor']}”" in text
+                assert page.evaluate("score => score.toFixed(2)", link["score"]) in text
+            summary = page.text_content("#inbound-summary")
+            assert f"{len(default['links'])} of {default['articles_searched']} stories" in summary
+            assert f"{default['below_threshold']} more under it" in summary
+            # a lower threshold lists the places that scored under the archive's
+            assert len(places("0")) == len(answer(threshold=0)["links"]) > len(shown)
+            # an address the archive does not hold is said so, and the list emptied
+            page.fill("#inbound-url", "https://harborledger.example/2031/01/not-yet/")
+            page.click("#inbound")
+            page.wait_for_selector("#inbound-error:not([hidden])")
+            assert "not in the archive" in page.text_content("#inbound-error")
+            assert page.locator("#inbound-links li").count() == 0
+        finally:
+            browser.close()
+
+
 def test_catalog_items_added_while_it_runs_are_served_without_a_new_index(tmp_path: Path) -> None:
     db = str(tmp_path / "a.db")
     store = open_store(db)

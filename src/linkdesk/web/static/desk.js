@@ -178,6 +178,37 @@ async function apply() {
   }
 }
 
+async function inbound() {
+  const url = $("inbound-url").value.trim();
+  $("inbound-error").hidden = true;
+  $("inbound-summary").hidden = true;
+  $("inbound-links").replaceChildren();
+  if (!url) return;
+  $("inbound").disabled = true;
+  try {
+    const data = await call("/inbound" + query($("inbound-threshold").value, [["url", url]]));
+    for (const link of data.links) {
+      const source = el("a", { href: link.source_url, target: "_blank", rel: "noopener" },
+        link.source_title || link.source_url);
+      $("inbound-links").append(el("li", {}, source, " — link “" + link.anchor + "” ",
+        el("span", { class: "score" }, link.score.toFixed(2)),
+        el("div", { class: "reasons" }, [link.source_published || "undated", ...(link.reasons || [])].join(" · "))));
+    }
+    let summary = data.links.length + " of " + data.articles_searched + " stories that use its words at or above " +
+      data.threshold.toFixed(2);
+    if (data.below_threshold) {
+      summary += "; " + data.below_threshold + " more under it (best " + data.best_below_threshold.toFixed(2) + ")";
+    }
+    $("inbound-summary").textContent = summary;
+    $("inbound-summary").hidden = false;
+  } catch (err) {
+    $("inbound-error").textContent = String(err.message || err);
+    $("inbound-error").hidden = false;
+  } finally {
+    $("inbound").disabled = false;
+  }
+}
+
 async function status() {
   try {
     const h = await call("/health");
@@ -192,5 +223,6 @@ async function status() {
 
 $("suggest").addEventListener("click", suggest);
 $("apply").addEventListener("click", apply);
+$("inbound").addEventListener("click", inbound);
 $("copy").addEventListener("click", () => navigator.clipboard && navigator.clipboard.writeText($("output").value));
 status();
