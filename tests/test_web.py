@@ -525,6 +525,19 @@ def test_an_editor_asks_which_stories_should_link_to_a_published_one(server: str
             assert f"{default['below_threshold']} more under it" in summary
             # a lower threshold lists the places that scored under the archive's
             assert len(places("0")) == len(answer(threshold=0)["links"]) > len(shown)
+            # or from the newest orphans, as the API lists them: asking about one fills in its address
+            page.click("#orphans")
+            page.wait_for_selector("#orphan-list li")
+            orphans = httpx.get(f"{server}/orphans", params={"limit": 10}, timeout=30).json()
+            assert page.locator("#orphan-list a").all_text_contents() == [o["title"] for o in orphans]
+            places_of = [len(answer(url=o["url"], threshold=0)["links"]) for o in orphans]
+            k = next(k for k, n in enumerate(places_of) if n)
+            page.fill("#inbound-threshold", "0")
+            with page.expect_response(lambda r: "/inbound" in r.url):
+                page.locator("#orphan-list button").nth(k).click()
+            page.wait_for_selector("#inbound-summary:not([hidden])")
+            assert page.input_value("#inbound-url") == orphans[k]["url"]
+            assert page.locator("#inbound-links li").count() == places_of[k]
             # an address the archive does not hold is said so, and the list emptied
             page.fill("#inbound-url", "https://harborledger.example/2031/01/not-yet/")
             page.click("#inbound")

@@ -209,6 +209,30 @@ async function inbound() {
   }
 }
 
+const ORPHANS = 10;  // how many of the newest orphans the page lists
+
+async function orphanList() {
+  $("inbound-error").hidden = true;
+  const list = $("orphan-list");
+  list.replaceChildren();
+  try {
+    const found = await call("/orphans" + query("", [["limit", ORPHANS]]));
+    for (const o of found) {
+      const ask = el("button", { type: "button", class: "ask" }, "find places");
+      ask.addEventListener("click", () => {
+        $("inbound-url").value = o.url;
+        inbound();
+      });
+      list.append(el("li", {}, el("a", { href: o.url, target: "_blank", rel: "noopener" }, o.title || o.url), " ",
+        el("span", { class: "meta" }, [o.published || "undated", o.section || "no section"].join(" · ")), " ", ask));
+    }
+    if (!found.length) list.append(el("li", {}, "none: every story is linked from another"));
+  } catch (err) {
+    $("inbound-error").textContent = String(err.message || err);
+    $("inbound-error").hidden = false;
+  }
+}
+
 async function status() {
   try {
     const h = await call("/health");
@@ -224,5 +248,6 @@ async function status() {
 $("suggest").addEventListener("click", suggest);
 $("apply").addEventListener("click", apply);
 $("inbound").addEventListener("click", inbound);
+$("orphans").addEventListener("click", orphanList);
 $("copy").addEventListener("click", () => navigator.clipboard && navigator.clipboard.writeText($("output").value));
 status();
