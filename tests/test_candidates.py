@@ -276,7 +276,7 @@ def test_may_name_says_no_only_where_generate_finds_no_candidate(suggester: Sugg
         found = {c.target for c in generate(an, index, view, Context(today))}
         found_total += len(found)
         for target in range(index.size):
-            if not may_name(an, index, view, today, target):
+            if not may_name(an, index, view, Context(today), target):
                 said_no += 1
                 assert target not in found, (text[:60], index.urls[target])
     assert found_total > 2 * len(texts)
@@ -295,5 +295,21 @@ def test_may_name_an_article_by_its_written_out_address_alone(sqlite_store) -> N
     an = analyze("The details are at https://n.example/story.php?id=1.")
     (cand,) = generate(an, index, view, Context(today))
     assert cand.names_url and index.urls[cand.target] == "https://n.example/story.php?id=1"
-    assert [may_name(an, index, view, today, t) for t in range(index.size)] == [
+    assert [may_name(an, index, view, Context(today), t) for t in range(index.size)] == [
         index.urls[t] == "https://n.example/story.php?id=1" for t in range(index.size)]
+
+
+def test_may_name_ranks_a_period_s_articles_as_generate_does(suggester: Suggester) -> None:
+    # "last year" holds every article of 2024; generate offers those closest to the sentence, among
+    # the ones the text may link: shut the closest out (declined, say) and the next move up
+    index, view = suggester.index, suggester.view
+    day = day_number("2025-11-20")
+    text = "As we reported last year, the council heard from residents about the harbor."
+    period = {int(a) for ref in find_time_refs(text, day) for a in candidates.period_articles(index, ref)}
+    closest = {c.target for c in generate(analyze(text), index, view, Context(day)) if c.from_time}
+    assert len(period) > 6 and len(closest) == candidates.PER_TIME_REF
+    shut = Context(day, exclude=closest)
+    after = {c.target for c in generate(analyze(text), index, view, shut) if c.from_time}
+    assert after and not after & closest
+    for ctx, offered in ((Context(day), closest), (shut, after)):
+        assert {t for t in period if may_name(analyze(text), index, view, ctx, t)} == offered

@@ -229,11 +229,11 @@ def generate(an: Analysis, index: LinkIndex, view: AnchorView, ctx: Context) -> 
     return sorted(found.values(), key=lambda c: (c.start, c.end, c.target))
 
 
-def may_name(an: Analysis, index: LinkIndex, view: AnchorView, day: float, target: int) -> bool:
-    """Whether :func:`generate` could give ``target`` a candidate in this text, tested by each of its
-    sources with their conditions loosened, never their lists of other articles: a quick no for most
-    of the hundreds of articles an inbound question reads for one target. False only where
-    ``generate`` finds none for it."""
+def may_name(an: Analysis, index: LinkIndex, view: AnchorView, ctx: Context, target: int) -> bool:
+    """Whether :func:`generate` could give ``target`` a candidate in this text (in ``ctx``), tested by
+    each of its sources with their conditions loosened or, for time references, as generate ranks
+    them: a quick no for most of the hundreds of articles an inbound question reads for one target.
+    False only where ``generate`` finds none for it."""
     if any(index.lookup_url(m.group().rstrip(".,;:!?")) == target for m in _URL.finditer(an.text)):
         return True
     if any(target in view.anchors.get(key, ()) for _, _, key in phrase_hits(an, index.matcher)):
@@ -250,7 +250,14 @@ def may_name(an: Analysis, index: LinkIndex, view: AnchorView, day: float, targe
             if (matched and (length < 3 or len(matched) >= 2)
                     and sum(idf_of(t, unseen) for t in matched) / total >= MIN_COVERAGE - 1e-9):
                 return True
-    return any(bool(np.any(period_articles(index, ref) == target)) for ref in find_time_refs(an.text, day))
+    if not any(bool(np.any(period_articles(index, ref) == target)) for ref in find_time_refs(an.text, ctx.day)):
+        return False
+    # a period holds many articles, and a text read as written today refers to recent ones often ("this
+    # year"): only those closest to the referring sentence become candidates, as ranked here (the text's
+    # vectors, kept on the analysis, serve generate after)
+    named: list[int] = []
+    _time_candidates(an, index, ctx, lambda start, end, article: named.append(article))
+    return target in named
 
 
 def _title_matches(sentence_positions: list[dict[str, list[int]]], index: LinkIndex) -> list[list[int]]:

@@ -17,13 +17,14 @@ from typing import Any
 from ..batch import run_over_archive
 from ..config import load_config
 from ..errors import IndexMissingError, InputError, NotFoundError
-from ..index.linkindex import LinkIndex, draft_day
+from ..index.linkindex import LinkIndex
 from ..model import ArticleOutcome, Suggestion
 from ..store import with_archive
 from ..store.base import Store, StoredArticle
 from ..text.normalize import STOPWORDS, WORD_RE, term
-from .candidates import may_name
-from .pipeline import Ranked, Suggester, article_draft, choose, rank_spotted, spot_draft
+from ..text.parse import parse
+from .candidates import Context, may_name
+from .pipeline import Draft, Ranked, Suggester, article_draft, choose, draft_context, rank_spotted, spot_draft
 from .policy import Policy
 from .spot import analyze
 
@@ -36,6 +37,8 @@ SOURCES = 200
 # how many of the rarest words of the target's title and anchors make up the wider full-text query:
 # a long OR query of common words matches most of the archive and is slow
 QUERY_WORDS = 16
+# an article's stand-in before its body is parsed, for the fields the pipeline's context reads
+_NO_BODY = parse("", "text")
 
 
 @dataclass
@@ -98,7 +101,6 @@ def inbound_links(store: Store, suggester: Suggester, url: str, limit: int = 20,
         hits.setdefault(h)
     found: list[InboundLink] = []
     searched = 0
-    today = draft_day(None)
     for article in store.get_articles(list(hits)[:sources + 1]):
         if index.lookup_url(article.url) == target:
             continue
@@ -110,7 +112,7 @@ def inbound_links(store: Store, suggester: Suggester, url: str, limit: int = 20,
         # most articles cannot name it at all, which their stored text tells without parsing the body
         # again (the stored text is what this parser made of it: `linkdesk index` re-reads the rest)
         analysis = analyze(article.text, article.title)
-        if not may_name(analysis, index, suggester.view, today, target):
+        if not may_name(analysis, index, suggester.view, _context_of(article, suggester), target):
             continue
         draft = article_draft(article)
         spotted = spot_draft(draft, index, suggester.view, suggester.excluded(draft), analysis)
@@ -125,6 +127,13 @@ def inbound_links(store: Store, suggester: Suggester, url: str, limit: int = 20,
     log.info("inbound for %s: %d articles searched, %d places, %d at or above %.3f", url, searched,
              len(found), len(inbound.links), inbound.threshold)
     return inbound
+
+
+def _context_of(article: StoredArticle, suggester: Suggester) -> Context:
+    # what spot_draft reads article_draft(article) in (its day, section and the articles it must not
+    # link), from the stored fields: the body is parsed only for the articles that pass
+    unparsed = Draft(_NO_BODY, id=article.url, url=article.url, title=article.title, section=article.section)
+    return draft_context(unparsed, suggester.index, suggester.excluded(unparsed))
 
 
 def _one_link_policy(suggester: Suggester) -> Policy:
