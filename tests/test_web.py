@@ -325,227 +325,213 @@ def test_serve_with_workers_on_an_unindexed_archive_is_one_clear_error(tmp_path:
 CHROMIUM = "/usr/bin/chromium"
 
 
+@contextmanager
+def _chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, through Playwright (imported here: the fast tests do without it)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)")
 def test_an_editor_unchecks_a_suggestion_and_inserts_the_rest(server: str, demo_record: dict) -> None:
-    from playwright.sync_api import sync_playwright
-
     # a character outside the BMP before the anchors: JavaScript counts it twice, Python once
     body = demo_record["body"].replace("The Port Authority said Thursday", "\U0001F6A2 The Port Authority said Thursday")
     assert body != demo_record["body"]
     demo_record = {**demo_record, "body": body}
     expected = httpx.post(f"{server}/suggest", json=demo_record, timeout=30).json()["suggestions"]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            page = browser.new_page()
-            page.goto(server)
-            page.wait_for_function("document.getElementById('status').textContent.includes('articles')")
-            assert "43 articles" in page.text_content("#status")
-            page.fill("#draft", demo_record["body"])
-            page.click("#suggest")
-            page.wait_for_selector("#suggestions input[type=checkbox]")
-            boxes = page.locator("#suggestions input[type=checkbox]")
-            assert boxes.count() == len(expected)
-            # every suggestion is marked in the preview, at the offsets the API gave
-            marks = page.locator("#preview mark")
-            assert marks.all_text_contents() == [demo_record["body"][s["start"]:s["end"]] for s in expected]
-            # related coverage beside it, as the API lists it, none of it linked in the text
-            related = httpx.post(f"{server}/suggest", json=demo_record, params={"related": 3},
-                                 timeout=30).json()["related"]
-            assert related and page.locator("#related a").all_text_contents() == [r["title"] for r in related]
-            assert not {r["url"] for r in related} & {s["target_url"] for s in expected}
-            dropped = next(i for i, s in enumerate(expected) if s["kind"] == "internal")
-            page.uncheck(f"#keep-{dropped}")
-            page.click("#apply")
-            page.wait_for_selector("#linked:not([hidden])")
-            linked = page.input_value("#output")
-            keep = ",".join(str(i) for i in range(len(expected)) if i != dropped)
-            api = httpx.post(f"{server}/apply", json=demo_record, params={"keep": keep}, timeout=30).json()
-            assert linked == api["body"]
-            assert f"]({expected[dropped]['target_url']})" not in linked
-            # the editor goes on writing after the suggestions: the links go into the draft as it is now
-            more = "\n\nA last line written after the suggestions.\n"
-            page.fill("#draft", demo_record["body"] + more)
-            page.click("#apply")
-            page.wait_for_function("document.getElementById('output').value.includes('A last line written')")
-            assert page.input_value("#output") == linked + more
-            # an edit that moved the words a link was checked at is refused, and the draft is kept
-            page.fill("#draft", "A new first line.\n\n" + demo_record["body"])
-            page.click("#apply")
-            page.wait_for_selector("#error:not([hidden])")
-            assert "was it edited after the review?" in page.text_content("#error")
-            assert page.input_value("#draft").startswith("A new first line.")
-            # an error from the API is shown to the editor, not swallowed
-            page.fill("#draft", "A draft.")
-            page.fill("#published", "")
-            page.evaluate("document.getElementById('format').innerHTML += '<option value=\"docx\">docx</option>'")
-            page.select_option("#format", "docx")
-            page.click("#suggest")
-            page.wait_for_selector("#error:not([hidden])")
-            assert "format" in page.text_content("#error")
-        finally:
-            browser.close()
+    with _chromium() as browser:
+        page = browser.new_page()
+        page.goto(server)
+        page.wait_for_function("document.getElementById('status').textContent.includes('articles')")
+        assert "43 articles" in page.text_content("#status")
+        page.fill("#draft", demo_record["body"])
+        page.click("#suggest")
+        page.wait_for_selector("#suggestions input[type=checkbox]")
+        boxes = page.locator("#suggestions input[type=checkbox]")
+        assert boxes.count() == len(expected)
+        # every suggestion is marked in the preview, at the offsets the API gave
+        marks = page.locator("#preview mark")
+        assert marks.all_text_contents() == [demo_record["body"][s["start"]:s["end"]] for s in expected]
+        # related coverage beside it, as the API lists it, none of it linked in the text
+        related = httpx.post(f"{server}/suggest", json=demo_record, params={"related": 3},
+                             timeout=30).json()["related"]
+        assert related and page.locator("#related a").all_text_contents() == [r["title"] for r in related]
+        assert not {r["url"] for r in related} & {s["target_url"] for s in expected}
+        dropped = next(i for i, s in enumerate(expected) if s["kind"] == "internal")
+        page.uncheck(f"#keep-{dropped}")
+        page.click("#apply")
+        page.wait_for_selector("#linked:not([hidden])")
+        linked = page.input_value("#output")
+        keep = ",".join(str(i) for i in range(len(expected)) if i != dropped)
+        api = httpx.post(f"{server}/apply", json=demo_record, params={"keep": keep}, timeout=30).json()
+        assert linked == api["body"]
+        assert f"]({expected[dropped]['target_url']})" not in linked
+        # the editor goes on writing after the suggestions: the links go into the draft as it is now
+        more = "\n\nA last line written after the suggestions.\n"
+        page.fill("#draft", demo_record["body"] + more)
+        page.click("#apply")
+        page.wait_for_function("document.getElementById('output').value.includes('A last line written')")
+        assert page.input_value("#output") == linked + more
+        # an edit that moved the words a link was checked at is refused, and the draft is kept
+        page.fill("#draft", "A new first line.\n\n" + demo_record["body"])
+        page.click("#apply")
+        page.wait_for_selector("#error:not([hidden])")
+        assert "was it edited after the review?" in page.text_content("#error")
+        assert page.input_value("#draft").startswith("A new first line.")
+        # an error from the API is shown to the editor, not swallowed
+        page.fill("#draft", "A draft.")
+        page.fill("#published", "")
+        page.evaluate("document.getElementById('format').innerHTML += '<option value=\"docx\">docx</option>'")
+        page.select_option("#format", "docx")
+        page.click("#suggest")
+        page.wait_for_selector("#error:not([hidden])")
+        assert "format" in page.text_content("#error")
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)")
 def test_links_an_editor_leaves_unchecked_for_a_story_are_not_suggested_for_it_again(tmp_path: Path,
                                                                                      demo_record: dict) -> None:
-    from playwright.sync_api import sync_playwright
-
     db = str(tmp_path / "demo.db")  # the page writes to this archive
     build_demo_archive(db)
     story = {**demo_record, "id": "cms-4411"}
-    with _serving("--db", db) as base, sync_playwright() as pw:
+    with _serving("--db", db) as base, _chromium() as browser:
         expected = httpx.post(f"{base}/suggest", json=story, timeout=30).json()["suggestions"]
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            page = browser.new_page()
-            page.goto(base)
-            page.wait_for_function("document.getElementById('status').textContent.includes('articles')")
-            assert "since the index" not in page.text_content("#status")
-            # a story published this morning, ingested but not indexed yet: the page says it is not suggested
-            fresh = tmp_path / "fresh.jsonl"
-            fresh.write_text(json.dumps({"url": "https://harborledger.example/2025/12/night-ferry/",
-                                         "title": "Night ferry pilot starts", "body": "The night ferry ran."}) + "\n")
-            store = open_store(db)
-            assert ingest(store, [str(fresh)], config=load_config()).added == 1
-            store.close()
-            time.sleep(5.5)  # the server looks at the archive again 5 s after its last look
-            page.reload()
-            page.wait_for_function("document.getElementById('status').textContent.includes('since the index')")
-            assert "'Night ferry pilot starts'" in page.text_content("#status")
-            page.fill("#draft", story["body"])
-            page.fill("#story", "cms-4411")
-            page.click("#suggest")
-            page.wait_for_selector("#suggestions input[type=checkbox]")
-            dropped = next(i for i, s in enumerate(expected) if s["kind"] == "internal")
-            page.uncheck(f"#keep-{dropped}")
-            # while the editor reads, a colleague declines another of the links for the story: the
-            # server would now offer fewer, numbered differently, but the page inserts what was reviewed
-            raced = min(i for i in range(len(expected)) if i != dropped)
-            assert httpx.post(f"{base}/decline", json={"source": "cms-4411", "target_url": expected[raced]["target_url"],
-                                                       "anchor": expected[raced]["anchor"]}, timeout=30).is_success
-            assert len(httpx.post(f"{base}/suggest", json=story, timeout=30).json()["suggestions"]) < len(expected)
-            page.click("#apply")
-            page.wait_for_selector("#declined:not([hidden])")
-            assert "1 link(s) left unchecked are remembered for cms-4411" in page.text_content("#declined")
-            # what was applied is what the editor kept, as the page showed it
-            keep = ",".join(str(i) for i in range(len(expected)) if i != dropped)
-            api = httpx.post(f"{base}/apply", json={**story, "id": "another"}, params={"keep": keep}, timeout=30)
-            assert page.input_value("#output") == api.json()["body"]
-            assert expected[raced]["target_url"] in page.input_value("#output")
-            declined = httpx.get(f"{base}/declined", params={"source": "cms-4411"}, timeout=30).json()
-            assert sorted((d["target_url"], d["anchor"]) for d in declined) == sorted(
-                (expected[i]["target_url"], expected[i]["anchor"]) for i in (dropped, raced))
-            # suggested again for the story, the link is not offered; without the story given, it is
-            target = expected[dropped]["target_url"]
-            offered = ("url => [...document.querySelectorAll('#suggestions a')]"
-                       ".some(a => a.getAttribute('href') === url)")
-            page.click("#suggest")
-            page.wait_for_function(f"url => !({offered})(url)", arg=target)
-            again = httpx.post(f"{base}/suggest", json=story, timeout=30).json()["suggestions"]
-            assert target not in {s["target_url"] for s in again}
-            assert page.locator("#suggestions input[type=checkbox]").count() == len(again)
-            page.fill("#story", "")
-            page.click("#suggest")
-            page.wait_for_function(offered, arg=target)
-        finally:
-            browser.close()
+        page = browser.new_page()
+        page.goto(base)
+        page.wait_for_function("document.getElementById('status').textContent.includes('articles')")
+        assert "since the index" not in page.text_content("#status")
+        # a story published this morning, ingested but not indexed yet: the page says it is not suggested
+        fresh = tmp_path / "fresh.jsonl"
+        fresh.write_text(json.dumps({"url": "https://harborledger.example/2025/12/night-ferry/",
+                                     "title": "Night ferry pilot starts", "body": "The night ferry ran."}) + "\n")
+        store = open_store(db)
+        assert ingest(store, [str(fresh)], config=load_config()).added == 1
+        store.close()
+        time.sleep(5.5)  # the server looks at the archive again 5 s after its last look
+        page.reload()
+        page.wait_for_function("document.getElementById('status').textContent.includes('since the index')")
+        assert "'Night ferry pilot starts'" in page.text_content("#status")
+        page.fill("#draft", story["body"])
+        page.fill("#story", "cms-4411")
+        page.click("#suggest")
+        page.wait_for_selector("#suggestions input[type=checkbox]")
+        dropped = next(i for i, s in enumerate(expected) if s["kind"] == "internal")
+        page.uncheck(f"#keep-{dropped}")
+        # while the editor reads, a colleague declines another of the links for the story: the
+        # server would now offer fewer, numbered differently, but the page inserts what was reviewed
+        raced = min(i for i in range(len(expected)) if i != dropped)
+        assert httpx.post(f"{base}/decline", json={"source": "cms-4411", "target_url": expected[raced]["target_url"],
+                                                   "anchor": expected[raced]["anchor"]}, timeout=30).is_success
+        assert len(httpx.post(f"{base}/suggest", json=story, timeout=30).json()["suggestions"]) < len(expected)
+        page.click("#apply")
+        page.wait_for_selector("#declined:not([hidden])")
+        assert "1 link(s) left unchecked are remembered for cms-4411" in page.text_content("#declined")
+        # what was applied is what the editor kept, as the page showed it
+        keep = ",".join(str(i) for i in range(len(expected)) if i != dropped)
+        api = httpx.post(f"{base}/apply", json={**story, "id": "another"}, params={"keep": keep}, timeout=30)
+        assert page.input_value("#output") == api.json()["body"]
+        assert expected[raced]["target_url"] in page.input_value("#output")
+        declined = httpx.get(f"{base}/declined", params={"source": "cms-4411"}, timeout=30).json()
+        assert sorted((d["target_url"], d["anchor"]) for d in declined) == sorted(
+            (expected[i]["target_url"], expected[i]["anchor"]) for i in (dropped, raced))
+        # suggested again for the story, the link is not offered; without the story given, it is
+        target = expected[dropped]["target_url"]
+        offered = ("url => [...document.querySelectorAll('#suggestions a')]"
+                   ".some(a => a.getAttribute('href') === url)")
+        page.click("#suggest")
+        page.wait_for_function(f"url => !({offered})(url)", arg=target)
+        again = httpx.post(f"{base}/suggest", json=story, timeout=30).json()["suggestions"]
+        assert target not in {s["target_url"] for s in again}
+        assert page.locator("#suggestions input[type=checkbox]").count() == len(again)
+        page.fill("#story", "")
+        page.click("#suggest")
+        page.wait_for_function(offered, arg=target)
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)")
 def test_the_page_asks_once_for_the_token_of_a_guarded_server(demo_db: str, demo_record: dict) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with _serving("--db", demo_db, env={"LINKDESK_API_TOKEN": "s3cret-token"}) as base, sync_playwright() as pw:
+    with _serving("--db", demo_db, env={"LINKDESK_API_TOKEN": "s3cret-token"}) as base, _chromium() as browser:
         assert httpx.post(f"{base}/suggest", json=demo_record, timeout=30).status_code == 401
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            page = browser.new_page()
-            asked: list[str] = []
+        page = browser.new_page()
+        asked: list[str] = []
 
-            def answer(dialog: Any) -> None:
-                asked.append(dialog.message)
-                dialog.accept("s3cret-token")
+        def answer(dialog: Any) -> None:
+            asked.append(dialog.message)
+            dialog.accept("s3cret-token")
 
-            page.on("dialog", answer)
-            page.goto(base)
-            page.fill("#draft", demo_record["body"])
+        page.on("dialog", answer)
+        page.goto(base)
+        page.fill("#draft", demo_record["body"])
+        page.click("#suggest")
+        page.wait_for_selector("#suggestions input[type=checkbox]")
+        # the token is kept for the tab: the next call sends it without asking
+        with page.expect_response(lambda r: "/suggest" in r.url) as response:
             page.click("#suggest")
-            page.wait_for_selector("#suggestions input[type=checkbox]")
-            # the token is kept for the tab: the next call sends it without asking
-            with page.expect_response(lambda r: "/suggest" in r.url) as response:
-                page.click("#suggest")
-            assert response.value.status == 200
-            assert asked == ["This linkdesk needs its access token:"]
-        finally:
-            browser.close()
+        assert response.value.status == 200
+        assert asked == ["This linkdesk needs its access token:"]
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)")
 def test_an_editor_asks_which_stories_should_link_to_a_published_one(server: str) -> None:
-    from playwright.sync_api import sync_playwright
-
     # one story links to it at the archive's threshold, one more only under it
     ordered = "https://harborledger.example/2023/05/electric-ferries-ordered/"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            page = browser.new_page()
-            page.goto(server)
+    with _chromium() as browser:
+        page = browser.new_page()
+        page.goto(server)
 
-            def places(threshold: str) -> list[str]:
-                page.fill("#inbound-threshold", threshold)
-                with page.expect_response(lambda r: "/inbound" in r.url):
-                    page.click("#inbound")
-                page.wait_for_selector("#inbound-summary:not([hidden])")
-                return page.locator("#inbound-links li").all_text_contents()
-
-            def answer(**params: Any) -> dict:
-                return httpx.get(f"{server}/inbound", params={"url": ordered, **params}, timeout=30).json()
-
-            page.fill("#inbound-url", ordered)
-            default = answer()
-            shown = places("")
-            # the places the API gives, in its order, each with the story, the words and the score
-            assert default["links"] and len(shown) == len(default["links"])
-            for text, link in zip(shown, default["links"], strict=True):
-                assert link["source_title"] in text and f"“{link['anchor']}”" in text
-                assert page.evaluate("score => score.toFixed(2)", link["score"]) in text
-            summary = page.text_content("#inbound-summary")
-            assert f"{len(default['links'])} of {default['articles_searched']} stories" in summary
-            assert f"{default['below_threshold']} more under it" in summary
-            # a lower threshold lists the places that scored under the archive's
-            assert len(places("0")) == len(answer(threshold=0)["links"]) > len(shown)
-            # or from the newest orphans, as the API lists them: asking about one fills in its address
-            page.click("#orphans")
-            page.wait_for_selector("#orphan-list li")
-            orphans = httpx.get(f"{server}/orphans", params={"limit": 10}, timeout=30).json()
-            assert page.locator("#orphan-list a").all_text_contents() == [o["title"] for o in orphans]
-            places_of = [len(answer(url=o["url"], threshold=0)["links"]) for o in orphans]
-            k = next(k for k, n in enumerate(places_of) if n)
-            page.fill("#inbound-threshold", "0")
+        def places(threshold: str) -> list[str]:
+            page.fill("#inbound-threshold", threshold)
             with page.expect_response(lambda r: "/inbound" in r.url):
-                page.locator("#orphan-list button").nth(k).click()
+                page.click("#inbound")
             page.wait_for_selector("#inbound-summary:not([hidden])")
-            assert page.input_value("#inbound-url") == orphans[k]["url"]
-            assert page.locator("#inbound-links li").count() == places_of[k]
-            # an address the archive does not hold is said so, and the list emptied
-            page.fill("#inbound-url", "https://harborledger.example/2031/01/not-yet/")
-            page.click("#inbound")
-            page.wait_for_selector("#inbound-error:not([hidden])")
-            assert "not in the archive" in page.text_content("#inbound-error")
-            assert page.locator("#inbound-links li").count() == 0
-        finally:
-            browser.close()
+            return page.locator("#inbound-links li").all_text_contents()
+
+        def answer(**params: Any) -> dict:
+            return httpx.get(f"{server}/inbound", params={"url": ordered, **params}, timeout=30).json()
+
+        page.fill("#inbound-url", ordered)
+        default = answer()
+        shown = places("")
+        # the places the API gives, in its order, each with the story, the words and the score
+        assert default["links"] and len(shown) == len(default["links"])
+        for text, link in zip(shown, default["links"], strict=True):
+            assert link["source_title"] in text and f"“{link['anchor']}”" in text
+            assert page.evaluate("score => score.toFixed(2)", link["score"]) in text
+        summary = page.text_content("#inbound-summary")
+        assert f"{len(default['links'])} of {default['articles_searched']} stories" in summary
+        assert f"{default['below_threshold']} more under it" in summary
+        # a lower threshold lists the places that scored under the archive's
+        assert len(places("0")) == len(answer(threshold=0)["links"]) > len(shown)
+        # or from the newest orphans, as the API lists them: asking about one fills in its address
+        page.click("#orphans")
+        page.wait_for_selector("#orphan-list li")
+        orphans = httpx.get(f"{server}/orphans", params={"limit": 10}, timeout=30).json()
+        assert page.locator("#orphan-list a").all_text_contents() == [o["title"] for o in orphans]
+        places_of = [len(answer(url=o["url"], threshold=0)["links"]) for o in orphans]
+        k = next(k for k, n in enumerate(places_of) if n)
+        page.fill("#inbound-threshold", "0")
+        with page.expect_response(lambda r: "/inbound" in r.url):
+            page.locator("#orphan-list button").nth(k).click()
+        page.wait_for_selector("#inbound-summary:not([hidden])")
+        assert page.input_value("#inbound-url") == orphans[k]["url"]
+        assert page.locator("#inbound-links li").count() == places_of[k]
+        # an address the archive does not hold is said so, and the list emptied
+        page.fill("#inbound-url", "https://harborledger.example/2031/01/not-yet/")
+        page.click("#inbound")
+        page.wait_for_selector("#inbound-error:not([hidden])")
+        assert "not in the archive" in page.text_content("#inbound-error")
+        assert page.locator("#inbound-links li").count() == 0
 
 
 def test_catalog_items_added_while_it_runs_are_served_without_a_new_index(tmp_path: Path) -> None:
