@@ -47,9 +47,10 @@ async function call(path, body, asked) {
   return data;
 }
 
-function showError(err) {
-  $("error").textContent = err ? String(err.message || err) : "";
-  $("error").hidden = !err;
+// an error under the draft, or under the part of the page that asked (where: its element id)
+function showError(err, where = "error") {
+  $(where).textContent = err ? String(err.message || err) : "";
+  $(where).hidden = !err;
 }
 
 // Python str offsets (code points) to JavaScript string offsets (UTF-16 units)
@@ -66,6 +67,11 @@ function el(tag, attrs, ...children) {
   for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
   for (const c of children) node.append(c);
   return node;
+}
+
+// an archive story or a source, opened beside the page
+function storyLink(url, title) {
+  return el("a", { href: url, target: "_blank", rel: "noopener" }, title || url);
 }
 
 function renderPreview(body, suggestions) {
@@ -92,7 +98,7 @@ function renderResult(body, result) {
       const mark = $("mark-" + i);
       if (mark) mark.classList.toggle("off", !box.checked);
     });
-    const target = el("a", { href: s.target_url, target: "_blank", rel: "noopener" }, s.target_title || s.target_url);
+    const target = storyLink(s.target_url, s.target_title);
     const label = el("label", { for: "keep-" + i },
       el("span", { class: "kind " + s.kind }, s.kind), " “" + s.anchor + "” → ", target,
       " ", el("span", { class: "score" }, s.score.toFixed(2)));
@@ -119,7 +125,7 @@ function renderResult(body, result) {
   const related = $("related");
   related.replaceChildren();
   for (const r of result.related || []) {
-    const story = el("a", { href: r.url, target: "_blank", rel: "noopener" }, r.title || r.url);
+    const story = storyLink(r.url, r.title);
     related.append(el("li", {}, story, " ", el("span", { class: "score" }, r.score.toFixed(2)),
       el("div", { class: "reasons" }, [r.published || "undated", ...(r.reasons || [])].join(" · "))));
   }
@@ -180,7 +186,7 @@ async function apply() {
 
 async function inbound() {
   const url = $("inbound-url").value.trim();
-  $("inbound-error").hidden = true;
+  showError(null, "inbound-error");
   $("inbound-summary").hidden = true;
   $("inbound-links").replaceChildren();
   if (!url) return;
@@ -188,9 +194,7 @@ async function inbound() {
   try {
     const data = await call("/inbound" + query($("inbound-threshold").value, [["url", url]]));
     for (const link of data.links) {
-      const source = el("a", { href: link.source_url, target: "_blank", rel: "noopener" },
-        link.source_title || link.source_url);
-      $("inbound-links").append(el("li", {}, source, " — link “" + link.anchor + "” ",
+      $("inbound-links").append(el("li", {}, storyLink(link.source_url, link.source_title), " — link “" + link.anchor + "” ",
         el("span", { class: "score" }, link.score.toFixed(2)),
         el("div", { class: "reasons" }, [link.source_published || "undated", ...(link.reasons || [])].join(" · "))));
     }
@@ -202,8 +206,7 @@ async function inbound() {
     $("inbound-summary").textContent = summary;
     $("inbound-summary").hidden = false;
   } catch (err) {
-    $("inbound-error").textContent = String(err.message || err);
-    $("inbound-error").hidden = false;
+    showError(err, "inbound-error");
   } finally {
     $("inbound").disabled = false;
   }
@@ -212,7 +215,7 @@ async function inbound() {
 const ORPHANS = 10;  // how many of the newest orphans the page lists
 
 async function orphanList() {
-  $("inbound-error").hidden = true;
+  showError(null, "inbound-error");
   const list = $("orphan-list");
   list.replaceChildren();
   try {
@@ -223,13 +226,12 @@ async function orphanList() {
         $("inbound-url").value = o.url;
         inbound();
       });
-      list.append(el("li", {}, el("a", { href: o.url, target: "_blank", rel: "noopener" }, o.title || o.url), " ",
+      list.append(el("li", {}, storyLink(o.url, o.title), " ",
         el("span", { class: "meta" }, [o.published || "undated", o.section || "no section"].join(" · ")), " ", ask));
     }
     if (!found.length) list.append(el("li", {}, "none: every story is linked from another"));
   } catch (err) {
-    $("inbound-error").textContent = String(err.message || err);
-    $("inbound-error").hidden = false;
+    showError(err, "inbound-error");
   }
 }
 
