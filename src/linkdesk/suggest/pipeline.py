@@ -225,10 +225,10 @@ def spot_draft(draft: Draft, index: LinkIndex, view: AnchorView, excluded: Colle
                analysis: Analysis | None = None) -> Spotted:
     """The draft's candidates: never the draft itself, nor the index's ``excluded`` articles (withdrawn
     ones, those editors declined for it). ``analysis``: of the draft's text, if already made."""
-    same = analysis is not None and analysis.text == draft.doc.text and analysis.title == draft.title
-    an = analysis if analysis is not None and same else analyze(draft.doc.text, draft.title)
+    if analysis is None or analysis.text != draft.doc.text or analysis.title != draft.title:
+        analysis = analyze(draft.doc.text, draft.title)
     ctx = draft_context(draft, index, excluded)
-    return Spotted(draft, an, ctx, generate(an, index, view, ctx))
+    return Spotted(draft, analysis, ctx, generate(analysis, index, view, ctx))
 
 
 def rank_draft(draft: Draft, index: LinkIndex, ranker: Ranker, view: AnchorView,
