@@ -33,7 +33,7 @@ from linkdesk.drafts import read_drafts
 from linkdesk.model import Rejection
 from linkdesk.sources.catalog import add_sources
 from linkdesk.sources.external import ExternalSuggester
-from linkdesk.store import open_store
+from linkdesk.store import Store, open_store
 from linkdesk.suggest.pipeline import Draft
 
 FLOORS = ROOT / "bench" / "floors.json"
@@ -57,15 +57,24 @@ def _ranked(ext: ExternalSuggester, draft: Draft) -> list[str]:
     return [best.target_url] + [a["target_url"] for a in best.alternatives]
 
 
+def _loaded(store: Store, cfg: dict) -> tuple[ExternalSuggester, float, float]:
+    """The catalog's search as the first process after a change loads it (built, then saved with the
+    catalog) and as every later one does (read back): that one, and the seconds each took."""
+    t = time.perf_counter()
+    ExternalSuggester(store, cfg)
+    t_build = time.perf_counter() - t
+    t = time.perf_counter()
+    ext = ExternalSuggester(store, cfg)
+    return ext, t_build, time.perf_counter() - t
+
+
 def quality(db: str) -> dict[str, float]:
     cfg = load_config()
     store = open_store(db)
     t = time.perf_counter()
     report = add_sources(store, [str(DATA / "sources.jsonl.gz")], cfg)
     t_add = time.perf_counter() - t
-    t = time.perf_counter()
-    ext = ExternalSuggester(store, cfg)
-    t_load = time.perf_counter() - t
+    ext, t_build, t_load = _loaded(store, cfg)
     store.close()
     gold = _gold()
     drafts = _drafts()
@@ -86,8 +95,9 @@ def quality(db: str) -> dict[str, float]:
     n = len(drafts)
     out = {"drafts": n, "catalog": report.added, "rejected": len(report.rejected), "top1_precision": top1 / n,
            "recall_at_3": any3 / n, "gold_share_at_3": share3 / n, "no_suggestion": none,
-           "add_seconds": t_add, "load_seconds": t_load, "p50_ms": statistics.median(times)}
-    print(f"sources-2025: {n} drafts, catalog {report.added} items (added in {t_add:.1f} s, index {t_load:.1f} s)")
+           "add_seconds": t_add, "build_seconds": t_build, "load_seconds": t_load, "p50_ms": statistics.median(times)}
+    print(f"sources-2025: {n} drafts, catalog {report.added} items (added in {t_add:.1f} s, search built in "
+          f"{t_build:.2f} s, read back in {t_load:.2f} s)")
     print(f"  top-1 precision {out['top1_precision']:.3f}  recall@3 {out['recall_at_3']:.3f}  "
           f"gold share in top 3 {out['gold_share_at_3']:.3f}  drafts without a suggestion {none}")
     return out
@@ -120,9 +130,7 @@ def speed_100k(tmp: str, n: int = 100_000, sample: int = 500) -> dict[str, float
     t = time.perf_counter()
     report = add_sources(store, [path], cfg)
     t_add = time.perf_counter() - t
-    t = time.perf_counter()
-    ext = ExternalSuggester(store, cfg)
-    t_load = time.perf_counter() - t
+    ext, t_build, t_load = _loaded(store, cfg)
     store.close()
     drafts = random.Random(3).sample(_drafts(), sample)
     times = []
@@ -131,9 +139,11 @@ def speed_100k(tmp: str, n: int = 100_000, sample: int = 500) -> dict[str, float
         _ranked(ext, draft)
         times.append((time.perf_counter() - t) * 1000)
     times.sort()
-    out = {"items": report.added + report.unchanged, "add_seconds": t_add, "load_seconds": t_load,
+    out = {"items": report.added + report.unchanged, "add_seconds": t_add, "build_seconds": t_build,
+           "load_seconds": t_load,
            "p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * len(times))], "rss_mb": peak_rss_mb()}
-    print(f"100k catalog: {out['items']} items added in {t_add:.1f} s, index built in {t_load:.1f} s; "
+    print(f"100k catalog: {out['items']} items added in {t_add:.1f} s, search built in {t_build:.1f} s and read "
+          f"back in {t_load:.1f} s; "
           f"per draft p50 {out['p50_ms']:.1f} ms, p95 {out['p95_ms']:.1f} ms (target p50 <= 100 ms); "
           f"peak RSS {out['rss_mb']:.0f} MB")
     return out
@@ -156,7 +166,7 @@ def main() -> None:
 | recall@3 (a gold source in the top 3) | {q['recall_at_3']:.3f} | >= 0.85 |
 | share of all gold sources in the top 3 | {q['gold_share_at_3']:.3f} | |
 | drafts with no suggestion | {q['no_suggestion']} | |
-| catalog add / index build | {q['add_seconds']:.1f} s / {q['load_seconds']:.1f} s | |
+| catalog add / search built (first load after a change) / read back (later loads) | {q['add_seconds']:.1f} s / {q['build_seconds']:.2f} s / {q['load_seconds']:.2f} s | |
 | per draft, p50 | {q['p50_ms']:.2f} ms | |
 """
     if big:
@@ -164,7 +174,8 @@ def main() -> None:
 | 100,000-item catalog | figure | target |
 |---|---|---|
 | `sources add` | {big['add_seconds']:.1f} s | |
-| index build (once per process) | {big['load_seconds']:.1f} s | |
+| search built (first load after a change, saved with the catalog) | {big['build_seconds']:.1f} s | |
+| search read back (each later process) | {big['load_seconds']:.1f} s | |
 | per draft p50 / p95 | {big['p50_ms']:.1f} ms / {big['p95_ms']:.1f} ms | p50 <= 100 ms |
 | peak RSS of the benchmark process | {big['rss_mb']:.0f} MB | |
 """

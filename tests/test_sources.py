@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sqlite3
 import time
 from pathlib import Path
 
@@ -16,11 +17,12 @@ from linkdesk.errors import ConfigError
 from linkdesk.ingest import ingest
 from linkdesk.model import SourceItem
 from linkdesk.sources.attribution import find_claims, sentences
-from linkdesk.sources.catalog import add_sources, from_archive, title_from_url
+from linkdesk.sources.catalog import add_sources, from_archive, remove_sources, title_from_url
 from linkdesk.sources.external import ExternalSuggester
 from linkdesk.sources.outlets import OutletTable
-from linkdesk.sources.retrieve import SourceIndex
-from linkdesk.store import Store
+from linkdesk.sources.retrieve import SEARCH_BLOB, SourceIndex
+from linkdesk.store import Store, open_store
+from linkdesk.suggest.pipeline import Suggester, index_archive
 from linkdesk.text.parse import parse
 
 
@@ -233,7 +235,7 @@ def test_broken_citations_in_the_archive_are_no_sources(store: Store, tmp_path: 
 # ---------------------------------------------------------------------------- retrieval
 
 def _index(items: list[SourceItem]) -> SourceIndex:
-    return SourceIndex(items, OutletTable.packaged())
+    return SourceIndex.build(items, OutletTable.packaged())
 
 
 def test_time_prior_prefers_coverage_from_the_drafts_days() -> None:
@@ -319,6 +321,149 @@ def test_links_in_a_sentence_and_its_source(store: Store, tmp_path: Path, config
     assert [s.target_url for s in found] == ([expected] if expected else [])
     link = (source.index("["), source.index(")") + 1)
     assert all(s.end <= link[0] or s.start >= link[1] for s in found)
+
+
+# ---------------------------------------------------------------------------- the catalog's saved search
+
+_CATALOG = [
+    {"url": "https://www.reuters.com/lithium-exports-2025-06-01/", "published": "2025-06-01",
+     "title": "Lithium exports rise sharply in May", "summary": "Customs data show a 30% rise."},
+    {"url": "https://harborwatch.example/ferry-fares-2025-06-02/", "published": "2025-06-02",
+     "outlet": "Harbor Watch", "title": "Ferry fares to rise in July, port authority says"},
+    {"url": "https://www.infowars.com/ferry-fares-hoax/", "published": "2025-06-02",
+     "title": "Ferry fares hoax exposed"},
+    {"url": "https://apnews.com/article/port-strike-ends", "published": "2025-05-30",
+     "title": "Port strike ends after two weeks of talks"},
+]
+_QUERIES = ["lithium exports customs", "ferry fares port authority", "port strike talks", "ferry fares hoax",
+            "harbor lighthouse repairs"]
+
+
+def _answers(index: SourceIndex) -> list[list[tuple]]:
+    return [[(h.item.url, h.score, h.outlet.name, h.outlet.label, h.matched) for h in index.search(q, "2025-06-03")]
+            for q in _QUERIES]
+
+
+@pytest.fixture
+def catalog_store(store: Store, tmp_path: Path, config: dict) -> Store:
+    add_sources(store, [_write_jsonl(tmp_path / "catalog.jsonl", _CATALOG)], config)
+    return store
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many items each build of the catalog's search read, in order."""
+    made: list[int] = []
+    build = SourceIndex.build.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[SourceIndex], items, outlets: OutletTable) -> SourceIndex:
+        index = build(cls, items, outlets)
+        made.append(len(index))
+        return index
+
+    monkeypatch.setattr(SourceIndex, "build", classmethod(counted))
+    return made
+
+
+def test_the_saved_search_answers_as_a_built_one(catalog_store: Store, config: dict, builds: list[int]) -> None:
+    outlets = OutletTable.from_config(config)
+    first = ExternalSuggester(catalog_store, config).index
+    assert builds == [3]  # the blocked outlet's item is left out
+    about = catalog_store.blob_about(SEARCH_BLOB)
+    assert about is not None and about["items"] == 4
+    again = ExternalSuggester(catalog_store, config).index
+    assert builds == [3], "the second load built the search again"
+    assert _answers(again) == _answers(first) == _answers(SourceIndex.build(catalog_store.iter_sources(), outlets))
+    # the outlet as the catalog names it, when the policy does not know its domain, survives the round trip
+    assert _answers(again)[1][0][:3] == ("https://harborwatch.example/ferry-fares-2025-06-02/",
+                                          _answers(first)[1][0][1], "Harbor Watch")
+    assert all(url != "https://www.infowars.com/ferry-fares-hoax/" for hits in _answers(again) for url, *_ in hits)
+    assert [i.url for i in again.items] == [i.url for i in first.items]
+
+
+def _add_item(store: Store, config: dict, tmp_path: Path) -> None:
+    add_sources(store, [_write_jsonl(tmp_path / "more.jsonl", [
+        {"url": "https://www.reuters.com/lighthouse-repairs-2025-06-02/", "published": "2025-06-02",
+         "title": "Harbor lighthouse repairs finished early"}])], config)
+
+
+def _update_item(store: Store, config: dict, tmp_path: Path) -> None:
+    # as many items as before: only the change stamp tells
+    add_sources(store, [_write_jsonl(tmp_path / "again.jsonl", [
+        {"url": "https://apnews.com/article/port-strike-ends", "published": "2025-05-30",
+         "title": "Port strike ends after two weeks of talks",
+         "summary": "Dockworkers back at the ferry port as fares talks end; the port authority says July."}])], config)
+
+
+def _remove_item(store: Store, config: dict, tmp_path: Path) -> None:
+    remove_sources(store, ["https://apnews.com/article/port-strike-ends"], "retracted")
+
+
+def _block_outlet(store: Store, config: dict, tmp_path: Path) -> None:
+    config["sources"]["block"] = ["reuters.com"]
+
+
+def _relabel_outlet(store: Store, config: dict, tmp_path: Path) -> None:
+    config["sources"]["relabel"] = {"harborwatch.example": {"name": "Harbor Watch Daily", "tier": 1}}
+
+
+@pytest.mark.parametrize("change", [_add_item, _update_item, _remove_item, _block_outlet, _relabel_outlet])
+def test_the_saved_search_is_built_again_when_the_catalog_or_policy_changes(
+        catalog_store: Store, config: dict, tmp_path: Path, builds: list[int], change) -> None:
+    stale = _answers(ExternalSuggester(catalog_store, config).index)
+    change(catalog_store, config, tmp_path)
+    loaded = ExternalSuggester(catalog_store, config).index
+    assert len(builds) == 2
+    fresh = _answers(SourceIndex.build(catalog_store.iter_sources(), OutletTable.from_config(config)))
+    assert _answers(loaded) == fresh != stale
+    # and saved as such: the next load reads it
+    assert _answers(ExternalSuggester(catalog_store, config).index) == fresh and len(builds) == 3
+
+
+def test_indexing_saves_the_search_of_the_catalog_it_adds_to(demo_store: Store, builds: list[int]) -> None:
+    # the demo archive's own citations went into the catalog at `index`, the demo catalog after it
+    assert demo_store.blob_about(SEARCH_BLOB) is not None
+    index_archive(demo_store, load_config())
+    assert len(builds) == 1
+    Suggester(demo_store, load_config())
+    assert len(builds) == 1, "the first suggester after the index built the catalog's search again"
+
+
+def test_an_unreadable_saved_search_is_built_again(catalog_store: Store, config: dict, builds: list[int],
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    built = _answers(ExternalSuggester(catalog_store, config).index)
+    catalog_store.save_blob(SEARCH_BLOB, b"PK\x03\x04 not a zip at all", catalog_store.blob_about(SEARCH_BLOB))
+    assert _answers(ExternalSuggester(catalog_store, config).index) == built
+    assert len(builds) == 2 and "cannot be read" in caplog.text
+
+
+def test_a_catalog_without_a_change_stamp_is_never_taken_for_a_saved_one(catalog_store: Store, config: dict,
+                                                                        builds: list[int]) -> None:
+    # as in an archive whose catalog an earlier linkdesk filled
+    with catalog_store.transaction():
+        catalog_store._execute("DELETE FROM meta WHERE key = 'changed:sources'")
+    ExternalSuggester(catalog_store, config)
+    ExternalSuggester(catalog_store, config)
+    assert builds == [3, 3] and catalog_store.blob_about(SEARCH_BLOB) is None
+
+
+def test_a_search_that_cannot_be_saved_is_still_used(tmp_path: Path, config: dict,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    db = str(tmp_path / "a.db")
+    store = open_store(db)
+    add_sources(store, [_write_jsonl(tmp_path / "catalog.jsonl", _CATALOG)], config)
+    store.conn.execute("PRAGMA busy_timeout=50")  # type: ignore[attr-defined]
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process writing the archive
+    try:
+        index = ExternalSuggester(store, config).index
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert _answers(index) == _answers(SourceIndex.build(store.iter_sources(), OutletTable.from_config(config)))
+    assert "could not be saved" in caplog.text and "database is locked" in caplog.text
+    assert store.blob_about(SEARCH_BLOB) is None
+    store.close()
 
 
 # ---------------------------------------------------------------------------- CLI

@@ -94,10 +94,29 @@ def test_full_text_search_takes_any_words(store, words: list[str], hit: bool) ->
 
 def test_failed_batch_leaves_nothing(store) -> None:
     good = _prep("https://n.example/1", "Good")
-    with pytest.raises((sqlite3.Error, StoreError)), store.transaction():
+    with pytest.raises(StoreError), store.transaction():
         store._write_one(good, "now")
         store._execute("INSERT INTO nonexistent VALUES (1)")
     assert store.count_articles() == 0
+
+
+def test_an_archive_another_process_holds_is_a_clean_error(tmp_path) -> None:
+    db = str(tmp_path / "a.db")
+    store = open_store(db)
+    store.conn.execute("PRAGMA busy_timeout=50")
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreError, match=r"a\.db: database is locked"), store.transaction():
+            pass
+        with pytest.raises(StoreError, match=r"a\.db: database is locked"):
+            store.set_site_hosts(["n.example"])
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    store.set_site_hosts(["n.example"])  # once the other writer is done
+    assert store.site_hosts() == ["n.example"]
+    store.close()
 
 
 def test_not_an_archive(tmp_path) -> None:

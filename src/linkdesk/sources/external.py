@@ -22,7 +22,7 @@ from ..suggest.policy import Spans, first_linkable
 from ..text.normalize import STOPWORDS, link_scope, term, tokens
 from .attribution import Claim, find_claims, sentences
 from .outlets import OutletTable
-from .retrieve import Hit, SourceIndex
+from .retrieve import Hit, SourceIndex, load_source_index
 
 __all__ = ["ExternalSuggester", "SourceNeed", "needs", "shared_words_span", "widen"]
 
@@ -166,11 +166,14 @@ def widen(text: str, span: tuple[int, int], lo: int, hi: int, blocked: Spans | N
 class ExternalSuggester:
     """The catalog's retrieval index and the outlet policy, loaded once, then called per draft."""
 
-    def __init__(self, store: Store, config: dict[str, Any] | None = None) -> None:
+    def __init__(self, store: Store, config: dict[str, Any] | None = None,
+                 own_hosts: Sequence[str] | None = None) -> None:
+        """``own_hosts``: the desk's own sites, whose links are earlier coverage rather than sources (the
+        store's when not given; the archive's index knows them too, without reading every address)."""
         self.config = config or load_config()
         self.outlets = OutletTable.from_config(self.config)
-        self.index = SourceIndex(store.iter_sources(), self.outlets)
-        self.own_hosts = store.site_hosts()
+        self.index = load_source_index(store, self.outlets)
+        self.own_hosts = store.site_hosts() if own_hosts is None else list(own_hosts)
         log.info("source catalog: %d items usable", len(self.index))
 
     @property

@@ -9,6 +9,7 @@ share its entry: ``edition.cnn.com`` is looked up as ``edition.cnn.com``, then `
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, replace
@@ -94,6 +95,10 @@ class OutletTable:
             table.entries[domain.lower()] = replace(base, domain=domain.lower(), kind=kind,
                                                     tier=min(base.tier, UNRATED_TIER), known=True)
         return table
+
+    def fingerprint(self) -> str:
+        """A digest of every entry: equal for two tables exactly when they say the same of every domain."""
+        return hashlib.sha256(repr(sorted(self.entries.items())).encode("utf-8")).hexdigest()
 
     def lookup_domain(self, host: str) -> Outlet:
         for candidate in _registrable_candidates(host):

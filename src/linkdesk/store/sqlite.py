@@ -205,17 +205,23 @@ class SQLiteStore(SQLStore):
                 self.conn.execute(f"PRAGMA user_version = {i + 1}")
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        return self.conn.execute(sql, as_stored(params))
+        try:
+            return self.conn.execute(sql, as_stored(params))
+        except sqlite3.Error as exc:  # locked past the busy timeout, a full disk, a file that cannot be written
+            raise StoreError(f"{self.label}: {exc}") from exc
 
     def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        self.conn.executemany(sql, [as_stored(row) for row in rows])
+        try:
+            self.conn.executemany(sql, [as_stored(row) for row in rows])
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.label}: {exc}") from exc
 
     def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[sqlite3.Row]:
         # sqlite3 steps through a result as it is read
         return iter(self.conn.execute(sql, as_stored(params)))
 
     def transaction(self) -> _Transaction:
-        return _Transaction(self.conn)
+        return _Transaction(self.conn, self.label)
 
     def close(self) -> None:
         self.conn.close()
@@ -236,16 +242,24 @@ class SQLiteStore(SQLStore):
 class _Transaction:
     """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception, so a batch lands whole or not at all."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, label: str) -> None:
         self.conn = conn
+        self.label = label
 
     def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:  # another writer held the archive past the busy timeout
+            raise StoreError(f"{self.label}: {exc}") from exc
         return self.conn
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if exc_type is None:
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as commit_failed:
+                self.conn.execute("ROLLBACK")
+                raise StoreError(f"{self.label}: {commit_failed}") from commit_failed
         else:
             self.conn.execute("ROLLBACK")
 

@@ -35,6 +35,7 @@ from ..render import apply_suggestions
 from ..sources.catalog import add_sources, removed_by_address
 from ..sources.external import ExternalSuggester
 from ..sources.outlets import OutletTable
+from ..sources.retrieve import load_source_index
 from ..store.base import ChangedArticle, Store, StoredArticle, minute, newest_first
 from ..text.normalize import NORMALIZATION_VERSION, link_scope, source_key, url_key
 from ..text.parse import parse
@@ -159,6 +160,9 @@ def index_archive(store: Store, config: dict[str, Any] | None = None,
     # the archive's own citations keep the source catalog current; before the index is saved, as a
     # running server loads the catalog again when it sees a new index
     cited = add_sources(store, [], cfg, include_archive=True)
+    if store.count_sources():
+        # saved with the catalog now, so that the next process to suggest reads it rather than builds it
+        load_source_index(store, OutletTable.from_config(cfg))
     save_index(store, index, ranker, LAYOUT)
     return {
         "sources_from_archive": {"added": cited.added, "updated": cited.updated},
@@ -386,7 +390,8 @@ class Suggester:
         # the stamp first: a catalog write that lands while this loads is read again at the next look
         self.sources_changed = store.changed("sources")
         self.removed_sources = removed_by_address(store)
-        sources = ExternalSuggester(store, self.config) if self.with_sources and store.count_sources() else None
+        sources = (ExternalSuggester(store, self.config, self.index.site_hosts)
+                   if self.with_sources and store.count_sources() else None)
         self.sources, self.resolver = sources, NoteResolver(self.index, sources, self.outlets,
                                                             float(self.config["placeholders"]["min_score"]))
 
