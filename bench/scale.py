@@ -182,7 +182,7 @@ def _run(args: argparse.Namespace, work: str, db: str, exists: bool) -> None:
     record(section, f"""
 | {args.articles:,}-article synthetic archive | figure | target |
 |---|---|---|
-{rows}| suggester load (index, ranker) | {res['load_seconds']:.1f} s | |
+{rows}| suggester load (index, ranker, source catalog's search) | {res['load_seconds']:.1f} s | |
 | suggest per 1,000-word draft, p50 / p95 ({res['drafts']} drafts) | {res['p50_ms']:.0f} ms / {res['p95_ms']:.0f} ms | p50 <= 250 ms |
 | suggestions made | {res['suggestions']} ({res['suggestions'] / max(1, res['drafts']):.1f} per draft) | |
 | peak RSS of the suggesting process | {res['rss_mb']:.0f} MB | <= 2,048 MB |
