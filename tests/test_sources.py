@@ -22,7 +22,7 @@ from linkdesk.sources.external import ExternalSuggester
 from linkdesk.sources.outlets import OutletTable
 from linkdesk.sources.retrieve import SEARCH_BLOB, SourceIndex
 from linkdesk.store import Store, open_store
-from linkdesk.suggest.pipeline import Suggester, index_archive
+from linkdesk.suggest.pipeline import index_archive
 from linkdesk.text.parse import parse
 
 
@@ -366,19 +366,18 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_the_saved_search_answers_as_a_built_one(catalog_store: Store, config: dict, builds: list[int]) -> None:
-    outlets = OutletTable.from_config(config)
-    first = ExternalSuggester(catalog_store, config).index
-    assert builds == [3]  # the blocked outlet's item is left out
     about = catalog_store.blob_about(SEARCH_BLOB)
-    assert about is not None and about["items"] == 4
-    again = ExternalSuggester(catalog_store, config).index
-    assert builds == [3], "the second load built the search again"
-    assert _answers(again) == _answers(first) == _answers(SourceIndex.build(catalog_store.iter_sources(), outlets))
+    assert about is not None and about["items"] == 4  # saved by `sources add`
+    loaded = ExternalSuggester(catalog_store, config).index
+    assert builds == [], "the catalog's search was built again, not read back"
+    built = SourceIndex.build(catalog_store.iter_sources(), OutletTable.from_config(config))
+    assert len(built) == len(loaded) == 3  # the blocked outlet's item is left out
+    assert _answers(loaded) == _answers(built)
     # the outlet as the catalog names it, when the policy does not know its domain, survives the round trip
-    assert _answers(again)[1][0][:3] == ("https://harborwatch.example/ferry-fares-2025-06-02/",
-                                          _answers(first)[1][0][1], "Harbor Watch")
-    assert all(url != "https://www.infowars.com/ferry-fares-hoax/" for hits in _answers(again) for url, *_ in hits)
-    assert [i.url for i in again.items] == [i.url for i in first.items]
+    assert _answers(loaded)[1][0][0] == "https://harborwatch.example/ferry-fares-2025-06-02/"
+    assert _answers(loaded)[1][0][2] == "Harbor Watch"
+    assert all(url != "https://www.infowars.com/ferry-fares-hoax/" for hits in _answers(loaded) for url, *_ in hits)
+    assert [i.url for i in loaded.items] == [i.url for i in built.items]
 
 
 def _add_item(store: Store, config: dict, tmp_path: Path) -> None:
@@ -388,11 +387,12 @@ def _add_item(store: Store, config: dict, tmp_path: Path) -> None:
 
 
 def _update_item(store: Store, config: dict, tmp_path: Path) -> None:
-    # as many items as before: only the change stamp tells
-    add_sources(store, [_write_jsonl(tmp_path / "again.jsonl", [
-        {"url": "https://apnews.com/article/port-strike-ends", "published": "2025-05-30",
-         "title": "Port strike ends after two weeks of talks",
-         "summary": "Dockworkers back at the ferry port as fares talks end; the port authority says July."}])], config)
+    # written as another linkdesk would, one that does not save the search: as many items as before,
+    # so only the catalog's change stamp tells
+    store.write_sources([SourceItem(
+        "https://apnews.com/article/port-strike-ends", "Port strike ends after two weeks of talks",
+        published="2025-05-30",
+        summary="Dockworkers back at the ferry port as fares talks end; the port authority says July.")])
 
 
 def _remove_item(store: Store, config: dict, tmp_path: Path) -> None:
@@ -413,38 +413,52 @@ def test_the_saved_search_is_built_again_when_the_catalog_or_policy_changes(
     stale = _answers(ExternalSuggester(catalog_store, config).index)
     change(catalog_store, config, tmp_path)
     loaded = ExternalSuggester(catalog_store, config).index
-    assert len(builds) == 2
-    fresh = _answers(SourceIndex.build(catalog_store.iter_sources(), OutletTable.from_config(config)))
-    assert _answers(loaded) == fresh != stale
+    # built once: by `sources add` for what it adds, else by the first load after the change,
     # and saved as such: the next load reads it
-    assert _answers(ExternalSuggester(catalog_store, config).index) == fresh and len(builds) == 3
-
-
-def test_indexing_saves_the_search_of_the_catalog_it_adds_to(demo_store: Store, builds: list[int]) -> None:
-    # the demo archive's own citations went into the catalog at `index`, the demo catalog after it
-    assert demo_store.blob_about(SEARCH_BLOB) is not None
-    index_archive(demo_store, load_config())
+    again = ExternalSuggester(catalog_store, config).index
     assert len(builds) == 1
-    Suggester(demo_store, load_config())
-    assert len(builds) == 1, "the first suggester after the index built the catalog's search again"
+    fresh = _answers(SourceIndex.build(catalog_store.iter_sources(), OutletTable.from_config(config)))
+    assert _answers(loaded) == _answers(again) == fresh != stale
+
+
+def test_adding_to_the_catalog_saves_its_search(store: Store, tmp_path: Path, config: dict,
+                                                builds: list[int]) -> None:
+    add_sources(store, [_write_jsonl(tmp_path / "catalog.jsonl", _CATALOG)], config)
+    assert builds == [3]
+    ExternalSuggester(store, config)
+    assert builds == [3], "the first load after `sources add` built the catalog's search again"
+    # an add that changes nothing has nothing to save
+    add_sources(store, [_write_jsonl(tmp_path / "again.jsonl", _CATALOG)], config)
+    assert builds == [3]
+    # the archive's own citations, which `linkdesk index` adds
+    ingest(store, [_write_jsonl(tmp_path / "archive.jsonl", [
+        {"url": "https://harborledger.example/2025/06/lighthouse/", "title": "Lighthouse reopens",
+         "published": "2025-06-03", "format": "markdown",
+         "body": "The lighthouse reopened, [Reuters reported](https://www.reuters.com/lighthouse-reopens-2025-06-03/)."}
+    ])], config=config)
+    index_archive(store, config)
+    assert builds == [3, 4]
+    assert ExternalSuggester(store, config).index.search("lighthouse reopens", "2025-06-03")
+    assert builds == [3, 4]
 
 
 def test_an_unreadable_saved_search_is_built_again(catalog_store: Store, config: dict, builds: list[int],
                                                    caplog: pytest.LogCaptureFixture) -> None:
-    built = _answers(ExternalSuggester(catalog_store, config).index)
+    saved = _answers(ExternalSuggester(catalog_store, config).index)
     catalog_store.save_blob(SEARCH_BLOB, b"PK\x03\x04 not a zip at all", catalog_store.blob_about(SEARCH_BLOB))
-    assert _answers(ExternalSuggester(catalog_store, config).index) == built
-    assert len(builds) == 2 and "cannot be read" in caplog.text
+    assert _answers(ExternalSuggester(catalog_store, config).index) == saved
+    assert builds == [3] and "cannot be read" in caplog.text
 
 
 def test_a_catalog_without_a_change_stamp_is_never_taken_for_a_saved_one(catalog_store: Store, config: dict,
                                                                         builds: list[int]) -> None:
     # as in an archive whose catalog an earlier linkdesk filled
+    about = catalog_store.blob_about(SEARCH_BLOB)
     with catalog_store.transaction():
         catalog_store._execute("DELETE FROM meta WHERE key = 'changed:sources'")
     ExternalSuggester(catalog_store, config)
     ExternalSuggester(catalog_store, config)
-    assert builds == [3, 3] and catalog_store.blob_about(SEARCH_BLOB) is None
+    assert builds == [3, 3] and catalog_store.blob_about(SEARCH_BLOB) == about
 
 
 def test_a_search_that_cannot_be_saved_is_still_used(tmp_path: Path, config: dict,
@@ -452,6 +466,8 @@ def test_a_search_that_cannot_be_saved_is_still_used(tmp_path: Path, config: dic
     db = str(tmp_path / "a.db")
     store = open_store(db)
     add_sources(store, [_write_jsonl(tmp_path / "catalog.jsonl", _CATALOG)], config)
+    saved = store.blob_about(SEARCH_BLOB)
+    config["sources"]["block"] = ["reuters.com"]  # so the saved search is not this policy's
     store.conn.execute("PRAGMA busy_timeout=50")  # type: ignore[attr-defined]
     writer = sqlite3.connect(db, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # another process writing the archive
@@ -461,8 +477,9 @@ def test_a_search_that_cannot_be_saved_is_still_used(tmp_path: Path, config: dic
         writer.execute("ROLLBACK")
         writer.close()
     assert _answers(index) == _answers(SourceIndex.build(store.iter_sources(), OutletTable.from_config(config)))
+    assert len(index) == 2
     assert "could not be saved" in caplog.text and "database is locked" in caplog.text
-    assert store.blob_about(SEARCH_BLOB) is None
+    assert store.blob_about(SEARCH_BLOB) == saved
     store.close()
 
 

@@ -29,6 +29,7 @@ from ..model import IngestReport, Rejection, RemovedSource, SourceItem
 from ..store.base import Store
 from ..text.normalize import is_web_address, malformed_url, url_host, url_key
 from .outlets import OutletTable
+from .retrieve import load_source_index
 
 __all__ = ["add_sources", "forget_removed_source", "from_archive", "item_from_record", "list_sources", "read_feed",
            "read_jsonl", "read_removals", "remove_sources", "removed_by_address", "title_from_url"]
@@ -220,6 +221,10 @@ def add_sources(store: Store, sources: Sequence[str], config: dict[str, Any] | N
     finally:
         if own_fetcher and fetcher is not None:
             fetcher.close()
+    if report.added or report.updated:
+        # saved with the catalog now (seconds on a large one), so that the processes that suggest next,
+        # a running server's next look among them, read it back rather than each build it
+        load_source_index(store, outlets)
     log.info("sources: %d added, %d updated, %d rejected", report.added, report.updated, len(report.rejected))
     return report
 

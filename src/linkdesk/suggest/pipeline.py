@@ -35,7 +35,6 @@ from ..render import apply_suggestions
 from ..sources.catalog import add_sources, removed_by_address
 from ..sources.external import ExternalSuggester
 from ..sources.outlets import OutletTable
-from ..sources.retrieve import load_source_index
 from ..store.base import ChangedArticle, Store, StoredArticle, minute, newest_first
 from ..text.normalize import NORMALIZATION_VERSION, link_scope, source_key, url_key
 from ..text.parse import parse
@@ -160,9 +159,6 @@ def index_archive(store: Store, config: dict[str, Any] | None = None,
     # the archive's own citations keep the source catalog current; before the index is saved, as a
     # running server loads the catalog again when it sees a new index
     cited = add_sources(store, [], cfg, include_archive=True)
-    if store.count_sources():
-        # saved with the catalog now, so that the next process to suggest reads it rather than builds it
-        load_source_index(store, OutletTable.from_config(cfg))
     save_index(store, index, ranker, LAYOUT)
     return {
         "sources_from_archive": {"added": cited.added, "updated": cited.updated},
