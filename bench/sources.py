@@ -33,6 +33,8 @@ from linkdesk.drafts import read_drafts
 from linkdesk.model import Rejection
 from linkdesk.sources.catalog import add_sources
 from linkdesk.sources.external import ExternalSuggester
+from linkdesk.sources.outlets import OutletTable
+from linkdesk.sources.retrieve import SourceIndex
 from linkdesk.store import Store, open_store
 from linkdesk.suggest.pipeline import Draft
 
@@ -58,10 +60,11 @@ def _ranked(ext: ExternalSuggester, draft: Draft) -> list[str]:
 
 
 def _loaded(store: Store, cfg: dict) -> tuple[ExternalSuggester, float, float]:
-    """The catalog's search as the first process after a change loads it (built, then saved with the
-    catalog) and as every later one does (read back): that one, and the seconds each took."""
+    """The external suggester as every process that suggests loads it (the catalog's search read back,
+    as `sources add` saved it), the seconds that took, and the seconds building the search took (what
+    `sources add` spends on it, and the first load after a change it did not make)."""
     t = time.perf_counter()
-    ExternalSuggester(store, cfg)
+    SourceIndex.build(store.iter_sources(), OutletTable.from_config(cfg))
     t_build = time.perf_counter() - t
     t = time.perf_counter()
     ext = ExternalSuggester(store, cfg)
@@ -166,16 +169,16 @@ def main() -> None:
 | recall@3 (a gold source in the top 3) | {q['recall_at_3']:.3f} | >= 0.85 |
 | share of all gold sources in the top 3 | {q['gold_share_at_3']:.3f} | |
 | drafts with no suggestion | {q['no_suggestion']} | |
-| catalog add / search built (first load after a change) / read back (later loads) | {q['add_seconds']:.1f} s / {q['build_seconds']:.2f} s / {q['load_seconds']:.2f} s | |
+| catalog add (search saved included) / search built / search read back (each load) | {q['add_seconds']:.1f} s / {q['build_seconds']:.2f} s / {q['load_seconds']:.2f} s | |
 | per draft, p50 | {q['p50_ms']:.2f} ms | |
 """
     if big:
         body += f"""
 | 100,000-item catalog | figure | target |
 |---|---|---|
-| `sources add` | {big['add_seconds']:.1f} s | |
-| search built (first load after a change, saved with the catalog) | {big['build_seconds']:.1f} s | |
-| search read back (each later process) | {big['load_seconds']:.1f} s | |
+| `sources add` (search saved included) | {big['add_seconds']:.1f} s | |
+| search built (within `sources add`, or the first load after another change) | {big['build_seconds']:.1f} s | |
+| search read back (each process that suggests) | {big['load_seconds']:.1f} s | |
 | per draft p50 / p95 | {big['p50_ms']:.1f} ms / {big['p95_ms']:.1f} ms | p50 <= 100 ms |
 | peak RSS of the benchmark process | {big['rss_mb']:.0f} MB | |
 """

@@ -18,6 +18,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -97,6 +98,10 @@ class SourceIndex:
         self.post_bounds = arrays["post_bounds"]
         # each item's distinct headline terms, sorted: item d's are [title_bounds[d], title_bounds[d + 1])
         self.title_words, self.title_bounds = arrays["title_words"], arrays["title_bounds"]
+        # and as lists, which a search reads a few hundred of at a time (slicing the array each time made
+        # a draft's search a tenth slower; the lists take a few hundredths of a second to make)
+        words, bounds = self.title_words.tolist(), self.title_bounds.tolist()
+        self.title_terms: list[list[int]] = [words[a:b] for a, b in pairwise(bounds)]
         self.title_mass = arrays["title_mass"]
         #: where each item sits in the catalog as the store lists it (blocked outlets' items are left out)
         self.positions = arrays["positions"]
@@ -223,9 +228,8 @@ class SourceIndex:
         if len(pool) > POOL:
             pool = pool[np.argpartition(-scores[pool], POOL)[:POOL]]
         qset = set(counts)
-        bounds = self.title_bounds
-        coverage = np.array([sum(self.idf[t] for t in self.title_words[bounds[d]:bounds[d + 1]].tolist() if t in qset)
-                             for d in pool.tolist()]) / self.title_mass[pool]
+        coverage = np.array([sum(self.idf[t] for t in self.title_terms[d] if t in qset) for d in pool]) \
+            / self.title_mass[pool]
         relevance = scores[pool] / scores[pool].max()
         age = draft_day(published) - self.days[pool]
         prior = date_prior(age)
