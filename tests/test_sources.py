@@ -507,6 +507,32 @@ def test_cli_sources_add_list_stats_outlet(tmp_path: Path, capsys) -> None:
     assert run(["sources", "add", "--db", db]) == 2
 
 
+def test_cli_sources_stats_says_whether_the_saved_search_is_current(tmp_path: Path, config: dict, capsys) -> None:
+    db = str(tmp_path / "a.db")
+
+    def search_line(*extra: str) -> str:
+        assert run(["sources", "stats", "--db", db, *extra]) == 0
+        return next(line for line in capsys.readouterr().out.splitlines() if "search:" in line)
+
+    store = open_store(db)
+    store.write_sources([SourceItem("https://apnews.com/article/b", "Port strike ends", published="2025-06-03")])
+    assert "not saved: the next process that suggests builds it" in search_line()
+    assert run(["sources", "add", _write_jsonl(tmp_path / "c.jsonl", _CATALOG), "--db", db]) == 0
+    capsys.readouterr()
+    assert "current" in search_line()
+    assert run(["sources", "stats", "--db", db, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["search"]["current"] is True
+    # under another outlet policy, and after a removal, the saved one is not what a load would build
+    (tmp_path / "blocking.toml").write_text('[sources]\nblock = ["reuters.com"]\n', encoding="utf-8")
+    assert "out of date" in search_line("--config", str(tmp_path / "blocking.toml"))
+    assert run(["sources", "remove", "https://apnews.com/article/b", "--db", db]) == 0
+    capsys.readouterr()
+    assert "out of date" in search_line()
+    ExternalSuggester(store, config)
+    assert "current" in search_line()
+    store.close()
+
+
 def test_overlap_lookup_agrees_with_checking_every_span() -> None:
     # sentences are held against quotes and outside links through the policy's ordered spans
     from linkdesk.suggest.policy import Spans

@@ -43,7 +43,14 @@ from .lint import RULES, SEVERITIES, worst
 from .model import DeclinedLink, IngestReport, Rejection, RemovedSource, Withdrawal
 from .render import terminal_report
 from .reviewed import review_for, reviewed_records, reviewed_result, unlinkable_in
-from .sources.catalog import add_sources, forget_removed_source, list_sources, read_removals, remove_sources
+from .sources.catalog import (
+    add_sources,
+    catalog_stats,
+    forget_removed_source,
+    list_sources,
+    read_removals,
+    remove_sources,
+)
 from .sources.outlets import OutletTable
 from .store import Store, default_db_path, open_store, with_archive
 from .store.base import minute
@@ -819,13 +826,21 @@ def cmd_sources_list(args: argparse.Namespace) -> int:
 
 
 def cmd_sources_stats(args: argparse.Namespace) -> int:
-    stats = with_archive(args.db, lambda store: store.source_stats())
+    cfg = load_config(args.config)
+    stats = with_archive(args.db, lambda store: catalog_stats(store, cfg))
     if args.json:
         _print_json(stats)
         return EXIT_OK
     print(f"{stats['items']} catalog items, published {stats['first_published'] or '-'} to "
           f"{stats['last_published'] or '-'} ({stats['undated']} undated)"
           + (f"; {stats['removed']} address(es) removed (`sources remove --list`)" if stats["removed"] else ""))
+    search = stats["search"]
+    if search["current"]:
+        print(f"  search: saved {minute(search['saved'])}, current (each process that suggests reads it back)")
+    elif stats["items"]:
+        print("  search: " + (f"saved {minute(search['saved'])}, out of date (the catalog or the outlet policy changed "
+                              "since)" if search["saved"] else "not saved")
+              + ": the next process that suggests builds it and saves it")
     print("  from: " + ", ".join(f"{k} {v}" for k, v in stats["by_origin"].items()))
     for row in stats["top_domains"][:10]:
         print(f"  {row['items']:6d}  {row['domain']}")

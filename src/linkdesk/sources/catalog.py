@@ -29,10 +29,10 @@ from ..model import IngestReport, Rejection, RemovedSource, SourceItem
 from ..store.base import Store
 from ..text.normalize import is_web_address, malformed_url, url_host, url_key
 from .outlets import OutletTable
-from .retrieve import load_source_index
+from .retrieve import load_source_index, source_search_status
 
-__all__ = ["add_sources", "forget_removed_source", "from_archive", "item_from_record", "list_sources", "read_feed",
-           "read_jsonl", "read_removals", "remove_sources", "removed_by_address", "title_from_url"]
+__all__ = ["add_sources", "catalog_stats", "forget_removed_source", "from_archive", "item_from_record", "list_sources",
+           "read_feed", "read_jsonl", "read_removals", "remove_sources", "removed_by_address", "title_from_url"]
 
 log = logging.getLogger(__name__)
 
@@ -308,6 +308,13 @@ def read_removals(path: str) -> Iterator[str | RemovedSource | Rejection]:
         return line
 
     return read_address_list(path, convert, address)
+
+
+def catalog_stats(store: Store, config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the catalog holds (items, dates, origins, domains, feeds, removals), and whether its saved
+    search is current under ``config``'s outlet policy (``search``: ``saved``, ``current``)."""
+    outlets = OutletTable.from_config(config or load_config())
+    return {**store.source_stats(), "search": source_search_status(store, outlets)}
 
 
 def list_sources(store: Store, limit: int = 50, outlet: str | None = None,

@@ -30,7 +30,8 @@ from ..store.base import Store
 from ..text.normalize import NORMALIZATION_VERSION, search_terms, url_host
 from .outlets import Outlet, OutletTable
 
-__all__ = ["SEARCH_BLOB", "Hit", "SourceIndex", "date_prior", "load_source_index", "tier_prior"]
+__all__ = ["SEARCH_BLOB", "Hit", "SourceIndex", "date_prior", "load_source_index", "source_search_status",
+           "tier_prior"]
 
 log = logging.getLogger(__name__)
 
@@ -263,10 +264,10 @@ def load_source_index(store: Store, outlets: OutletTable) -> SourceIndex:
     it is and with the same outlet policy (a second on 100,000 items, where building it takes 10-20);
     else built, and saved for the processes that load it next."""
     catalog_stamp = store.changed("sources")
-    about = {"layout": SEARCH_LAYOUT, "catalog": catalog_stamp, "outlets": outlets.fingerprint()}
     catalog = list(store.iter_sources())
+    about = _built_from(catalog_stamp, outlets, len(catalog))
     # a catalog filled before linkdesk stamped its changes cannot tell whether a saved search is its own
-    if catalog_stamp is not None and store.blob_about(SEARCH_BLOB) == {**about, "items": len(catalog)}:
+    if catalog_stamp is not None and store.blob_about(SEARCH_BLOB) == about:
         saved = _read_saved(store, catalog, outlets)
         if saved is not None:
             return saved
@@ -282,11 +283,27 @@ def load_source_index(store: Store, outlets: OutletTable) -> SourceIndex:
         # save and more than double the time to read, which is what saving it is for
         np.savez(out, **entries)
         try:
-            store.save_blob(SEARCH_BLOB, out.getvalue(), {**about, "items": len(catalog)})
+            store.save_blob(SEARCH_BLOB, out.getvalue(), about)
         except StoreError as exc:
             # only the next process's start is slower
             log.warning("the source catalog's search could not be saved with it: %s", exc)
     return index
+
+
+def source_search_status(store: Store, outlets: OutletTable) -> dict[str, Any]:
+    """When the catalog's search was last saved (None: never), and whether it is current: what the next
+    process that suggests will read back rather than build."""
+    catalog_stamp = store.changed("sources")
+    about = store.blob_about(SEARCH_BLOB)
+    return {"saved": store.blob_created(SEARCH_BLOB) if about is not None else None,
+            "current": catalog_stamp is not None
+            and about == _built_from(catalog_stamp, outlets, store.count_sources())}
+
+
+def _built_from(catalog_stamp: str | None, outlets: OutletTable, items: int) -> dict[str, Any]:
+    """What a saved search says it was built from: the catalog as of its change stamp, with so many
+    items, under this outlet policy, by this linkdesk's terms and weights."""
+    return {"layout": SEARCH_LAYOUT, "catalog": catalog_stamp, "outlets": outlets.fingerprint(), "items": items}
 
 
 def _read_saved(store: Store, catalog: Sequence[SourceItem], outlets: OutletTable) -> SourceIndex | None:
