@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import io
-import json
 import logging
 import math
-import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +16,7 @@ import numpy as np
 from scipy import sparse
 
 from ..errors import IndexMissingError
+from ..store.arrays import UnreadableBlob, pack_arrays, unpack_arrays
 from ..store.base import ChangedArticle, Store, newest_first, stamp
 from ..text.normalize import address_slug, match_terms, url_key
 from .phrases import PhraseMatcher, case_fold_same_length, phrase_key, usable_phrase
@@ -338,9 +336,7 @@ class StoredRanker(Protocol):
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]: ...
 
 
-# The blob is a NumPy .npz file (a zip of arrays), read back with pickling refused, so that whoever can
-# write to a shared archive cannot make every process that loads its index run code of theirs. Its
-# "meta" array is a JSON document (as UTF-8 bytes): what built the index, and what is not an array.
+# How an .npz blob (:mod:`..store.arrays`) starts: an index saved before linkdesk used them was a pickle.
 _ZIP_MAGIC = b"PK"
 
 
@@ -351,18 +347,14 @@ def save_index(store: Store, index: LinkIndex, ranker: StoredRanker, layout: str
     index_doc, index_arrays = index.state()
     ranker_doc, ranker_arrays = ranker.state()
     meta = {"layout": layout, "library": _model_library(), "index": index_doc, "ranker": ranker_doc}
-    text = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    entries: dict[str, Any] = {"meta": np.frombuffer(text, dtype=np.uint8),
-                               **{f"index.{name}": a for name, a in index_arrays.items()},
-                               **{f"ranker.{name}": a for name, a in ranker_arrays.items()}}
-    out = io.BytesIO()
-    np.savez_compressed(out, **entries)
+    blob = pack_arrays(meta, {**{f"index.{name}": a for name, a in index_arrays.items()},
+                              **{f"ranker.{name}": a for name, a in ranker_arrays.items()}}, compress=True)
     info = ranker_doc.get("info", {})
     about = {"layout": layout, "library": _model_library(),
              "read_at": index.read_at, "articles": index.size, "internal_links": index.n_links,
              "ranker": ranker_doc.get("kind"), "threshold": ranker_doc.get("threshold"),
              "trained_at": info.get("trained_at"), "trained_links": info.get("links")}
-    store.save_blob(INDEX_BLOB, out.getvalue(), about)
+    store.save_blob(INDEX_BLOB, blob, about)
 
 
 @dataclass
@@ -461,12 +453,9 @@ def _read_index(store: Store, layout: str, prefixes: tuple[str, ...]) -> tuple[d
         raise IndexMissingError(f"{store.label}: the index was built by another version of linkdesk; "
                                 "run `linkdesk index` again")
     try:
-        with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
-            # each array is read from the zip only when asked for
-            arrays = {name: stored[name] for name in stored.files if name.startswith(prefixes)}
-            meta = json.loads(stored["meta"].tobytes().decode("utf-8"))
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        raise IndexMissingError(f"{store.label}: the stored index cannot be read ({exc.__class__.__name__}); "
+        meta, arrays = unpack_arrays(blob, lambda name: name.startswith(prefixes))
+    except UnreadableBlob as exc:
+        raise IndexMissingError(f"{store.label}: the stored index cannot be read ({exc}); "
                                 "run `linkdesk index` again") from exc
     if meta.get("layout") != layout:
         raise IndexMissingError(f"{store.label}: the index was built by another version of linkdesk; "
