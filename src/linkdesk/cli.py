@@ -835,12 +835,14 @@ def cmd_sources_stats(args: argparse.Namespace) -> int:
           f"{stats['last_published'] or '-'} ({stats['undated']} undated)"
           + (f"; {stats['removed']} address(es) removed (`sources remove --list`)" if stats["removed"] else ""))
     search = stats["search"]
+    rebuilt = "the next process that suggests builds it and saves it"
     if search["current"]:
         print(f"  search: saved {minute(search['saved'])}, current (each process that suggests reads it back)")
+    elif stats["items"] and search["saved"]:
+        print(f"  search: saved {minute(search['saved'])}, out of date (the catalog or the outlet policy changed "
+              f"since): {rebuilt}")
     elif stats["items"]:
-        print("  search: " + (f"saved {minute(search['saved'])}, out of date (the catalog or the outlet policy changed "
-                              "since)" if search["saved"] else "not saved")
-              + ": the next process that suggests builds it and saves it")
+        print(f"  search: not saved: {rebuilt}")
     print("  from: " + ", ".join(f"{k} {v}" for k, v in stats["by_origin"].items()))
     for row in stats["top_domains"][:10]:
         print(f"  {row['items']:6d}  {row['domain']}")

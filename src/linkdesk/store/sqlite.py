@@ -207,14 +207,14 @@ class SQLiteStore(SQLStore):
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         try:
             return self.conn.execute(sql, as_stored(params))
-        except sqlite3.Error as exc:  # locked past the busy timeout, a full disk, a file that cannot be written
-            raise StoreError(f"{self.label}: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise _failed(self.label, exc) from exc
 
     def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         try:
             self.conn.executemany(sql, [as_stored(row) for row in rows])
         except sqlite3.Error as exc:
-            raise StoreError(f"{self.label}: {exc}") from exc
+            raise _failed(self.label, exc) from exc
 
     def _stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[sqlite3.Row]:
         # sqlite3 steps through a result as it is read
@@ -239,6 +239,12 @@ class SQLiteStore(SQLStore):
         return [(int(r[0]), float(r[1])) for r in rows]
 
 
+def _failed(label: str, exc: sqlite3.Error) -> StoreError:
+    # locked past the busy timeout, a full disk, a file that cannot be written: one line naming the file,
+    # as the PostgreSQL store says what its server refused
+    return StoreError(f"{label}: {exc}")
+
+
 class _Transaction:
     """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception, so a batch lands whole or not at all."""
 
@@ -250,7 +256,7 @@ class _Transaction:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:  # another writer held the archive past the busy timeout
-            raise StoreError(f"{self.label}: {exc}") from exc
+            raise _failed(self.label, exc) from exc
         return self.conn
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
@@ -259,7 +265,7 @@ class _Transaction:
                 self.conn.execute("COMMIT")
             except sqlite3.Error as commit_failed:
                 self.conn.execute("ROLLBACK")
-                raise StoreError(f"{self.label}: {commit_failed}") from commit_failed
+                raise _failed(self.label, commit_failed) from commit_failed
         else:
             self.conn.execute("ROLLBACK")
 
