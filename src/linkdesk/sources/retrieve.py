@@ -87,7 +87,7 @@ class SourceIndex:
     """An in-memory inverted index over the catalog: built from it (:meth:`build`) or read back from
     what was saved with it (:func:`load_source_index`), then queried per draft."""
 
-    def __init__(self, items: list[SourceItem], hosts: list[str], outlets: OutletTable,
+    def __init__(self, items: list[SourceItem], hosts: list[str], host_outlets: list[Outlet],
                  arrays: dict[str, np.ndarray], vocab: dict[str, int]) -> None:
         self.items = items
         self.vocab = vocab
@@ -104,8 +104,9 @@ class SourceIndex:
         self.title_mass = arrays["title_mass"]
         #: where each item sits in the catalog as the store lists it (blocked outlets' items are left out)
         self.positions = arrays["positions"]
+        #: the items' hosts, each with its outlet as the policy says (``host_of``: each item's, by number)
         self.hosts, self.host_of = hosts, arrays["host_of"]
-        self._host_outlets = [outlets.lookup_domain(h) for h in hosts]
+        self._host_outlets = host_outlets
         self._outlets: dict[int, Outlet] = {}
 
     @classmethod
@@ -173,7 +174,7 @@ class SourceIndex:
             "title_mass": np.where(mass > 0, mass, 1.0),
             "positions": np.array(positions, dtype=np.int64), "host_of": np.array(host_of, dtype=np.int32),
         }
-        return cls(kept, hosts, outlets, arrays, vocab)
+        return cls(kept, hosts, host_outlets, arrays, vocab)
 
     def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """What :meth:`from_state` needs besides the catalog's items and the outlet policy: a JSON part
@@ -188,7 +189,7 @@ class SourceIndex:
         lists them."""
         items = [catalog[p] for p in arrays["positions"].tolist()]
         vocab = {t: k for k, t in enumerate(doc["terms"])}
-        return cls(items, doc["hosts"], outlets, arrays, vocab)
+        return cls(items, doc["hosts"], [outlets.lookup_domain(h) for h in doc["hosts"]], arrays, vocab)
 
     def outlet(self, d: int) -> Outlet:
         """Item ``d``'s outlet: its host's, named as the catalog names it when the policy does not know it."""
