@@ -15,8 +15,8 @@ from linkdesk.index.linkindex import LinkIndex, build_index, load_index, save_in
 from linkdesk.ingest.records import prepare
 from linkdesk.model import Article
 from linkdesk.store import open_store
-from linkdesk.suggest.candidates import AnchorView, Candidate, Context
-from linkdesk.suggest.features import FEATURES, F, _best_overlap, neighbor_votes
+from linkdesk.suggest.candidates import AnchorView, Candidate, Context, generate
+from linkdesk.suggest.features import FEATURES, F, _best_overlap, featurize, neighbor_votes
 from linkdesk.suggest.pipeline import LAYOUT, Suggester
 from linkdesk.suggest.ranker import (
     FALLBACK_THRESHOLD,
@@ -117,6 +117,27 @@ def test_neighbors_vote_for_what_they_link(suggester: Suggester) -> None:
     assert neighbor_votes(index, Context(0.0, visible=hidden).only_allowed(sims)) == ({}, {})
     assert neighbor_votes(index, Context(0.0, exclude={source}).only_allowed(sims)) == ({}, {})
     assert sims[source] == pytest.approx(0.8), "the similarities passed in are left as they were"
+
+
+def test_features_of_the_articles_asked_about_are_those_of_the_whole_text(suggester: Suggester,
+                                                                         demo_db: str) -> None:
+    # inbound and the orphans job ask about one article (or a few) in a text holding many candidates:
+    # their rows must be what featurizing every row gives, rivals at the same words included
+    store = open_store(demo_db, create=False)
+    texts = [(a.text, a.title) for a in store.iter_articles()]
+    store.close()
+    index, view = suggester.index, suggester.view
+    rows_with_rivals = 0
+    for text, title in texts:
+        an = analyze(text, title)
+        cands = generate(an, index, view, Context(0.0))
+        whole = featurize(an, cands, index, view, Context(0.0))
+        for target in sorted({c.target for c in cands}):
+            rows = [i for i, c in enumerate(cands) if c.target == target]
+            asked = featurize(an, cands, index, view, Context(0.0), {target})
+            assert np.array_equal(asked[rows], whole[rows], equal_nan=True), (title, index.urls[target])
+            rows_with_rivals += int((whole[rows, F["span_margin"]] != 1.0).sum())
+    assert rows_with_rivals > 10, "the demo texts name some articles where others are named too"
 
 
 def test_a_texts_title_counts_in_what_it_is_about(suggester: Suggester) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -30,11 +30,16 @@ MAX_PHRASES = 40
 NEIGHBORS = 20
 
 
-def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: AnchorView, ctx: Context) -> np.ndarray:
-    """One row of FEATURES per candidate, in the text's context, as for :func:`generate`."""
+def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: AnchorView, ctx: Context,
+              targets: Container[int] | None = None) -> np.ndarray:
+    """One row of FEATURES per candidate, in the text's context, as for :func:`generate`. With
+    ``targets``, only the rows of those articles' candidates are wanted: they come out as they would
+    without it, the other rows unfinished (an article asked about is named in a few places of a text
+    holding hundreds of candidates)."""
     X = np.zeros((len(cands), len(FEATURES)), dtype=np.float32)
     if not cands:
         return X
+    wanted = range(len(cands)) if targets is None else [i for i, c in enumerate(cands) if c.target in targets]
     spans = sorted({(c.start, c.end) for c in cands})
     span_row = {span: 1 + len(an.sentences) + k for k, span in enumerate(spans)}
     queries = sparse.vstack([text_queries(an, index.vectors),
@@ -57,7 +62,11 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
             rank[i] = r
     n_text = max(1, len(an.text))
     content_in_sentence = [sum(an.content[a:b]) for a, b in an.sent_tokens]
-    for i, c in enumerate(cands):
+    # a wanted row reads the strength of the other targets' candidates at its words (span_margin)
+    rows = wanted if targets is None else sorted({*wanted, *(j for i in wanted
+                                                             for j in _rivals(i, cands, by_sentence))})
+    for i in rows:
+        c = cands[i]
         row = X[i]
         if c.phrase is not None:
             counts = view.anchors.get(c.phrase)
@@ -145,13 +154,19 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
     order = sorted(target_sim, key=lambda t: -target_sim[t])
     place = {t: k / max(1, len(order) - 1) for k, t in enumerate(order)}
     # how much better this target fits its words than the best other target for the same words
-    for i, c in enumerate(cands):
-        X[i, F["doc_sim_rank"]] = place[c.target]
-        rivals = [strength[j] for j in by_sentence[c.sent]
-                  if cands[j].target != c.target and cands[j].start < c.end and c.start < cands[j].end]
+    for i in wanted:
+        X[i, F["doc_sim_rank"]] = place[cands[i].target]
+        rivals = [strength[j] for j in _rivals(i, cands, by_sentence)]
         X[i, F["span_margin"]] = strength[i] - max(rivals) if rivals else 1.0
     target_history(X, cands, view)
     return X
+
+
+def _rivals(i: int, cands: Sequence[Candidate], by_sentence: dict[int, list[int]]) -> list[int]:
+    """The candidates of other articles for words overlapping candidate ``i``'s."""
+    c = cands[i]
+    return [j for j in by_sentence[c.sent]
+            if cands[j].target != c.target and cands[j].start < c.end and c.start < cands[j].end]
 
 
 def target_history(X: np.ndarray, cands: Sequence[Candidate], view: AnchorView) -> None:

@@ -241,7 +241,7 @@ def rank_spotted(spotted: Spotted, index: LinkIndex, ranker: Ranker, view: Ancho
     """The draft's candidates scored; with ``targets``, only the candidates of those articles (their
     features still read all the others)."""
     draft, doc, cands = spotted.draft, spotted.draft.doc, spotted.cands
-    X = featurize(spotted.analysis, cands, index, view, spotted.context)
+    X = featurize(spotted.analysis, cands, index, view, spotted.context, targets)
     if targets is not None:
         keep = [k for k, c in enumerate(cands) if c.target in targets]
         cands, X = [cands[k] for k in keep], X[keep]
