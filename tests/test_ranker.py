@@ -21,6 +21,7 @@ from linkdesk.suggest.pipeline import LAYOUT, Suggester
 from linkdesk.suggest.ranker import (
     FALLBACK_THRESHOLD,
     MIN_RECALL,
+    RULES_ONLY,
     TARGET_PRECISION,
     Ranker,
     _Example,
@@ -34,6 +35,7 @@ from linkdesk.suggest.ranker import (
     training_rows,
 )
 from linkdesk.suggest.spot import analyze, text_queries
+from linkdesk.text.normalize import written_words
 
 
 def _article(score: float, hit: bool) -> tuple[_Example, np.ndarray]:
@@ -154,21 +156,47 @@ def test_a_texts_title_counts_in_what_it_is_about(suggester: Suggester) -> None:
 
 def test_model_fits_when_a_feature_is_missing_everywhere() -> None:
     rng = np.random.default_rng(0)
-    X = rng.random((300, 3))
-    X[:, 1] = np.nan  # e.g. an archive without sections: same_section is unknown for every candidate
-    y = (X[:, 0] > 0.5).astype(np.int8)
+    X = rng.random((300, len(FEATURES)))
+    X[:, F["same_section"]] = np.nan  # e.g. an archive without sections: unknown for every candidate
+    y = (X[:, F["link_prob"]] > 0.5).astype(np.int8)
     model = fit_model(X, y)
-    drafts = rng.random((50, 3))
-    drafts[:, 1] = 1.0  # a draft that does carry a section
-    assert ((model.predict_proba(drafts)[:, 1] > 0.5) == (drafts[:, 0] > 0.5)).mean() > 0.9
+    drafts = rng.random((50, len(FEATURES)))
+    drafts[:, F["same_section"]] = 1.0  # a draft that does carry a section
+    assert ((model.predict_proba(drafts)[:, 1] > 0.5) == (drafts[:, F["link_prob"]] > 0.5)).mean() > 0.9
 
 
-def _title_mention(title_words: int, best: bool, named: int, linked: int) -> np.ndarray:
-    """A candidate whose words are exactly an article's title, the desk having named that
-    article ``named`` times and linked it ``linked`` of those; no phrase statistics at all."""
+def test_the_model_is_not_given_what_only_the_rules_read() -> None:
+    # the title's length as written decides a fixed rule; learned from, it moved the threshold and found
+    # nothing more, so the trees must never split on it, whatever it says
+    rng = np.random.default_rng(0)
+    X = rng.random((400, len(FEATURES)))
+    y = (X[:, F["title_words"]] > 0.5).astype(np.int8)  # all the model could learn is in it
+    model = fit_model(X, y)
+    flipped = X.copy()
+    flipped[:, F["title_words"]] = 1.0 - X[:, F["title_words"]]
+    assert np.array_equal(model.predict_proba(X), model.predict_proba(flipped))
+    assert "title_words" in RULES_ONLY
+
+
+@pytest.mark.parametrize("title,words", [
+    ("How to Build an Analytics Strategy", 6),
+    ("Step 8: Determine next steps", 4),  # numbers say nothing of how specific a title is
+    ("Human-Centered Design Guide Series", 4),
+    ("U.S. Digital Corps", 3),
+    ("", 0),
+])
+def test_a_titles_words_as_written(title: str, words: int) -> None:
+    assert written_words(title) == words
+
+
+def _title_mention(title_words: int, best: bool, named: int, linked: int, written: int | None = None) -> np.ndarray:
+    """A candidate whose words are exactly an article's title of ``title_words`` content words
+    (``written`` words as written, by default as many), the desk having named that article ``named``
+    times and linked it ``linked`` of those; no phrase statistics at all."""
     row = np.zeros(len(FEATURES))
     row[[F["coverage"], F["span_precision"], F["exact_title"]]] = 1.0
     row[F["title_len"]] = title_words
+    row[F["title_words"]] = title_words if written is None else written
     row[F["best_for_target"]] = float(best)
     row[F["target_named"]] = np.log1p(named)
     row[F["target_named_link_rate"]] = (linked + 0.1) / (named + 1.0)
@@ -184,17 +212,21 @@ def trained() -> Ranker:
     return Ranker("trained", fit_model(X, (X[:, F["link_prob"]] > 0.7).astype(np.int8)), threshold=0.3)
 
 
-@pytest.mark.parametrize("words,best,named,linked,found", [
-    (5, True, 0, 0, True),     # a new article named by its whole title: found the day after
-    (4, True, 2, 0, True),     # named twice before, too few times to call it the desk's practice
-    (4, True, 8, 4, True),     # named and linked before
-    (4, True, 12, 0, False),   # named twelve times, never linked: the desk's choice stands
-    (3, True, 0, 0, False),    # three words may be a topic ("Federal web council"), left to the model
-    (5, False, 0, 0, False),   # another mention names the article better
+@pytest.mark.parametrize("words,best,named,linked,written,found", [
+    (5, True, 0, 0, None, True),    # a new article named by its whole title: found the day after
+    (4, True, 2, 0, None, True),    # named twice before, too few times to call it the desk's practice
+    (4, True, 8, 4, None, True),    # named and linked before
+    (4, True, 12, 0, None, False),  # named twelve times, never linked: the desk's choice stands
+    (3, True, 0, 0, None, False),   # three words may be a topic ("Federal web council"), left to the model
+    (3, True, 0, 0, 4, False),      # "Diversity, equity, and inclusion" is a subject too
+    (3, True, 0, 0, 6, True),       # "How to build an analytics strategy" is one article's title
+    (3, True, 12, 0, 6, False),     # unless the desk names it and never links it
+    (2, True, 0, 0, 5, False),      # "An introduction to analytics": two words say too little
+    (5, False, 0, 0, None, False),  # another mention names the article better
 ])
 def test_trained_ranker_finds_whole_titles_the_desk_has_no_record_of(
-        trained: Ranker, words: int, best: bool, named: int, linked: int, found: bool) -> None:
-    score = trained.score(_title_mention(words, best, named, linked)[None, :])[0]
+        trained: Ranker, words: int, best: bool, named: int, linked: int, written: int | None, found: bool) -> None:
+    score = trained.score(_title_mention(words, best, named, linked, written)[None, :])[0]
     assert (score >= trained.threshold) == found
     if found:
         assert 0.5 <= score <= 0.8

@@ -18,7 +18,7 @@ from scipy import sparse
 from ..errors import IndexMissingError
 from ..store.arrays import UnreadableBlob, pack_arrays, unpack_arrays
 from ..store.base import ChangedArticle, Store, newest_first, stamp
-from ..text.normalize import address_slug, match_terms, url_key
+from ..text.normalize import address_slug, match_terms, url_key, written_words
 from .phrases import PhraseMatcher, case_fold_same_length, phrase_key, usable_phrase
 from .vectors import TextVectors, titled
 
@@ -132,6 +132,7 @@ class LinkIndex:
         self.by_day = dated[np.argsort(self.pub_day[dated], kind="stable")]
         self.days_sorted = self.pub_day[self.by_day]
         self.title_matrix = TitleMatrix(self)
+        self._title_words: dict[int, int] = {}
         self.slugs = {}
         for a, url in enumerate(self.urls):
             slug = address_slug(url)
@@ -145,6 +146,13 @@ class LinkIndex:
     def idf(self, term: str) -> float:
         # called millions of times while training: the unseen-term value is computed once
         return self.title_idf.get(term, self.unseen_idf)
+
+    def title_words(self, a: int) -> int:
+        """How many words article ``a``'s title has as written (:func:`written_words`)."""
+        count = self._title_words.get(a)
+        if count is None:
+            count = self._title_words[a] = written_words(self.titles[a])
+        return count
 
     def variant_total(self, a: int, v: int) -> float:
         return self.variant_weight[a][v]

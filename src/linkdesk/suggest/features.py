@@ -22,6 +22,7 @@ FEATURES = [
     "span_sim", "target_offered", "target_link_rate", "target_mentions", "target_best_coverage",
     "best_for_target", "first_for_target", "doc_sim_rank", "span_margin", "target_named", "target_named_link_rate",
     "sentence_share", "from_time", "time_rank", "names_url", "anchor_match", "neighbor_vote", "neighbor_links",
+    "title_words",
 ]
 F = {name: i for i, name in enumerate(FEATURES)}
 # the most recent phrases of a target compared with a mention
@@ -102,6 +103,7 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
         row[F["span_precision"]] = best_prec
         row[F["exact_title"]] = exact
         row[F["title_len"]] = title_len
+        row[F["title_words"]] = index.title_words(c.target)
         row[F["span_tokens"]] = c.tok_b - c.tok_a
         row[F["matched"]] = c.matched
         row[F["matched_idf"]] = c.matched_idf

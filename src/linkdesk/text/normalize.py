@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 __all__ = ["NORMALIZATION_VERSION", "STOPWORDS", "WORD_RE", "address_slug", "content_terms", "host_key",
            "is_match_term", "is_web_address", "link_scope", "malformed_url", "match_terms", "match_tokens",
-           "search_terms", "source_key", "term", "terms", "tokens", "url_host", "url_key"]
+           "search_terms", "source_key", "term", "terms", "tokens", "url_host", "url_key", "written_words"]
 
 # Words keep inner apostrophes and hyphens joined by letters ("don't", "open-source")
 # together with digits and dots inside numbers ("1.87").
@@ -92,6 +92,12 @@ def term(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     return [term(w) for w in WORD_RE.findall(text)]
+
+
+def written_words(text: str) -> int:
+    """How many words ``text`` has as written, function words included ("How to build an analytics
+    strategy": six) and numbers left out."""
+    return sum(1 for w in WORD_RE.findall(text) if not w.isdigit())
 
 
 def content_terms(text: str) -> list[str]:
