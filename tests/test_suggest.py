@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from linkdesk.cli import run
+from linkdesk.archive import archive_stats
+from linkdesk.cli import EXIT_OK, run
 from linkdesk.config import load_config
 from linkdesk.demo import demo_paths
 from linkdesk.drafts import draft_from_text, read_drafts
@@ -293,7 +294,7 @@ def test_cut_off_gzip_keeps_the_drafts_before_the_damage(tmp_path: Path) -> None
     assert [d.id for d in items[:-1]] == [f"d{k}" for k in range(len(items) - 1)]
 
 
-def test_index_built_with_other_normalization_asks_to_be_rebuilt(tmp_path: Path, demo_db: str) -> None:
+def test_index_built_with_other_normalization_asks_to_be_rebuilt(tmp_path: Path, demo_db: str, capsys) -> None:
     path = str(tmp_path / "copy.db")
     shutil.copy(demo_db, path)
     store = open_store(path, create=False)
@@ -301,8 +302,15 @@ def test_index_built_with_other_normalization_asks_to_be_rebuilt(tmp_path: Path,
     save_index(store, index, ranker, LAYOUT.replace(f"normalization:{NORMALIZATION_VERSION}", "normalization:1"))
     with pytest.raises(IndexMissingError, match="run `linkdesk index` again"):
         Suggester(store)
+    # stats says so before a draft is tried, as it does for articles the index does not hold yet
+    assert archive_stats(store)["index"]["usable"] is False
+    assert run(["stats", "--db", path]) == EXIT_OK
+    assert "built by another version of linkdesk, which this one cannot load" in capsys.readouterr().out
     index_archive(store, load_config())
     assert Suggester(store).ranker.kind == "fallback"
+    assert archive_stats(store)["index"]["usable"] is True
+    assert run(["stats", "--db", path]) == EXIT_OK
+    assert "another version" not in capsys.readouterr().out
 
 
 def test_index_saved_by_another_scikit_learn_asks_to_be_rebuilt(tmp_path: Path, demo_db: str,

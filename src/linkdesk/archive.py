@@ -18,6 +18,7 @@ from .ingest.jsonl import listed_fields, now_stamp, read_address_list, read_reco
 from .ingest.records import normalize_date
 from .model import DeclinedLink, Rejection, Withdrawal
 from .store.base import Store, StoredArticle
+from .suggest.features import LAYOUT
 from .text.normalize import is_web_address, url_key
 
 __all__ = ["archive_stats", "article_selection", "carry_withdrawal", "decline_links", "declined_link",
@@ -29,9 +30,11 @@ __all__ = ["archive_stats", "article_selection", "carry_withdrawal", "decline_li
 def archive_stats(store: Store) -> dict[str, Any]:
     """The archive in figures (articles by section and year, links, the most linked, orphans, ...)
     and its saved index (``index``: None before the first `linkdesk index`), with what was ingested
-    since it was built."""
+    since it was built and whether this linkdesk can use it (``usable``: an index an older or newer
+    one built must be built again)."""
     summary = index_summary(store)
-    return {**store.stats(), "index": summary.to_json() if summary is not None else None}
+    return {**store.stats(),
+            "index": {**summary.to_json(), "usable": summary.usable(LAYOUT)} if summary is not None else None}
 
 
 def find_article(store: Store, url: str) -> StoredArticle:

@@ -157,7 +157,10 @@ def _print_index_summary(summary: dict[str, Any] | None) -> None:
                        f"({summary['trained_links']} internal links then, {summary['internal_links']} now)")
         parts.append(f"{ranker}, default threshold {summary['threshold']:.3f}")
     print("index: " + "; ".join(parts))
-    if summary["changed_since"]:
+    if not summary["usable"]:
+        print("  built by another version of linkdesk, which this one cannot load: run `linkdesk index` "
+              "before suggesting")
+    elif summary["changed_since"]:
         print(f"  {summary['changed_since']} article(s) added or changed since, not suggested yet: run "
               "`linkdesk index` (or `linkdesk index --no-train`, seconds)")
         for article in summary["newest_changed"]:

@@ -386,10 +386,15 @@ class IndexSummary:
     layout: str | None = None
     library: str | None = None
 
+    def usable(self, layout: str) -> bool:
+        """Whether this linkdesk (of ``layout``) can load it: built for the same features and
+        normalization, its model by the same scikit-learn."""
+        return self.layout == layout and self.library == _model_library()
+
     def current(self, layout: str) -> bool:
-        """Whether a new index would hold nothing this one lacks: one this linkdesk (of ``layout``)
-        can use, with no article added or changed since it read the archive."""
-        return self.layout == layout and self.library == _model_library() and not self.changed
+        """Whether a new index would hold nothing this one lacks: one this linkdesk can use, with no
+        article added or changed since it read the archive."""
+        return self.usable(layout) and not self.changed
 
     def to_json(self) -> dict[str, Any]:
         changed = newest_first(self.changed)

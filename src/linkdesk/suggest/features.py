@@ -9,10 +9,11 @@ import numpy as np
 from scipy import sparse
 
 from ..index.linkindex import LinkIndex
+from ..text.normalize import NORMALIZATION_VERSION
 from .candidates import AnchorView, Candidate, Context
 from .spot import Analysis, text_queries
 
-__all__ = ["FEATURES", "NEIGHBORS", "featurize", "neighbor_votes", "reasons_for", "target_history"]
+__all__ = ["FEATURES", "LAYOUT", "NEIGHBORS", "featurize", "neighbor_votes", "reasons_for", "target_history"]
 
 FEATURES = [
     "link_prob", "commonness", "anchor_count", "phrase_docs", "from_anchor", "from_title",
@@ -25,6 +26,9 @@ FEATURES = [
     "title_words",
 ]
 F = {name: i for i, name in enumerate(FEATURES)}
+# What a stored index and ranker were built with (term and URL normalization, features); an index
+# from a linkdesk that made them otherwise must be rebuilt.
+LAYOUT = f"normalization:{NORMALIZATION_VERSION};features:" + ",".join(FEATURES)
 # the most recent phrases of a target compared with a mention
 MAX_PHRASES = 40
 # how many of the archive's articles closest to the draft vote for the articles they link to

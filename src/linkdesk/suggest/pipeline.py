@@ -36,10 +36,10 @@ from ..sources.catalog import add_sources, removed_by_address
 from ..sources.external import ExternalSuggester
 from ..sources.outlets import OutletTable
 from ..store.base import ChangedArticle, Store, StoredArticle, minute, newest_first
-from ..text.normalize import NORMALIZATION_VERSION, link_scope, source_key, url_key
+from ..text.normalize import link_scope, source_key, url_key
 from ..text.parse import parse
 from .candidates import AnchorView, Candidate, Context, generate
-from .features import FEATURES, featurize, reasons_for
+from .features import LAYOUT, featurize, reasons_for
 from .policy import Policy, Scored, Spans, apart, select
 from .ranker import Ranker, train
 from .related import Related, related_articles
@@ -50,10 +50,6 @@ __all__ = ["ArticlesSinceIndex", "DeclinedLinks", "Draft", "DraftResult", "Ranke
            "index_archive", "index_is_current", "lint_draft", "rank_draft", "rank_spotted", "spot_draft"]
 
 log = logging.getLogger(__name__)
-
-# What a stored index and ranker were built with (term and URL normalization, features); an index
-# from a linkdesk that made them otherwise must be rebuilt.
-LAYOUT = f"normalization:{NORMALIZATION_VERSION};features:" + ",".join(FEATURES)
 
 
 @dataclass

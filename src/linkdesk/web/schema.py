@@ -277,6 +277,8 @@ class IndexOut(BaseModel):
     changed_since: int = Field(description="articles added or changed since the index read the archive: not "
                                            "suggested until the next `linkdesk index`")
     newest_changed: list[ChangedArticleOut]
+    usable: bool = Field(description="whether this linkdesk can load it: false for an index another version "
+                                     "built, which `linkdesk index` must build again before suggesting")
 
 
 class StatsOut(BaseModel):
