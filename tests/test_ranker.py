@@ -170,12 +170,32 @@ def test_the_model_is_not_given_what_only_the_rules_read() -> None:
     # nothing more, so the trees must never split on it, whatever it says
     rng = np.random.default_rng(0)
     X = rng.random((400, len(FEATURES)))
-    y = (X[:, F["title_words"]] > 0.5).astype(np.int8)  # all the model could learn is in it
-    model = fit_model(X, y)
-    flipped = X.copy()
-    flipped[:, F["title_words"]] = 1.0 - X[:, F["title_words"]]
-    assert np.array_equal(model.predict_proba(X), model.predict_proba(flipped))
-    assert "title_words" in RULES_ONLY
+    for name in ("title_words", "title_written_out"):
+        y = (X[:, F[name]] > 0.5).astype(np.int8)  # all the model could learn is in it
+        model = fit_model(X, y)
+        flipped = X.copy()
+        flipped[:, F[name]] = 1.0 - X[:, F[name]]
+        assert np.array_equal(model.predict_proba(X), model.predict_proba(flipped))
+        assert name in RULES_ONLY
+
+
+@pytest.mark.parametrize("text,written_out", [
+    ("Readers loved the story Harbor seals return to Gull Island last spring.", True),
+    ("We still link harbor seals return to gull island, in any case.", True),
+    # the title's content words, but "at" where it says "to": its words, not its title written out
+    ("Readers loved the story Harbor seals return at Gull Island last spring.", False),
+])
+def test_a_title_written_out_word_for_word(suggester: Suggester, text: str, written_out: bool) -> None:
+    index, view = suggester.index, suggester.view
+    target = index.lookup_url("https://harborledger.example/2024/04/harbor-seals-return/")
+    an = analyze(text)
+    cands = generate(an, index, view, Context(0.0))
+    X = featurize(an, cands, index, view, Context(0.0))
+    rows = [i for i, c in enumerate(cands) if c.target == target]
+    whole = [i for i in rows if X[i, F["coverage"]] * X[i, F["span_precision"]] >= 0.9]
+    assert whole, "the title's words are all there in each text"
+    assert bool((X[whole, F["title_written_out"]] == 1.0).any()) == written_out
+    assert not (X[[i for i in range(len(cands)) if i not in whole], F["title_written_out"]] == 1.0).any()
 
 
 @pytest.mark.parametrize("title,words", [
@@ -189,14 +209,17 @@ def test_a_titles_words_as_written(title: str, words: int) -> None:
     assert written_words(title) == words
 
 
-def _title_mention(title_words: int, best: bool, named: int, linked: int, written: int | None = None) -> np.ndarray:
+def _title_mention(title_words: int, best: bool, named: int, linked: int, written: int | None = None,
+                   written_out: bool = False) -> np.ndarray:
     """A candidate whose words are exactly an article's title of ``title_words`` content words
-    (``written`` words as written, by default as many), the desk having named that article ``named``
-    times and linked it ``linked`` of those; no phrase statistics at all."""
+    (``written`` words as written, by default as many; ``written_out``: the text has the whole title
+    word for word there), the desk having named that article ``named`` times and linked it ``linked``
+    of those; no phrase statistics at all."""
     row = np.zeros(len(FEATURES))
     row[[F["coverage"], F["span_precision"], F["exact_title"]]] = 1.0
     row[F["title_len"]] = title_words
     row[F["title_words"]] = title_words if written is None else written
+    row[F["title_written_out"]] = float(written_out)
     row[F["best_for_target"]] = float(best)
     row[F["target_named"]] = np.log1p(named)
     row[F["target_named_link_rate"]] = (linked + 0.1) / (named + 1.0)
@@ -212,21 +235,24 @@ def trained() -> Ranker:
     return Ranker("trained", fit_model(X, (X[:, F["link_prob"]] > 0.7).astype(np.int8)), threshold=0.3)
 
 
-@pytest.mark.parametrize("words,best,named,linked,written,found", [
-    (5, True, 0, 0, None, True),    # a new article named by its whole title: found the day after
-    (4, True, 2, 0, None, True),    # named twice before, too few times to call it the desk's practice
-    (4, True, 8, 4, None, True),    # named and linked before
-    (4, True, 12, 0, None, False),  # named twelve times, never linked: the desk's choice stands
-    (3, True, 0, 0, None, False),   # three words may be a topic ("Federal web council"), left to the model
-    (3, True, 0, 0, 4, False),      # "Diversity, equity, and inclusion" is a subject too
-    (3, True, 0, 0, 6, True),       # "How to build an analytics strategy" is one article's title
-    (3, True, 12, 0, 6, False),     # unless the desk names it and never links it
-    (2, True, 0, 0, 5, False),      # "An introduction to analytics": two words say too little
-    (5, False, 0, 0, None, False),  # another mention names the article better
+@pytest.mark.parametrize("words,best,named,linked,written,written_out,found", [
+    (5, True, 0, 0, None, False, True),   # a new article named by its whole title: found the day after
+    (4, True, 2, 0, None, False, True),   # named twice before, too few times to call it the desk's practice
+    (4, True, 8, 4, None, False, True),   # named and linked before
+    (4, True, 12, 0, None, False, False),  # named twelve times, never linked: the desk's choice stands
+    (3, True, 0, 0, None, False, False),  # three words may be a topic ("Federal web council"), left to the model
+    (3, True, 0, 0, 6, True, True),       # "how to build an analytics strategy", written out: one article's title
+    (3, True, 0, 0, 6, False, False),     # "build an analytics strategy" alone is left to the model
+    (2, True, 0, 0, 6, True, True),       # "how to present like a pro", written out
+    (3, True, 0, 0, 4, True, False),      # "Diversity, equity, and inclusion" names a subject, written out or not
+    (1, True, 0, 0, 5, True, False),      # a title of one content word says too little
+    (3, True, 12, 0, 6, True, False),     # written out, but the desk names it and never links it
+    (5, False, 0, 0, None, False, False),  # another mention names the article better
 ])
 def test_trained_ranker_finds_whole_titles_the_desk_has_no_record_of(
-        trained: Ranker, words: int, best: bool, named: int, linked: int, written: int | None, found: bool) -> None:
-    score = trained.score(_title_mention(words, best, named, linked, written)[None, :])[0]
+        trained: Ranker, words: int, best: bool, named: int, linked: int, written: int | None, written_out: bool,
+        found: bool) -> None:
+    score = trained.score(_title_mention(words, best, named, linked, written, written_out)[None, :])[0]
     assert (score >= trained.threshold) == found
     if found:
         assert 0.5 <= score <= 0.8

@@ -19,7 +19,7 @@ from scipy import sparse
 from ..errors import IndexMissingError
 from ..store.arrays import UnreadableBlob, pack_arrays, unpack_arrays
 from ..store.base import ChangedArticle, Store, newest_first, stamp
-from ..text.normalize import address_slug, match_terms, url_key, written_words
+from ..text.normalize import address_slug, match_terms, match_tokens, url_key, written_words
 from .phrases import PhraseMatcher, case_fold_same_length, phrase_key, usable_phrase
 from .vectors import TextVectors, titled
 
@@ -132,6 +132,7 @@ class LinkIndex:
         self.days_sorted = self.pub_day[self.by_day]
         self.title_matrix = TitleMatrix(self)
         self._title_words: dict[int, int] = {}
+        self._title_terms: dict[int, tuple[str, ...]] = {}
 
     @property
     def size(self) -> int:
@@ -159,6 +160,14 @@ class LinkIndex:
         if count is None:
             count = self._title_words[a] = written_words(self.titles[a])
         return count
+
+    def title_terms(self, a: int) -> tuple[str, ...]:
+        """Article ``a``'s title as the terms of every word of it, function words included, in order
+        (:func:`match_tokens`): what a text that writes the title out word for word holds."""
+        found = self._title_terms.get(a)
+        if found is None:
+            found = self._title_terms[a] = tuple(t for _, _, t in match_tokens(self.titles[a]))
+        return found
 
     def variant_total(self, a: int, v: int) -> float:
         return self.variant_weight[a][v]

@@ -23,7 +23,7 @@ FEATURES = [
     "span_sim", "target_offered", "target_link_rate", "target_mentions", "target_best_coverage",
     "best_for_target", "first_for_target", "doc_sim_rank", "span_margin", "target_named", "target_named_link_rate",
     "sentence_share", "from_time", "time_rank", "names_url", "anchor_match", "neighbor_vote", "neighbor_links",
-    "title_words",
+    "title_words", "title_written_out",
 ]
 F = {name: i for i, name in enumerate(FEATURES)}
 # What a stored index and ranker were built with (term and URL normalization, features); an index
@@ -108,6 +108,8 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
         row[F["exact_title"]] = exact
         row[F["title_len"]] = title_len
         row[F["title_words"]] = index.title_words(c.target)
+        # only where the words cover the title: elsewhere it cannot be written out
+        row[F["title_written_out"]] = best_cov * best_prec >= 0.9 and _writes_out_title(an, c, index)
         row[F["span_tokens"]] = c.tok_b - c.tok_a
         row[F["matched"]] = c.matched
         row[F["matched_idf"]] = c.matched_idf
@@ -166,6 +168,19 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
         X[i, F["span_margin"]] = strength[i] - max(rivals) if rivals else 1.0
     target_history(X, cands, view)
     return X
+
+
+def _writes_out_title(an: Analysis, c: Candidate, index: LinkIndex) -> bool:
+    """Whether the text holds the whole title of ``c``'s article word for word (function words too, in
+    order) where ``c`` stands: "how to present like a pro", not just "present like a pro"."""
+    title = index.title_terms(c.target)
+    n = len(title)
+    if not n:
+        return False
+    for p in range(max(0, c.tok_a - n + 1), min(c.tok_b, len(an.terms) - n + 1)):
+        if tuple(an.terms[p:p + n]) == title:
+            return True
+    return False
 
 
 def _rivals(i: int, cands: Sequence[Candidate], by_sentence: dict[int, list[int]]) -> list[int]:

@@ -67,12 +67,13 @@ DICTIONARY_MIN_LINK_PROB = 0.065
 # may not link. The trained ranker asks for four words, as it has the phrase statistics besides
 FALLBACK_TITLE_MIN_WORDS = 3
 TRAINED_TITLE_MIN_WORDS = 4
-# or three, in a title of this many words as written: "How to build an analytics strategy" names one
-# article, where "Robotic process automation" names a subject
+# or a title of this many words as written (two of them content words) that the text writes out word
+# for word: "How to build an analytics strategy" names one article, where "Robotic process automation"
+# names a subject
 TRAINED_TITLE_MIN_WRITTEN = 5
 # features the fixed rules read that the model is not given: learned from, the title's length as
 # written moved the model's threshold on both backtests and found no more links
-RULES_ONLY = ("title_words",)
+RULES_ONLY = ("title_words", "title_written_out")
 # an article named at least this often and linked in under this share of those is one the desk
 # chooses not to link
 DECLINED_MIN_NAMED = 5
@@ -179,15 +180,16 @@ def _fallback(X: np.ndarray) -> np.ndarray:
 
 def _title_score(X: np.ndarray, min_words: int, min_written: int | None = None) -> np.ndarray:
     """0.5 to 0.8 for a mention that spells out an article's whole title of ``min_words`` or more
-    content words (or of three in a title of ``min_written`` words as written) where the draft names
-    that article best, scored up by title length and how close the sentence is to the article; 0 for
-    any other candidate."""
+    content words (or, with ``min_written``, writes out word for word a title of that many words as
+    written and two content words) where the draft names that article best, scored up by title length
+    and how close the sentence is to the article; 0 for any other candidate."""
     long_enough = X[:, F["title_len"]] >= min_words
     if min_written is not None:
-        long_enough |= (X[:, F["title_len"]] >= 3) & (X[:, F["title_words"]] >= min_written)
+        long_enough |= ((X[:, F["title_written_out"]] == 1.0) & (X[:, F["title_words"]] >= min_written)
+                        & (X[:, F["title_len"]] >= 2))
     names_title = ((X[:, F["coverage"]] * X[:, F["span_precision"]] >= 0.9) & long_enough
                    & (X[:, F["best_for_target"]] == 1.0))
-    return np.where(names_title, 0.5 + 0.1 * np.minimum(X[:, F["title_len"]] - 3, 3) / 3
+    return np.where(names_title, 0.5 + 0.1 * np.clip(X[:, F["title_len"]] - 3, 0, 3) / 3
                     + 0.2 * np.clip(X[:, F["sent_sim"]], 0.0, 1.0), 0.0)
 
 
