@@ -13,7 +13,8 @@ from ..text.normalize import NORMALIZATION_VERSION
 from .candidates import AnchorView, Candidate, Context
 from .spot import Analysis, text_queries
 
-__all__ = ["FEATURES", "LAYOUT", "NEIGHBORS", "featurize", "neighbor_votes", "reasons_for", "target_history"]
+__all__ = ["FEATURES", "LAYOUT", "NEIGHBORS", "WHOLE_TITLE", "featurize", "neighbor_votes", "reasons_for",
+           "target_history"]
 
 FEATURES = [
     "link_prob", "commonness", "anchor_count", "phrase_docs", "from_anchor", "from_title",
@@ -29,6 +30,9 @@ F = {name: i for i, name in enumerate(FEATURES)}
 # What a stored index and ranker were built with (term and URL normalization, features); an index
 # from a linkdesk that made them otherwise must be rebuilt.
 LAYOUT = f"normalization:{NORMALIZATION_VERSION};features:" + ",".join(FEATURES)
+# coverage x span precision at which a mention's words are the whole of its article's title: where
+# the fixed title rule applies, and so the only place it needs to know whether the title is written out
+WHOLE_TITLE = 0.9
 # the most recent phrases of a target compared with a mention
 MAX_PHRASES = 40
 # how many of the archive's articles closest to the draft vote for the articles they link to
@@ -108,8 +112,7 @@ def featurize(an: Analysis, cands: list[Candidate], index: LinkIndex, view: Anch
         row[F["exact_title"]] = exact
         row[F["title_len"]] = title_len
         row[F["title_words"]] = index.title_words(c.target)
-        # only where the words cover the title: elsewhere it cannot be written out
-        row[F["title_written_out"]] = best_cov * best_prec >= 0.9 and _writes_out_title(an, c, index)
+        row[F["title_written_out"]] = best_cov * best_prec >= WHOLE_TITLE and _writes_out_title(an, c, index)
         row[F["span_tokens"]] = c.tok_b - c.tok_a
         row[F["matched"]] = c.matched
         row[F["matched_idf"]] = c.matched_idf

@@ -38,7 +38,7 @@ from ..forked import forked_pool, usable_jobs
 from ..index.linkindex import LinkIndex
 from ..index.phrases import phrase_key, usable_phrase
 from .candidates import STRONG_COVERAGE, AnchorView, Candidate, Context, generate
-from .features import FEATURES, F, featurize, target_history
+from .features import FEATURES, WHOLE_TITLE, F, featurize, target_history
 from .policy import Spans
 from .spot import analyze
 
@@ -187,7 +187,7 @@ def _title_score(X: np.ndarray, min_words: int, min_written: int | None = None) 
     if min_written is not None:
         long_enough |= ((X[:, F["title_written_out"]] == 1.0) & (X[:, F["title_words"]] >= min_written)
                         & (X[:, F["title_len"]] >= 2))
-    names_title = ((X[:, F["coverage"]] * X[:, F["span_precision"]] >= 0.9) & long_enough
+    names_title = ((X[:, F["coverage"]] * X[:, F["span_precision"]] >= WHOLE_TITLE) & long_enough
                    & (X[:, F["best_for_target"]] == 1.0))
     return np.where(names_title, 0.5 + 0.1 * np.clip(X[:, F["title_len"]] - 3, 0, 3) / 3
                     + 0.2 * np.clip(X[:, F["sent_sim"]], 0.0, 1.0), 0.0)
